@@ -1,0 +1,35 @@
+"""The `mediawatch` command line. Each area registers its commands from its own module.
+
+Commands run the same package functions the Airflow tasks call. Heavy imports happen inside the
+command bodies so `mediawatch --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+
+app = typer.Typer(
+    name="mediawatch",
+    help="Media monitoring for tech news: crawl, load, check and report.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+)
+
+# one module per area; each defines register(app)
+COMMAND_MODULES = [
+    "pipeline_cmd",  # crawl, load, check, report, run, export, reanalyze, quarantine
+    "fixture_web_cmd",  # fixture-web serve
+    "extract_cmd",  # extract
+    "analyze_cmd",  # analyze
+    "crawl_tools_cmd",  # reextract
+]
+
+for _name in COMMAND_MODULES:
+    importlib.import_module(f"mediawatch.cli.{_name}").register(app)
+
+
+def main() -> None:
+    app()
