@@ -1,0 +1,141 @@
+"""Article body: trafilatura on the already-parsed tree, then paragraph-level boilerplate filtering.
+
+Why these settings (measured on the dev corpus, see bench/extract_bench.py): comments are never part
+of the article; `favor_precision` drops more teaser/related blocks than it loses; `fast` skips the
+readability/jusText fallbacks, which only helps on pages where the fast pass finds almost nothing, so
+we run the full pass only then.
+"""
+
+from __future__ import annotations
+
+import re
+
+import trafilatura
+from lxml.html import HtmlElement
+
+# Markup that is never article text but that trafilatura sometimes keeps: captions, share/related
+# boxes, author bios, newsletter and comment forms. Matched on class/id words, so generic.
+_NOISE_WORDS = (
+    "caption",
+    "related",
+    "share",
+    "sharing",
+    "social",
+    "newsletter",
+    "author-bio",
+    "author-box",
+    "about-author",
+    "comment-respond",
+    "read-more",
+    "readmore",
+    "also-read",
+    "recommended",
+    "promo",
+    "subscribe",
+    "signup",
+    "breadcrumb",
+)
+_NOISE_ATTR = re.compile(r"(?:^|[\s_-])(?:" + "|".join(_NOISE_WORDS) + r")", re.IGNORECASE)
+_NOISE_TAGS = {"figcaption", "nav", "form", "aside"}
+# A matching block holding this many paragraphs is a wrapper of the article, not a teaser box.
+_MAX_NOISE_PARAGRAPHS = 3
+
+# Whole lines that are calls to action or navigation, not article text.
+_BOILERPLATE_LINE = re.compile(
+    r"""^\W*(
+        (related|read\ more|see\ more|more|also\ (read|on|see)|don'?t\ miss|recommended|watch|listen)\b.{0,200}$
+      | (share|like)\ this\ (story|article|post)\b.*
+      | (sign\ up|subscribe)\b.{0,160}(newsletter|inbox|email|daily|weekly).*
+      | .{0,120}\b(newsletters?)\b.{0,80}(inbox|sign\ up|subscribe)\b.*
+      | follow\ (us|him|her|them|[\w .@]{1,60})\ on\ (twitter|facebook|instagram|linkedin|youtube)\b.*
+      | have\ a\ (news\ )?tip\?.*
+      | tell\ us\ what\ you\ think.*
+      | leave\ a\ (reply|comment).*
+      | \d*\ ?comments?
+      | filed\ under:?.*
+      | tags?:.*
+      | copyright\b.*|©.*
+      | click\ here\b.{0,100}
+      | advertisement
+      | \[[a-z_]+[^\]]*\].*\[/[a-z_]+\]
+    )\W*$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# After a "Related:"-style line, the short list items that follow are its link list.
+_LIST_INTRO = re.compile(r"^\W*(related|read more|see more|more|also read|don'?t miss)\b", re.I)
+
+_MIN_FAST_CHARS = 400
+
+
+def _text(tree: HtmlElement, fast: bool) -> str | None:
+    doc = trafilatura.bare_extraction(
+        tree,
+        fast=fast,
+        favor_precision=True,
+        include_comments=False,
+        include_tables=True,
+        with_metadata=False,
+    )
+    return doc.text if doc is not None else None
+
+
+def prune_noise(tree: HtmlElement) -> None:
+    """Remove caption/share/related/bio/newsletter markup from `tree` in place."""
+    doomed = []
+    for node in tree.iter():
+        tag = node.tag
+        if not isinstance(tag, str) or tag in ("html", "body", "article", "main"):
+            continue
+        if tag in _NOISE_TAGS or _NOISE_ATTR.search(f"{node.get('class', '')} {node.get('id', '')}"):
+            doomed.append(node)
+    for node in doomed:
+        parent = node.getparent()
+        if parent is None or sum(1 for _ in node.iter("p")) > _MAX_NOISE_PARAGRAPHS:
+            continue
+        # keep the node's tail text: it belongs to the parent paragraph
+        if node.tail and node.tail.strip():
+            prev = node.getprevious()
+            if prev is not None:
+                prev.tail = (prev.tail or "") + node.tail
+            else:
+                parent.text = (parent.text or "") + node.tail
+        parent.remove(node)
+
+
+def filter_lines(text: str, title: str | None) -> str:
+    """Drop boilerplate lines, the repeated title and link lists that follow a "Related:" line."""
+    norm_title = _norm(title) if title else None
+    kept: list[str] = []
+    in_list = False
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if in_list and (stripped.startswith(("- ", "* ", "• ")) or len(stripped) < 90):
+            continue
+        in_list = False
+        if _LIST_INTRO.match(stripped) and len(stripped) < 200:
+            in_list = True
+            continue
+        if norm_title and _norm(stripped) == norm_title:
+            continue
+        if _BOILERPLATE_LINE.match(stripped):
+            continue
+        kept.append(stripped)
+    return "\n".join(kept)
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.lower()))
+
+
+def extract_body(tree: HtmlElement, title: str | None = None) -> str | None:
+    """Main text of the article in `tree` (pruned in place), paragraphs joined by newlines, or None."""
+    prune_noise(tree)
+    text = _text(tree, fast=True)
+    if not text or len(text) < _MIN_FAST_CHARS:
+        text = _text(tree, fast=False) or text
+    if not text:
+        return None
+    text = filter_lines(text, title)
+    return text or None
