@@ -1,0 +1,105 @@
+"""Sentence boundaries and snippets: the small text helpers mentions and sentiment share."""
+
+from __future__ import annotations
+
+import bisect
+import re
+
+SNIPPET_LIMIT = 300
+ELLIPSIS = "…"
+
+# a sentence ends at . ! ? (plus closing quotes/brackets) followed by space, at CJK full stops,
+# or at a line break (extracted bodies keep one paragraph per line)
+_BOUNDARY = re.compile(r"[.!?]+[\"'”’)\]]*\s+|[。！？]+[\"”’)]*\s*|\s*\n\s*")
+# a period after these is not a sentence end ("Xiaomi Corp. said", "Dr. Lei")
+_ABBREVIATIONS = frozenset(
+    "mr mrs ms dr prof inc corp ltd co jr sr st vs no approx fig gen sen rep gov jan feb mar apr "
+    "jun jul aug sep sept oct nov dec u.s u.k e.g i.e etc".split()
+)
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) character spans of the sentences of `text`, whitespace trimmed, in order."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for m in _BOUNDARY.finditer(text):
+        mark = m.group()
+        if (
+            mark.startswith(".")
+            and "\n" not in mark
+            and _after_abbreviation(text, m.start(), m.end())
+        ):
+            continue
+        end = m.start() + len(mark.rstrip())
+        if "\n" in mark:
+            end = m.start()
+        _add(spans, text, start, end)
+        start = m.end()
+    _add(spans, text, start, len(text))
+    return spans
+
+
+def _add(spans: list[tuple[int, int]], text: str, start: int, end: int) -> None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end > start:
+        spans.append((start, end))
+
+
+def _after_abbreviation(text: str, dot: int, after: int) -> bool:
+    word_start = dot
+    while word_start > 0 and (text[word_start - 1].isalnum() or text[word_start - 1] == "."):
+        word_start -= 1
+    word = text[word_start:dot].lower()
+    if word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
+        return True
+    # "approx. five": a lower-case continuation is not a new sentence
+    return after < len(text) and text[after].islower()
+
+
+def split_sentences(text: str) -> list[str]:
+    """The sentences of `text`."""
+    return [text[s:e] for s, e in sentence_spans(text)]
+
+
+class SnippetMaker:
+    """Snippets for many matches in one text; sentence boundaries are computed once, on first use."""
+
+    def __init__(self, text: str, limit: int = SNIPPET_LIMIT) -> None:
+        self.text = text
+        self.limit = limit
+        self._spans: list[tuple[int, int]] | None = None
+        self._starts: list[int] = []
+
+    def snippet(self, start: int, end: int) -> str:
+        """The sentence holding text[start:end], cut around the match to at most `limit` chars."""
+        if self._spans is None:
+            self._spans = sentence_spans(self.text) or [(0, len(self.text))]
+            self._starts = [s for s, _ in self._spans]
+        first = max(0, bisect.bisect_right(self._starts, start) - 1)
+        last = max(first, bisect.bisect_right(self._starts, max(start, end - 1)) - 1)
+        s_start = min(self._spans[first][0], start)
+        s_end = max(self._spans[last][1], end)
+        return _trim(self.text, s_start, s_end, start, end, self.limit)
+
+
+def _trim(text: str, s_start: int, s_end: int, start: int, end: int, limit: int) -> str:
+    if s_end - s_start <= limit:
+        return text[s_start:s_end]
+    if end - start >= limit - 2:
+        return text[start : start + limit]
+    room = limit - (end - start) - 2  # two ellipses at most
+    left = max(s_start, start - room // 2)
+    right = min(s_end, left + (end - start) + room)
+    left = max(s_start, right - (end - start) - room)
+    # cut at spaces so no word is split, but never cut into the match
+    if left > s_start:
+        space = text.find(" ", left, start)
+        left = space + 1 if space >= 0 else left
+    if right < s_end:
+        space = text.rfind(" ", end, right)
+        right = space if space >= 0 else right
+    out = text[left:right].strip()
+    return (ELLIPSIS if left > s_start else "") + out + (ELLIPSIS if right < s_end else "")
