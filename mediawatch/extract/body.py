@@ -86,7 +86,9 @@ def prune_noise(tree: HtmlElement) -> None:
         tag = node.tag
         if not isinstance(tag, str) or tag in ("html", "body", "article", "main"):
             continue
-        if tag in _NOISE_TAGS or _NOISE_ATTR.search(f"{node.get('class', '')} {node.get('id', '')}"):
+        if tag in _NOISE_TAGS or _NOISE_ATTR.search(
+            f"{node.get('class', '')} {node.get('id', '')}"
+        ):
             doomed.append(node)
     for node in doomed:
         parent = node.getparent()
@@ -139,3 +141,20 @@ def extract_body(tree: HtmlElement, title: str | None = None) -> str | None:
         return None
     text = filter_lines(text, title)
     return text or None
+
+
+_BLOCK_TAGS = ("p", "h2", "h3", "h4", "h5", "li", "blockquote", "pre", "td")
+
+
+def body_from_container(container: HtmlElement, title: str | None = None) -> str | None:
+    """Text of the block elements inside a known article container, one block per line."""
+    lines = []
+    for node in container.iter(*_BLOCK_TAGS):
+        # a <p> inside a <li>/<blockquote> was already read with its parent block
+        if any(anc.tag in _BLOCK_TAGS for anc in node.iterancestors() if anc is not container):
+            if container in node.iterancestors():
+                continue
+        text = " ".join(node.text_content().split())
+        if text:
+            lines.append(f"- {text}" if node.tag == "li" else text)
+    return filter_lines("\n".join(lines), title) or None

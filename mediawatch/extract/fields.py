@@ -1,0 +1,65 @@
+"""Field clean-ups shared by all site extractors: titles without site names, language from text."""
+
+from __future__ import annotations
+
+import re
+
+_SEP = r"\s+[|\-–—·•»/]\s+|\s*[|·•»]\s*|:\s+"
+_SUFFIX = re.compile(rf"^(?P<rest>.+?)(?:{_SEP})(?P<part>[^|\-–—·•»]+?)\s*$")
+_PREFIX = re.compile(rf"^\s*(?P<part>[^|\-–—·•»:]+?)(?:{_SEP})(?P<rest>.+)$")
+_MAX_SITE_WORDS = 4
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text.casefold())
+
+
+def _is_site(part: str, site_names: list[str]) -> bool:
+    squashed = _squash(part)
+    if not squashed:
+        return False
+    for name in site_names:
+        other = _squash(name)
+        if other and (squashed == other or squashed == other.removeprefix("the")):
+            return True
+    return False
+
+
+def clean_title(title: str | None, site_name: str | None, host: str, h1: str | None) -> str | None:
+    """`title` without " - Site" / " | Site" / "Site: " decorations."""
+    if not title:
+        return None
+    title = " ".join(title.split())
+    if h1 and len(h1) > 10 and _squash(h1) != _squash(title) and _squash(h1) in _squash(title):
+        return h1  # the page's own headline, decorations already absent
+    host_words = host.split(".")
+    names = [n for n in (site_name, host, ".".join(host_words[:-1]), host_words[0]) if n]
+    for _ in range(2):  # "Site | Section | Title" has two decorations
+        suffix = _SUFFIX.match(title)
+        if suffix and _is_site(suffix["part"], names):
+            title = suffix["rest"].strip()
+            continue
+        prefix = _PREFIX.match(title)
+        if prefix and _is_site(prefix["part"], names):
+            title = prefix["rest"].strip()
+            continue
+        break
+    # Unknown site name: a short last " | X" segment is a decoration on nearly every site.
+    if " | " in title:
+        head, _, tail = title.rpartition(" | ")
+        if len(tail.split()) <= _MAX_SITE_WORDS and len(head) > len(tail):
+            title = head.strip()
+    return title or None
+
+
+def detect_language(text: str | None, html_lang: str | None) -> str | None:
+    """ISO 639-1 code of `text` (py3langid); the page's <html lang> when the text is too short."""
+    if text and len(text) >= 40:
+        import py3langid  # lazily: loading the model costs ~0.3 s, pure-metadata callers skip it
+
+        lang, _ = py3langid.classify(text[:3000])
+        if lang:
+            return str(lang)
+    if html_lang and re.fullmatch(r"[a-z]{2}", html_lang):
+        return html_lang
+    return None
