@@ -25,6 +25,7 @@ COMMAND_MODULES = [
     "extract_cmd",  # extract
     "analyze_cmd",  # analyze
     "crawl_tools_cmd",  # reextract
+    "quality_cmd",  # quarantine list|release
 ]
 
 for _name in COMMAND_MODULES:

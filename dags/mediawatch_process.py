@@ -1,0 +1,67 @@
+"""
+# mediawatch_process
+
+Runs when new staging files land (`mediawatch://staging`), or by hand.
+
+1. **load**: the only task that writes the warehouse (pool `mediawatch_warehouse_writer`, one slot;
+   one active run at a time). Loads new staging files exactly once, analyses new article versions
+   (mentions, sentiment, story clusters, spikes), rebuilds the marts and publishes the read-only
+   analyst copy.
+2. **quality_gate**: Great Expectations suites on the new batch and on the whole warehouse. A
+   critical failure fails this task, so the report is not rebuilt and the last good one stays
+   published. Warnings pass through to the report. Rows failing row-level checks go to `quarantine`.
+3. **report**: the daily report (HTML, Markdown, CSV/Parquet) and the report index.
+
+Every task log ends with its counts.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import dag, get_current_context, task
+from airflow.sdk.exceptions import AirflowFailException
+
+from mediawatch_assets import REPORTS, STAGING, WAREHOUSE_WRITER_POOL
+
+
+@dag(
+    dag_id="mediawatch_process",
+    schedule=[STAGING],
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    tags=["mediawatch", "warehouse", "quality", "report"],
+    doc_md=__doc__,
+    default_args={"owner": "mediawatch", "retries": 2, "retry_delay": timedelta(minutes=1)},
+)
+def mediawatch_process() -> None:
+    @task(pool=WAREHOUSE_WRITER_POOL)
+    def load() -> dict:
+        from mediawatch import pipeline
+
+        return pipeline.log_summary("load", pipeline.load(pipeline.paths_from_env()))
+
+    @task(pool=WAREHOUSE_WRITER_POOL)
+    def quality_gate(loaded: dict) -> dict:
+        from mediawatch import pipeline
+        from mediawatch.checks import GateFailed
+
+        run_id = pipeline.safe_run_id(get_current_context()["run_id"])
+        try:
+            return pipeline.log_summary("gate", pipeline.check(pipeline.paths_from_env(), run_id))
+        except GateFailed as failed:  # a verdict on the data: retrying would not change it
+            raise AirflowFailException(str(failed)) from failed
+
+    @task(outlets=[REPORTS])
+    def report(gate: dict) -> dict:
+        from mediawatch import pipeline
+
+        run_id = pipeline.safe_run_id(get_current_context()["run_id"])
+        return pipeline.log_summary("report", pipeline.report(pipeline.paths_from_env(), run_id=run_id))
+
+    report(quality_gate(load()))
+
+
+mediawatch_process()

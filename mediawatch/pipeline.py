@@ -1,0 +1,262 @@
+"""The four pipeline steps as plain functions: what the Airflow tasks and the CLI both call.
+
+crawl -> staging files (never the warehouse); load -> the one writer of the warehouse, which also
+publishes the analyst copy; check -> the quality gate; report -> the reports, only after the gate.
+Each returns a small summary dict that the caller logs (Airflow task log) or prints (CLI).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from mediawatch.config import Paths, default_paths
+
+log = logging.getLogger(__name__)
+Progress = Callable[[int, int], None]
+
+
+def paths_from_env() -> Paths:
+    """Paths for a scheduled run: MEDIAWATCH_* environment variables, else the repository defaults."""
+    return default_paths()
+
+
+def safe_run_id(run_id: str) -> str:
+    """An Airflow run id made safe for file names (`manual__2026-01-01T00:00:00+00:00` has ':' and '+')."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", run_id).strip("_") or new_run_id()
+
+
+def log_summary(step: str, summary: dict[str, Any]) -> dict[str, Any]:
+    """Log a step's counts as one readable line (Airflow task logs) and return the summary unchanged."""
+    counts = ", ".join(f"{k}={v}" for k, v in summary.items() if isinstance(v, int | float | bool))
+    log.info("mediawatch %s: %s", step, counts)
+    for key, value in summary.items():
+        if isinstance(value, list) and value:
+            log.info("mediawatch %s %s: %s", step, key, value)
+    return summary
+
+
+def new_run_id(prefix: str = "run") -> str:
+    """A sortable id for a CLI run: prefix, UTC time, and a short random suffix."""
+    return f"{prefix}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
+
+
+def source_names(paths: Paths) -> list[str]:
+    """Names of the sources in the registry (validated)."""
+    from mediawatch.sources import load_registry
+
+    return [source.name for source in load_registry(paths.sources).sources]
+
+
+def crawl(
+    paths: Paths,
+    run_id: str,
+    sources: list[str] | None = None,
+    settings: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """Crawl sources (one `scrapy crawl` subprocess each) into staging files. Never opens the warehouse."""
+    from mediawatch.crawl import crawl_all
+
+    paths.ensure()
+    results = crawl_all(paths, run_id, sources=sources, settings=settings)
+    summary: dict[str, Any] = {"run_id": run_id, "sources": len(results), "failed_sources": []}
+    for key in ("requests", "articles", "skipped", "duplicates", "failed", "not_modified"):
+        summary[key] = sum(int(r.get(key) or 0) for r in results)
+    summary["failed_sources"] = [r["source"] for r in results if r.get("error")]
+    return summary
+
+
+def crawl_one(
+    paths: Paths, source: str, run_id: str, settings: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """Crawl one source. A crawl that dies still leaves a stats file saying why, so it is counted."""
+    from mediawatch.crawl import CrawlError, crawl_source
+
+    paths.ensure()
+    try:
+        return crawl_source(paths, source, run_id, settings=settings)
+    except CrawlError as exc:
+        record_failed_crawl(paths, source, run_id, str(exc))
+        raise
+
+
+def record_failed_crawl(paths: Paths, source: str, run_id: str, error: str) -> Path:
+    """Write a stats file for a crawl that could not finish, unless the crawl wrote its own."""
+    target = paths.staging_dir / source / f"{run_id}.stats.json"
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        now = datetime.now(UTC).isoformat()
+        stats = {"run_id": run_id, "source": source, "started_at": now, "finished_at": now,
+                 "error": error[-2000:], "requests": 0, "articles": 0, "failed": 0}
+        target.write_text(json.dumps(stats))
+    return target
+
+
+def load(paths: Paths, load_id: str | None = None, progress: Progress | None = None) -> dict[str, Any]:
+    """Load new staging files, analyse new versions, rebuild the marts, publish the analyst copy."""
+    from mediawatch.sources import load_registry
+    from mediawatch.warehouse.db import connect_writer
+    from mediawatch.warehouse.load import load_files
+    from mediawatch.warehouse.migrate import migrate
+    from mediawatch.warehouse.publish import export_crawl_state, publish_analyst_db
+
+    paths.ensure()
+    load_id = load_id or new_run_id("load")
+    registry = load_registry(paths.sources)
+    started = datetime.now(UTC)
+    con = connect_writer(paths.warehouse)
+    try:
+        migrate(con)
+        con.execute("insert into raw.loads (load_id, started_at, status) values (?, ?, 'running') "
+                    "on conflict do nothing", [load_id, started])
+        _sync_registry(con, registry)
+        files = load_files(con, paths.staging_dir, load_id)
+        analysis, alerts = _analyse_and_build(con, paths, everything=False, progress=progress)
+        counts = warehouse_counts(con)
+        con.execute(
+            "update raw.loads set finished_at = now(), files = ?, pages = ?, new_versions = ?, "
+            "status = 'done' where load_id = ?",
+            [files.files_loaded, files.pages, analysis.versions, load_id],
+        )
+        con.execute("checkpoint")
+        export_crawl_state(con, paths.crawl_state)
+        publish_analyst_db(con, paths.analyst_db)
+    finally:
+        con.close()
+    summary = {
+        "load_id": load_id,
+        "files_loaded": files.files_loaded,
+        "files_already_loaded": files.files_already_loaded,
+        "pages_loaded": files.pages,
+        "new_versions": analysis.versions,
+        "new_mentions": analysis.mentions,
+        "joined_clusters": analysis.clusters_joined,
+        "alerts": alerts,
+        "problems": files.problems,
+        **counts,
+        "warehouse": str(paths.warehouse),
+        "analyst_db": str(paths.analyst_db),
+    }
+    for problem in files.problems:
+        log.warning("load problem: %s", problem)
+    return summary
+
+
+def _sync_registry(con: Any, registry: Any) -> None:
+    con.execute("begin transaction")
+    con.execute("delete from raw.source_registry")
+    for s in registry.sources:
+        con.execute(
+            "insert into raw.source_registry values (?, ?, ?, ?, ?, ?, ?)",
+            [s.name, s.homepage, s.language, s.country, str(s.crawl_interval),
+             list(s.feeds), list(s.sitemaps)],
+        )
+    con.execute("commit")
+
+
+def warehouse_counts(con: Any) -> dict[str, int]:
+    """Headline counts of the marts."""
+    row = con.execute(
+        "select (select count(*) from articles), (select count(distinct source) from articles), "
+        "(select count(*) from mentions), (select count(*) from clusters where articles > 1), "
+        "(select count(*) from quarantine where released_at is null)"
+    ).fetchone()
+    keys = ("articles", "sources_with_articles", "mentions", "multi_article_clusters", "quarantined")
+    return dict(zip(keys, (int(v) for v in row), strict=True)) if row else {}
+
+
+def reanalyze(paths: Paths, progress: Progress | None = None) -> dict[str, Any]:
+    """Recompute mentions, sentiment, clusters and alerts for the whole warehouse (after a watchlist change)."""
+    from mediawatch.warehouse.db import connect_writer
+    from mediawatch.warehouse.migrate import migrate
+    from mediawatch.warehouse.publish import publish_analyst_db
+
+    con = connect_writer(paths.warehouse)
+    try:
+        migrate(con)
+        analysis, alerts = _analyse_and_build(con, paths, everything=True, progress=progress)
+        counts = warehouse_counts(con)
+        con.execute("checkpoint")
+        publish_analyst_db(con, paths.analyst_db)
+    finally:
+        con.close()
+    return {"versions": analysis.versions, "mentions": analysis.mentions, "alerts": alerts, **counts}
+
+
+def _analyse_and_build(
+    con: Any, paths: Paths, *, everything: bool, progress: Progress | None
+) -> tuple[Any, int]:
+    """Staging views -> analysis of new (or all) versions -> marts -> spike alerts."""
+    from mediawatch.warehouse.analyze import analyze_new_versions, refresh_alerts
+    from mediawatch.warehouse.models import build_models
+
+    con.execute("begin transaction")
+    build_models(con, only={"stg_article_versions", "stg_crawl_stats"})
+    con.execute("commit")
+    analysis = analyze_new_versions(con, paths.watchlist, everything=everything, progress=progress)
+    con.execute("begin transaction")
+    build_models(con)
+    alerts = refresh_alerts(con)
+    build_models(con, only={"entity_alerts"})
+    con.execute("commit")
+    return analysis, alerts
+
+
+def check(paths: Paths, run_id: str) -> dict[str, Any]:
+    """The quality gate. Raises mediawatch.checks.GateFailed on a critical failure (results are kept)."""
+    from mediawatch.checks import run_gate
+
+    return run_gate(paths, run_id)
+
+
+def report(
+    paths: Paths,
+    date_from: Any = None,
+    date_to: Any = None,
+    run_id: str | None = None,
+) -> dict[str, Any]:
+    """Build the report for a period (default: the latest day with articles) and deliver it if configured."""
+    from mediawatch.report import build_report
+
+    return build_report(paths, date_from=date_from, date_to=date_to, run_id=run_id)
+
+
+def export(paths: Paths, folder: Path) -> list[Path]:
+    """Parquet files of every mart, read from the analyst copy (never blocks a load)."""
+    from mediawatch.warehouse.db import connect_reader
+    from mediawatch.warehouse.publish import export_parquet
+
+    # our own fixed SQL writes the files, so this reader keeps file access
+    con = connect_reader(paths.analyst_db, external_access=True)
+    try:
+        return export_parquet(con, folder)
+    finally:
+        con.close()
+
+
+def status(paths: Paths) -> dict[str, Any]:
+    """What the published analyst copy holds, and where every output is."""
+    from mediawatch.warehouse.db import connect_reader
+
+    con = connect_reader(paths.analyst_db)
+    try:
+        counts = warehouse_counts(con)
+        row = con.execute("select max(fetched_at) from articles").fetchone()
+        newest = row[0] if row else None
+    finally:
+        con.close()
+    reports = sorted(paths.reports.glob("*/report.html"), key=lambda p: p.stat().st_mtime)
+    return {
+        "warehouse": str(paths.warehouse),
+        "analyst_db": str(paths.analyst_db),
+        "report": str(reports[-1]) if reports else None,
+        "report_index": str(paths.reports / "index.html"),
+        "newest_fetch": str(newest) if newest else None,
+        **counts,
+    }

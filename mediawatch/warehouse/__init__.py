@@ -1,0 +1,1 @@
+"""The DuckDB warehouse: connections, migrations, SQL models, the loader and the analyst copy."""

@@ -1,0 +1,224 @@
+"""Analyse new article versions inside the load: mentions, sentiment and story clusters.
+
+The per-article work is `mediawatch.monitor.analysis.analyze_article`, the same function
+`mediawatch analyze` calls, so the preview never disagrees with the warehouse. Clustering is
+incremental: a new version looks up near-duplicate candidates through LSH band keys stored in
+`analysis.lsh_bands` (a join), never by re-clustering the warehouse.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from mediawatch.records import ArticleRecord
+
+log = logging.getLogger(__name__)
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class AnalysisSummary:
+    versions: int = 0
+    mentions: int = 0
+    clusters_joined: int = 0
+    alerts: int = 0
+
+
+def watchlist_hash(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+
+
+_NEW_VERSIONS = """
+    select v.article_id, v.content_hash, v.url, v.canonical_url, v.source, v.title, v.body,
+           v.language, v.published_at, v.fetched_at, v.authors
+    from staging.stg_article_versions as v
+    anti join analysis.article_analysis as a
+        on v.article_id = a.article_id and v.content_hash = a.content_hash
+    order by v.fetched_at, v.article_id
+"""
+
+
+def analyze_new_versions(
+    con: duckdb.DuckDBPyConnection,
+    watchlist_path: Path,
+    *,
+    everything: bool = False,
+    progress: Progress | None = None,
+) -> AnalysisSummary:
+    """Analyse versions not analysed yet (all of them with `everything`), in one transaction."""
+    from mediawatch.monitor.analysis import analyze_article
+    from mediawatch.monitor.clusters import assign_clusters, band_keys, minhash_signature
+    from mediawatch.monitor.watchlist import load_watchlist
+
+    watchlist = load_watchlist(watchlist_path)
+    digest = watchlist_hash(watchlist_path)
+    summary = AnalysisSummary()
+    con.execute("begin transaction")
+    try:
+        if everything:
+            for table in ("article_analysis", "mentions", "lsh_bands", "entity_alerts"):
+                con.execute(f"delete from analysis.{table}")
+        rows = con.execute(_NEW_VERSIONS).fetchall()
+        columns = [d[0] for d in con.description or []]
+        analysis_rows: list[dict[str, Any]] = []
+        mention_rows: list[dict[str, Any]] = []
+        signatures: dict[str, list[int]] = {}
+        latest: dict[str, tuple[Any, str]] = {}
+        now = datetime.now(UTC)
+        for index, values in enumerate(rows):
+            row = dict(zip(columns, values, strict=True))
+            record = ArticleRecord(
+                url=row["url"],
+                title=row["title"],
+                body=row["body"],
+                language=row["language"],
+                canonical_url=row["canonical_url"],
+                authors=list(row["authors"] or []),
+            )
+            result = analyze_article(record, watchlist)
+            sentiment = result.sentiment
+            signature = minhash_signature(row["body"] or "")
+            signatures[row["content_hash"]] = signature
+            analysis_rows.append(
+                {
+                    "article_id": row["article_id"],
+                    "content_hash": row["content_hash"],
+                    "sentiment": sentiment.score if sentiment else None,
+                    "sentiment_label": sentiment.label if sentiment else None,
+                    "signature": signature,
+                    "cluster_id": None,
+                    "analyzed_at": now,
+                    "watchlist_hash": digest,
+                }
+            )
+            for m in result.mentions:
+                mention_rows.append(
+                    {
+                        "article_id": row["article_id"],
+                        "content_hash": row["content_hash"],
+                        "entity": m.entity,
+                        "entity_type": m.entity_type,
+                        "matched_text": m.matched_text,
+                        "field": m.field,
+                        "start_pos": m.start,
+                        "end_pos": m.end,
+                        "snippet": m.snippet,
+                        "sentiment": m.sentiment.score if m.sentiment else None,
+                        "sentiment_label": m.sentiment.label if m.sentiment else None,
+                    }
+                )
+            published = row["published_at"] or row["fetched_at"]
+            latest[row["article_id"]] = (published, row["content_hash"], row["source"])
+            if progress:
+                progress(index + 1, len(rows))
+        summary.versions = len(rows)
+        summary.mentions = len(mention_rows)
+
+        # clusters: only the latest new version of each article takes part
+        new_bands = [
+            (article_id, key)
+            for article_id, (_, content_hash, _) in latest.items()
+            for key in band_keys(signatures[content_hash])
+        ]
+        candidates = _candidates(con, new_bands, set(latest))
+        assignment = assign_clusters(
+            [
+                (article_id, signatures[content_hash], published, source)
+                for article_id, (published, content_hash, source) in latest.items()
+            ],
+            candidates,
+        )
+        summary.clusters_joined = sum(
+            1 for article_id, cluster in assignment.items() if cluster != article_id
+        )
+        for item in analysis_rows:
+            if latest.get(item["article_id"], (None, None))[1] == item["content_hash"]:
+                item["cluster_id"] = assignment.get(item["article_id"])
+
+        if latest:
+            # an updated article's bands are replaced by those of its new version
+            con.execute(
+                "delete from analysis.lsh_bands where list_contains(?, article_id)", [list(latest)]
+            )
+        _insert(con, "analysis.article_analysis", pd.DataFrame(analysis_rows))
+        _insert(con, "analysis.mentions", pd.DataFrame(mention_rows))
+        _insert(con, "analysis.lsh_bands", pd.DataFrame(new_bands, columns=["article_id", "band_key"]))
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    return summary
+
+
+def _candidates(
+    con: duckdb.DuckDBPyConnection, new_bands: list[tuple[str, str]], new_ids: set[str]
+) -> dict[str, tuple[str, list[int]]]:
+    """Existing articles sharing an LSH band with a new one: article_id -> (cluster_id, signature)."""
+    if not new_bands:
+        return {}
+    frame = pd.DataFrame(new_bands, columns=["article_id", "band_key"])
+    con.register("new_bands_frame", frame)
+    try:
+        rows = con.execute(
+            """
+            with candidate_ids as (
+                select distinct bands.article_id
+                from analysis.lsh_bands as bands
+                inner join new_bands_frame as fresh on bands.band_key = fresh.band_key
+            )
+            select a.article_id, a.cluster_id, a.signature
+            from analysis.article_analysis as a
+            inner join candidate_ids using (article_id)
+            where a.cluster_id is not null
+            qualify row_number() over (partition by a.article_id order by a.analyzed_at desc) = 1
+            """
+        ).fetchall()
+    finally:
+        con.unregister("new_bands_frame")
+    return {aid: (cluster, list(sig)) for aid, cluster, sig in rows if aid not in new_ids}
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
+    if frame.empty:
+        return
+    con.register("insert_frame", frame)
+    try:
+        names = ", ".join(frame.columns)
+        con.execute(f"insert into {table} ({names}) select {names} from insert_frame")
+    finally:
+        con.unregister("insert_frame")
+
+
+def refresh_alerts(con: duckdb.DuckDBPyConnection) -> int:
+    """Recompute spike alerts from daily_entity_mentions (robust z-score over a trailing window)."""
+    from mediawatch.monitor.spikes import detect_spikes
+
+    series: dict[str, dict[Any, int]] = {}
+    for day, entity, mentions in con.execute(
+        "select day, entity, mentions from daily_entity_mentions where day is not null"
+    ).fetchall():
+        series.setdefault(entity, {})[day] = int(mentions)
+    alerts = [
+        {
+            "day": spike.day,
+            "entity": entity,
+            "mentions": spike.count,
+            "baseline_median": float(spike.baseline_median),
+            "mad": float(spike.mad),
+            "z": float(spike.z),
+        }
+        for entity, days in sorted(series.items())
+        for spike in detect_spikes(days)
+    ]
+    con.execute("delete from analysis.entity_alerts")
+    _insert(con, "analysis.entity_alerts", pd.DataFrame(alerts))
+    return len(alerts)

@@ -1,0 +1,59 @@
+-- Article pages from raw.pages, typed, with a stable article_id, one row per distinct version
+-- (article_id, content_hash), keeping the first fetch of each version. Quarantined versions that
+-- were not released are left out here, so no mart ever sees them.
+with
+
+article_pages as (
+    select
+        pages.*,
+        coalesce(nullif(pages.canonical_url, ''), pages.url) as identity_url,
+    from raw.pages as pages
+    where pages.kind = 'article' and pages.body is not null and pages.content_hash is not null
+),
+
+identified as (
+    select
+        left(sha256(article_pages.identity_url), 16) as article_id,
+        article_pages.*,
+    from article_pages
+),
+
+first_fetch as (
+    select *
+    from identified
+    qualify row_number() over (
+        partition by identified.article_id, identified.content_hash
+        order by identified.fetched_at, identified.staging_file, identified.line_no
+    ) = 1
+),
+
+final as (
+    select
+        first_fetch.article_id,
+        first_fetch.content_hash,
+        first_fetch.identity_url as canonical_url,
+        first_fetch.url,
+        first_fetch.source,
+        first_fetch.run_id,
+        first_fetch.fetched_at,
+        first_fetch.title,
+        first_fetch.authors,
+        first_fetch.published_at,
+        first_fetch.updated_at,
+        first_fetch.language,
+        first_fetch.site_name,
+        first_fetch.section,
+        first_fetch.tags,
+        first_fetch.image_url,
+        first_fetch.body,
+        first_fetch.word_count,
+        first_fetch.warc_file,
+        first_fetch.warc_record_id,
+    from first_fetch
+    anti join main.quarantine as held
+        on first_fetch.article_id = held.article_id
+        and first_fetch.content_hash = held.content_hash
+        and held.released_at is null
+)
+
+select * from final
