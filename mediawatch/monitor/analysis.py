@@ -1,0 +1,69 @@
+"""Per-article analysis: mentions with sentiment, article sentiment, distinct entities.
+
+`analyze_article` is the one function both the loader and `mediawatch analyze` call, so what the
+preview shows is what the warehouse stores.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from mediawatch.monitor.sentiment import Sentiment, is_english, score_article, score_text
+from mediawatch.monitor.watchlist import Mention, Watchlist
+from mediawatch.records import ArticleRecord
+
+
+@dataclass(frozen=True)
+class ScoredMention:
+    """A mention plus the sentiment of its snippet (None when the article is not English)."""
+
+    mention: Mention
+    sentiment: Sentiment | None
+
+    def to_dict(self) -> dict[str, Any]:
+        out = self.mention.to_dict()
+        out["sentiment"] = self.sentiment.to_dict() if self.sentiment else None
+        return out
+
+
+@dataclass
+class ArticleAnalysis:
+    """What the monitor found in one article."""
+
+    mentions: list[ScoredMention] = field(default_factory=list)
+    sentiment: Sentiment | None = None
+    entities: list[str] = field(default_factory=list)  # sorted distinct entity names
+    language: str | None = None  # the language sentiment was judged for
+    watchlist_fingerprint: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "mentions": [m.to_dict() for m in self.mentions],
+            "sentiment": self.sentiment.to_dict() if self.sentiment else None,
+            "entities": self.entities,
+            "watchlist_fingerprint": self.watchlist_fingerprint,
+        }
+
+
+def analyze_article(record: ArticleRecord, watchlist: Watchlist) -> ArticleAnalysis:
+    """Mentions (with snippet sentiment), article sentiment and entities of one extracted article.
+    Records without a body (extraction errors) yield an empty analysis."""
+    analysis = ArticleAnalysis(
+        language=record.language, watchlist_fingerprint=watchlist.fingerprint
+    )
+    if record.error or not record.body:
+        return analysis
+    # decide English once per article: per-snippet language detection is unreliable on short text
+    text = "\n".join(t for t in (record.title, record.body) if t)
+    english = is_english(text[:2000], record.language)
+    language = "en" if english else (record.language or "und")
+    analysis.language = language
+    analysis.sentiment = score_article(record.title, record.body, language)
+    cache: dict[str, Sentiment | None] = {}
+    for mention in watchlist.find_mentions(record.title, record.body):
+        if mention.snippet not in cache:
+            cache[mention.snippet] = score_text(mention.snippet, language)
+        analysis.mentions.append(ScoredMention(mention, cache[mention.snippet]))
+    analysis.entities = sorted({m.mention.entity for m in analysis.mentions})
+    return analysis

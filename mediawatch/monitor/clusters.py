@@ -1,0 +1,120 @@
+"""Story clustering primitives: exact-duplicate hashes, MinHash signatures, LSH band keys, and
+incremental assignment of new articles to clusters.
+
+The loader stores each article's signature and band keys; candidates for a new article are the
+stored articles sharing at least one band key (a SQL join on a band table). With 64 permutations in
+16 bands of 4 rows, a pair with Jaccard similarity s becomes a candidate with probability
+1 - (1 - s**4)**16: 0.64 at s = 0.5, 0.99 at s = 0.7, 0.005 at s = 0.2. Candidates then join a
+cluster only if their estimated similarity reaches SIMILARITY_THRESHOLD.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import defaultdict
+from collections.abc import Hashable, Sequence
+from datetime import datetime
+from typing import Any
+
+from datasketch import MinHash
+
+NUM_PERM = 64
+BANDS = 16
+SHINGLE_WORDS = 5
+SEED = 1  # fixed: signatures are stored and compared across runs
+SIMILARITY_THRESHOLD = 0.5
+_WORD_RE = re.compile(r"\w+")
+
+ArticleId = Hashable
+Signature = Sequence[int]
+
+
+def content_hash(body: str) -> str:
+    """sha256 hex of the body with case folded and whitespace collapsed (exact-duplicate key)."""
+    normal = " ".join(body.casefold().split())
+    return hashlib.sha256(normal.encode("utf-8")).hexdigest()
+
+
+def shingles(text: str, size: int = SHINGLE_WORDS) -> set[str]:
+    """Word `size`-shingles of the case-folded text; a text shorter than `size` is one shingle."""
+    words = _WORD_RE.findall(text.casefold())
+    if len(words) <= size:
+        return {" ".join(words)} if words else set()
+    return {" ".join(words[i : i + size]) for i in range(len(words) - size + 1)}
+
+
+def minhash_signature(text: str, num_perm: int = NUM_PERM) -> list[int]:
+    """MinHash over word 5-shingles, deterministic across processes (fixed seed and scheme)."""
+    mh = MinHash(num_perm=num_perm, seed=SEED, scheme="affine32")
+    mh.update_batch([s.encode("utf-8") for s in sorted(shingles(text))])
+    return [int(v) for v in mh.hashvalues]
+
+
+def band_keys(signature: Signature, bands: int = BANDS) -> list[str]:
+    """One short key per LSH band ("07:3f2a9c1d5e6b"); two signatures sharing a key are candidates."""
+    if bands <= 0 or len(signature) % bands:
+        raise ValueError(
+            f"signature of length {len(signature)} cannot be split into {bands} equal bands"
+        )
+    rows = len(signature) // bands
+    keys = []
+    for band in range(bands):
+        chunk = ",".join(str(v) for v in signature[band * rows : (band + 1) * rows])
+        digest = hashlib.blake2b(chunk.encode(), digest_size=6).hexdigest()
+        keys.append(f"{band:02d}:{digest}")
+    return keys
+
+
+def similarity(sig_a: Signature, sig_b: Signature) -> float:
+    """Estimated Jaccard similarity: the share of positions where the two signatures agree."""
+    if len(sig_a) != len(sig_b) or not sig_a:
+        raise ValueError("signatures must be non-empty and of equal length")
+    return sum(1 for a, b in zip(sig_a, sig_b, strict=True) if a == b) / len(sig_a)
+
+
+def _time_key(published_at: Any) -> tuple[int, str]:
+    # undated articles sort after dated ones; ISO strings in UTC compare correctly as text
+    if published_at is None:
+        return 1, ""
+    if isinstance(published_at, datetime):
+        return 0, published_at.isoformat()
+    return 0, str(published_at)
+
+
+def assign_clusters(
+    new: list[tuple[ArticleId, Signature, Any, str | None]],
+    candidates: dict[ArticleId, tuple[Any, Signature]],
+    threshold: float = SIMILARITY_THRESHOLD,
+    bands: int = BANDS,
+) -> dict[ArticleId, Any]:
+    """Cluster ids for `new` (article_id, signature, published_at, source) articles.
+
+    Articles are taken oldest first (then by source, id). Each joins the cluster of its most
+    similar candidate or earlier new article sharing a band key, if similarity >= threshold;
+    otherwise it founds a cluster whose id is its own article id. Existing cluster ids never change.
+    """
+    index: dict[str, list[ArticleId]] = defaultdict(list)
+    known: dict[ArticleId, tuple[Any, Signature]] = {}
+    for article_id, (cluster_id, signature) in candidates.items():
+        known[article_id] = (cluster_id, signature)
+        for key in band_keys(signature, bands):
+            index[key].append(article_id)
+    result: dict[ArticleId, Any] = {}
+    ordered = sorted(new, key=lambda a: (_time_key(a[2]), str(a[3] or ""), str(a[0])))
+    for article_id, signature, _published, _source in ordered:
+        keys = band_keys(signature, bands)
+        best_score, best_cluster = -1.0, None
+        others = {o for key in keys for o in index.get(key, ()) if o != article_id}
+        # sorted by cluster id and strict ">" below: ties go to the smallest id, so reruns agree
+        for other in sorted(others, key=lambda o: (str(known[o][0]), str(o))):
+            cluster_id, other_sig = known[other]
+            score = similarity(signature, other_sig)
+            if score >= threshold and score > best_score:
+                best_score, best_cluster = score, cluster_id
+        cluster = best_cluster if best_cluster is not None else article_id
+        result[article_id] = cluster
+        known[article_id] = (cluster, signature)
+        for key in keys:
+            index[key].append(article_id)
+    return result

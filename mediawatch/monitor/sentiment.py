@@ -1,0 +1,88 @@
+"""Sentiment of mentions and articles with VADER (offline, English only).
+
+VADER's lexicon is English: a score for German or Chinese text would be noise that looks like data,
+so anything not English gets None. When the language is unknown it is detected first (py3langid).
+
+Article sentiment is the mean of VADER's compound score over the sentences of title and body
+(up to MAX_SENTENCES). VADER is tuned for sentence-length text: its compound score of a whole article
+saturates towards +-1 as sentences accumulate, while the sentence mean stays comparable between
+short and long articles. Mention sentiment is the compound score of the mention's snippet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from mediawatch.monitor.text import split_sentences
+
+POSITIVE_AT = 0.05  # VADER's documented thresholds for its compound score
+NEGATIVE_AT = -0.05
+MAX_SENTENCES = 200  # bounds the cost for very long pages
+
+_analyzer: Any = None
+
+
+@dataclass(frozen=True)
+class Sentiment:
+    """Compound score in [-1, 1] and its label."""
+
+    score: float
+    label: str  # "positive" | "neutral" | "negative"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"score": self.score, "label": self.label}
+
+
+def _vader() -> Any:
+    # building the analyzer reads the lexicon file (~10 ms); do it once per process, on first use
+    global _analyzer
+    if _analyzer is None:
+        from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+        _analyzer = SentimentIntensityAnalyzer()
+    return _analyzer
+
+
+def is_english(text: str, language: str | None) -> bool:
+    """True when `language` (ISO 639-1, any case or region suffix) is English, or when it is
+    unknown and the text is detected as English."""
+    if language:
+        return language.strip().lower().replace("_", "-").split("-")[0] == "en"
+    import py3langid
+
+    return bool(text.strip()) and py3langid.classify(text)[0] == "en"
+
+
+def label_for(score: float) -> str:
+    """positive / neutral / negative by VADER's thresholds."""
+    if score >= POSITIVE_AT:
+        return "positive"
+    if score <= NEGATIVE_AT:
+        return "negative"
+    return "neutral"
+
+
+def _make(score: float) -> Sentiment:
+    score = max(-1.0, min(1.0, round(score, 4)))
+    return Sentiment(score, label_for(score))
+
+
+def score_text(text: str, language: str | None) -> Sentiment | None:
+    """VADER compound score of `text` (meant for a sentence or snippet); None unless English."""
+    if not text or not text.strip() or not is_english(text, language):
+        return None
+    return _make(_vader().polarity_scores(text)["compound"])
+
+
+def score_article(title: str | None, body: str | None, language: str | None) -> Sentiment | None:
+    """Mean sentence compound score over title and body; None for non-English or empty text."""
+    text = "\n".join(t for t in (title, body) if t)
+    if not text.strip() or not is_english(text[:2000], language):
+        return None
+    sentences = split_sentences(text)[:MAX_SENTENCES]
+    if not sentences:
+        return None
+    vader = _vader()
+    scores = [vader.polarity_scores(s)["compound"] for s in sentences]
+    return _make(sum(scores) / len(scores))
