@@ -6,7 +6,7 @@ preview shows is what the warehouse stores.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from mediawatch.monitor.sentiment import Sentiment, is_english, score_article, score_text
@@ -16,13 +16,23 @@ from mediawatch.records import ArticleRecord
 
 @dataclass(frozen=True)
 class ScoredMention:
-    """A mention plus the sentiment of its snippet (None when the article is not English)."""
+    """A mention (same fields as Mention) plus the sentiment of its snippet (None unless English)."""
 
-    mention: Mention
+    entity: str
+    entity_type: str
+    matched_text: str
+    field: str  # "title" | "body"
+    start: int
+    end: int
+    snippet: str
     sentiment: Sentiment | None
 
+    @classmethod
+    def of(cls, mention: Mention, sentiment: Sentiment | None) -> ScoredMention:
+        return cls(**mention.to_dict(), sentiment=sentiment)
+
     def to_dict(self) -> dict[str, Any]:
-        out = self.mention.to_dict()
+        out = asdict(self)
         out["sentiment"] = self.sentiment.to_dict() if self.sentiment else None
         return out
 
@@ -64,6 +74,6 @@ def analyze_article(record: ArticleRecord, watchlist: Watchlist) -> ArticleAnaly
     for mention in watchlist.find_mentions(record.title, record.body):
         if mention.snippet not in cache:
             cache[mention.snippet] = score_text(mention.snippet, language)
-        analysis.mentions.append(ScoredMention(mention, cache[mention.snippet]))
-    analysis.entities = sorted({m.mention.entity for m in analysis.mentions})
+        analysis.mentions.append(ScoredMention.of(mention, cache[mention.snippet]))
+    analysis.entities = sorted({m.entity for m in analysis.mentions})
     return analysis
