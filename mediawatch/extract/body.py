@@ -131,6 +131,42 @@ def _norm(text: str) -> str:
     return " ".join(re.findall(r"\w+", text.lower()))
 
 
+# Paragraphs at least this long are article prose, not teasers or captions.
+_LONG_PARAGRAPH_WORDS = 25
+# Recover split articles only when the extraction missed this share of the container's prose.
+_SPLIT_RECOVERY_RATIO = 1.5
+
+
+def _recover_split_article(tree: HtmlElement, text: str) -> str:
+    """Some sites cut an article into sibling chunks (ads between them); trafilatura then keeps only
+    the first. If long paragraphs sharing the extracted ones' parent markup were left out, read all
+    containers with that markup instead."""
+    found = _norm(text)
+    groups: dict[tuple[str, str], list[HtmlElement]] = {}
+    words_in: dict[tuple[str, str], int] = {}
+    words_all: dict[tuple[str, str], int] = {}
+    for para in tree.iter("p"):
+        parent = para.getparent()
+        content = para.text_content()
+        words = len(content.split())
+        if parent is None or words < _LONG_PARAGRAPH_WORDS:
+            continue
+        key = (str(parent.tag), parent.get("class", ""))
+        if not any(parent is known for known in groups.get(key, [])):
+            groups.setdefault(key, []).append(parent)
+        words_all[key] = words_all.get(key, 0) + words
+        if _norm(content)[:80] in found:
+            words_in[key] = words_in.get(key, 0) + words
+    if not words_in:
+        return text
+    main = max(words_in, key=lambda k: words_in[k])
+    if len(groups[main]) < 2 or words_all[main] < _SPLIT_RECOVERY_RATIO * words_in[main]:
+        return text
+    chunks = [body_from_container(container) or "" for container in groups[main]]
+    recovered = "\n".join(chunk for chunk in chunks if chunk)
+    return recovered if len(recovered) > len(text) else text
+
+
 def extract_body(tree: HtmlElement, title: str | None = None) -> str | None:
     """Main text of the article in `tree` (pruned in place), paragraphs joined by newlines, or None."""
     prune_noise(tree)
@@ -139,21 +175,28 @@ def extract_body(tree: HtmlElement, title: str | None = None) -> str | None:
         text = _text(tree, fast=False) or text
     if not text:
         return None
-    text = filter_lines(text, title)
+    text = filter_lines(_recover_split_article(tree, text), title)
     return text or None
 
 
 _BLOCK_TAGS = ("p", "h2", "h3", "h4", "h5", "li", "blockquote", "pre", "td")
 
 
+def _inside_block(node: HtmlElement, container: HtmlElement) -> bool:
+    for ancestor in node.iterancestors():
+        if ancestor is container:
+            return False
+        if ancestor.tag in _BLOCK_TAGS:
+            return True
+    return False
+
+
 def body_from_container(container: HtmlElement, title: str | None = None) -> str | None:
     """Text of the block elements inside a known article container, one block per line."""
     lines = []
     for node in container.iter(*_BLOCK_TAGS):
-        # a <p> inside a <li>/<blockquote> was already read with its parent block
-        if any(anc.tag in _BLOCK_TAGS for anc in node.iterancestors() if anc is not container):
-            if container in node.iterancestors():
-                continue
+        if node is not container and _inside_block(node, container):
+            continue  # a <p> inside a <li>/<blockquote> was already read with its parent block
         text = " ".join(node.text_content().split())
         if text:
             lines.append(f"- {text}" if node.tag == "li" else text)
