@@ -61,8 +61,20 @@ _BOILERPLATE_LINE = re.compile(
     )\W*$""",
     re.IGNORECASE | re.VERBOSE,
 )
+# Calls to action: a short line holding two or more of these is a subscription/promo box.
+_CTA = re.compile(
+    r"\b(subscribe|subscription|sign up|newsletters?|inbox|click here|delivered|free trial|"
+    r"use the code|follow us|download (?:the|our) app|get access|for more information|"
+    r"privacy policy|terms of (?:use|service))\b",
+    re.I,
+)
+_CTA_MAX_CHARS = 170
 # After a "Related:"-style line, the short list items that follow are its link list.
-_LIST_INTRO = re.compile(r"^\W*(related|read more|see more|more|also read|don'?t miss)\b", re.I)
+_LIST_INTRO = re.compile(
+    r"^\W*(related|read more|see more|more|also read|don'?t miss|you (may|might) also like|"
+    r"recommended|trending|most popular|more from)\b",
+    re.I,
+)
 
 _MIN_FAST_CHARS = 400
 
@@ -104,8 +116,9 @@ def prune_noise(tree: HtmlElement) -> None:
         parent.remove(node)
 
 
-def filter_lines(text: str, title: str | None) -> str:
-    """Drop boilerplate lines, the repeated title and link lists that follow a "Related:" line."""
+def filter_lines(text: str, title: str | None, captions: frozenset[str] = frozenset()) -> str:
+    """Drop boilerplate lines, the repeated title, image captions (`captions`: normalised alt
+    texts) and link lists that follow a "Related:" line."""
     norm_title = _norm(title) if title else None
     kept: list[str] = []
     in_list = False
@@ -119,9 +132,12 @@ def filter_lines(text: str, title: str | None) -> str:
         if _LIST_INTRO.match(stripped) and len(stripped) < 200:
             in_list = True
             continue
-        if norm_title and _norm(stripped) == norm_title:
+        norm = _norm(stripped)
+        if norm_title and norm == norm_title or norm in captions:
             continue
         if _BOILERPLATE_LINE.match(stripped):
+            continue
+        if len(stripped) < _CTA_MAX_CHARS and len({m.lower() for m in _CTA.findall(stripped)}) >= 2:
             continue
         kept.append(stripped)
     return "\n".join(kept)
@@ -175,8 +191,19 @@ def extract_body(tree: HtmlElement, title: str | None = None) -> str | None:
         text = _text(tree, fast=False) or text
     if not text:
         return None
-    text = filter_lines(_recover_split_article(tree, text), title)
+    text = filter_lines(_recover_split_article(tree, text), title, image_captions(tree))
     return text or None
+
+
+def image_captions(tree: HtmlElement) -> frozenset[str]:
+    """Normalised alt/title texts of the page's images: lines repeating them are captions."""
+    found = set()
+    for img in tree.iter("img"):
+        for attr in ("alt", "title"):
+            norm = _norm(img.get(attr) or "")
+            if len(norm) >= 12:
+                found.add(norm)
+    return frozenset(found)
 
 
 _BLOCK_TAGS = ("p", "h2", "h3", "h4", "h5", "li", "blockquote", "pre", "td")
