@@ -12,7 +12,10 @@ _PREFIX = re.compile(
     re.I,
 )
 # Conjunctions are lowercase in bylines; matching them case-sensitively keeps "Sarah E Needleman".
-_SPLIT = re.compile(r"\s*(?:,|;|\||&|\n|\b(?:and|And|AND|und|et|y|e|with)\b)\s*")
+# "Finian Cunningham. Sputnik International": a full stop after a word (not an initial) ends a name.
+_SPLIT = re.compile(
+    r"\s*(?:,|;|\||&|\n|(?<=\w\w\w)\.\s+|\b(?:and|And|AND|und|et|y|e|with)\b)\s*"
+)
 # A piece holding any of these is a date, a time or a role, not a name.
 _NOT_NAME = re.compile(
     r"\d|@|https?:|www\.|\b(ago|updated|published|posted|min(ute)?s?|hours?|read|share|"
@@ -26,7 +29,7 @@ _NOT_NAME = re.compile(
 _ORG_WORD = re.compile(
     r"\b(news|press|associated|reuters|afp|ap|agency|staff|team|desk|media|magazine|times|post|"
     r"daily|journal|tribune|inc|ltd|llc|gmbh|group|network|editors?|editorial|board|service|wire|"
-    r"bureau|online|digital|tv|radio|\.com)\b",
+    r"bureau|online|digital|international|tv|radio|\.com)\b",
     re.I,
 )
 _MAX_WORDS = 5
@@ -86,4 +89,7 @@ def clean_authors(
                 others.append(name)
             else:
                 people.append(name)
+    # Next to full names, a lone word is a brand or handle ("Victor Tangermann, Futurism").
+    if any(" " in name for name in people):
+        people = [name for name in people if " " in name]
     return people or others

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 
-_SEP = r"\s+[|\-–—·•»/]\s+|\s*[|·•»]\s*|:\s+"
-_SUFFIX = re.compile(rf"^(?P<rest>.+?)(?:{_SEP})(?P<part>[^|\-–—·•»]+?)\s*$")
-_PREFIX = re.compile(rf"^\s*(?P<part>[^|\-–—·•»:]+?)(?:{_SEP})(?P<rest>.+)$")
+# Separators between a headline and its decorations ("Title - Site", "Site | Title", "Site: Title").
+_SEP = re.compile(r"\s+[|\-–—·•»/]\s+|\s*[|·•»]\s*|:\s+")
 _MAX_SITE_WORDS = 4
 
 
@@ -25,25 +24,28 @@ def _is_site(part: str, site_names: list[str]) -> bool:
     return False
 
 
-def clean_title(title: str | None, site_name: str | None, host: str, h1: str | None) -> str | None:
-    """`title` without " - Site" / " | Site" / "Site: " decorations."""
+def clean_title(
+    title: str | None, site_name: str | None, host: str, h1: str | None, section: str | None = None
+) -> str | None:
+    """`title` without " - Site" / " | Site" / "Site: " / "Section | " decorations."""
     if not title:
         return None
     title = " ".join(title.split())
     if h1 and len(h1) > 10 and _squash(h1) != _squash(title) and _squash(h1) in _squash(title):
         return h1  # the page's own headline, decorations already absent
     host_words = host.split(".")
-    names = [n for n in (site_name, host, ".".join(host_words[:-1]), host_words[0]) if n]
-    for _ in range(2):  # "Site | Section | Title" has two decorations
-        suffix = _SUFFIX.match(title)
-        if suffix and _is_site(suffix["part"], names):
-            title = suffix["rest"].strip()
-            continue
-        prefix = _PREFIX.match(title)
-        if prefix and _is_site(prefix["part"], names):
-            title = prefix["rest"].strip()
-            continue
-        break
+    names = [n for n in (site_name, host, ".".join(host_words[:-1]), host_words[0], section) if n]
+    for _ in range(3):  # "Site | Section | Title" has several decorations
+        parts = _SEP.split(title)
+        if len(parts) < 2:
+            break
+        seps = _SEP.findall(title)
+        if _is_site(parts[-1], names):
+            title = title[: len(title) - len(parts[-1]) - len(seps[-1])].strip()
+        elif _is_site(parts[0], names):
+            title = title[len(parts[0]) + len(seps[0]) :].strip()
+        else:
+            break
     # Unknown site name: a short last " | X" segment is a decoration on nearly every site.
     if " | " in title:
         head, _, tail = title.rpartition(" | ")

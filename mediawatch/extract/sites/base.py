@@ -7,6 +7,7 @@ the old one. Methods read `self.tree` (the parsed page) and `self.meta` (structu
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import ClassVar
 
@@ -19,6 +20,8 @@ from mediawatch.extract.fields import clean_title, detect_language
 from mediawatch.extract.metadata import PageMeta, host_of, read_metadata
 from mediawatch.extract.pagetype import error_page_reason, not_article_reason
 from mediawatch.records import ArticleRecord
+
+_CMS_TAG = re.compile(r"^@|[:=&;<>]")
 
 
 class SiteExtractor:
@@ -45,7 +48,9 @@ class SiteExtractor:
         return self.meta.site_name or self.host or None
 
     def title(self) -> str | None:
-        return clean_title(self.meta.title, self.meta.site_name, self.host, self.meta.h1)
+        return clean_title(
+            self.meta.title, self.meta.site_name, self.host, self.meta.h1, self.meta.section
+        )
 
     def byline_candidates(self) -> list[str]:
         """Raw author strings from the page body (after pruning), used when metadata has none."""
@@ -77,7 +82,9 @@ class SiteExtractor:
         return self.meta.section
 
     def tags(self) -> list[str]:
-        return list(dict.fromkeys(t for t in self.meta.tags if t))
+        # CMS-internal markers ("@post-id:1913719") and overlong keyword blobs are not tags
+        tags = (" ".join(t.split()) for t in self.meta.tags)
+        return list(dict.fromkeys(t for t in tags if t and len(t) <= 60 and not _CMS_TAG.search(t)))
 
     def image_url(self) -> str | None:
         return self.meta.image_url
