@@ -1,0 +1,148 @@
+"""Reading feeds and sitemaps safely: which article URLs they list, with their lastmod.
+
+XML from the web is hostile input: documents declaring entities (billion laughs, external entities)
+are rejected before parsing, and lxml never expands entities, loads DTDs or touches the network.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+from lxml import etree
+
+__all__ = ["Entry", "XmlRejected", "feed_entries", "parse_date", "parse_xml", "sitemap_entries"]
+
+
+class XmlRejected(Exception):
+    """A feed or sitemap we refuse or fail to read; `kind` is the error counter name."""
+
+    def __init__(self, kind: str, detail: str = "") -> None:
+        self.kind = kind
+        super().__init__(f"{kind}: {detail}" if detail else kind)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One URL listed by a feed or sitemap."""
+
+    url: str
+    lastmod: str | None = None  # ISO 8601 UTC
+    news: bool = False  # from a Google News sitemap
+
+
+def parse_date(text: str | None) -> datetime | None:
+    """W3C/ISO 8601 or RFC 822 date as an aware UTC datetime; None when missing or unreadable."""
+    if not text or not text.strip():
+        return None
+    text = text.strip()
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            value = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def _iso(text: str | None) -> str | None:
+    value = parse_date(text)
+    return value.isoformat() if value else None
+
+
+def parse_xml(body: bytes, recover: bool = False) -> etree._Element:
+    """Parse a feed/sitemap without entity expansion, DTD loading or network; XmlRejected otherwise.
+
+    With `recover=True` lxml salvages what it can from malformed (but entity-free) documents.
+    """
+    body = body.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if b"<!ENTITY" in body or b"<!entity" in body:
+        raise XmlRejected("xml_bomb", "document declares entities; refusing to parse it")
+    if b"<!DOCTYPE" in body[:4096] and (b"SYSTEM" in body[:4096] or b"PUBLIC" in body[:4096]):
+        raise XmlRejected("xml_external_dtd", "document references an external DTD")
+    parser = etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        huge_tree=False,
+        load_dtd=False,
+        dtd_validation=False,
+        remove_comments=True,
+        remove_pis=True,
+        recover=recover,
+    )
+    try:
+        root = etree.fromstring(body, parser)
+    except etree.XMLSyntaxError as exc:
+        raise XmlRejected("malformed_xml", str(exc)[:200]) from None
+    if root is None:
+        raise XmlRejected("malformed_xml", "empty document")
+    return root
+
+
+def _local(element: etree._Element) -> str:
+    tag = element.tag
+    return etree.QName(tag).localname if isinstance(tag, str) else ""
+
+
+def _child_text(element: etree._Element, *names: str) -> str | None:
+    for name in names:
+        for child in element:
+            if _local(child) == name and child.text and child.text.strip():
+                return child.text.strip()
+    return None
+
+
+def feed_entries(root: etree._Element) -> list[Entry]:
+    """Article links of an RSS 2.0, RSS 1.0 (RDF) or Atom feed, with their update time."""
+    entries = []
+    kind = _local(root)
+    if kind == "feed":  # Atom
+        for entry in root.iter("{*}entry"):
+            href = None
+            for link in entry.iter("{*}link"):
+                if link.get("rel", "alternate") == "alternate" and link.get("href"):
+                    href = link.get("href").strip()
+                    break
+            if href:
+                entries.append(Entry(href, _iso(_child_text(entry, "updated", "published"))))
+    elif kind in ("rss", "RDF"):
+        for item in root.iter("{*}item", "item"):
+            link = _child_text(item, "link")
+            if not link:
+                guid = next((c for c in item if _local(c) == "guid"), None)
+                if guid is not None and guid.get("isPermaLink", "true") == "true" and guid.text:
+                    link = guid.text.strip()
+            if link:
+                when = _child_text(item, "updated", "modified", "date", "pubDate")
+                entries.append(Entry(link, _iso(when)))
+    else:
+        raise XmlRejected("not_a_feed", f"root element <{kind}>")
+    return entries
+
+
+def sitemap_entries(root: etree._Element) -> tuple[list[Entry], list[Entry]]:
+    """(child sitemaps, page URLs) of a sitemap index, sitemap or Google News sitemap."""
+    kind = _local(root)
+    if kind == "sitemapindex":
+        children = [
+            Entry(loc, _iso(_child_text(node, "lastmod")))
+            for node in root.iter("{*}sitemap")
+            if (loc := _child_text(node, "loc"))
+        ]
+        return children, []
+    if kind != "urlset":
+        raise XmlRejected("not_a_sitemap", f"root element <{kind}>")
+    pages = []
+    for node in root.iter("{*}url"):
+        loc = _child_text(node, "loc")
+        if not loc:
+            continue
+        news = next((c for c in node if _local(c) == "news"), None)
+        published = _child_text(news, "publication_date") if news is not None else None
+        lastmod = _iso(_child_text(node, "lastmod")) or _iso(published)
+        pages.append(Entry(loc, lastmod, news=news is not None))
+    return [], pages

@@ -1,0 +1,142 @@
+"""Item pipelines, one concern each, ordered in settings: extract -> dedupe -> stage -> stats."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+
+from mediawatch.records import ARTICLE, FAILED, SKIPPED
+from mediawatch.staging import (
+    StagingWriter,
+    atomic_write_json,
+    build_staged_page,
+    decode_html,
+    stats_path,
+)
+from spiders.items import FetchedPage, PageOutcome
+
+
+class _CrawlerAware:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Any:
+        return cls(crawler)
+
+    @property
+    def spider(self) -> Any:
+        return self.crawler.spider
+
+
+class ExtractPipeline(_CrawlerAware):
+    """Runs extraction on fetched pages and classifies them as article, skipped or failed."""
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, FetchedPage):
+            return item
+        spider = self.spider
+        page = build_staged_page(
+            source=spider.source,
+            run_id=spider.run_id,
+            url=item.url,
+            body=item.body,
+            text=decode_html(item.body, item.content_type),
+            status=item.status,
+            fetched_at=item.fetched_at,
+            final_url=item.final_url,
+            etag=item.etag,
+            last_modified=item.last_modified,
+            lastmod=item.lastmod,
+            warc_file=item.warc_file,
+            warc_record_id=item.warc_record_id,
+        )
+        if page.kind == FAILED and page.reason:
+            spider.count_error(page.reason)
+        return PageOutcome(page)
+
+
+class DedupePipeline(_CrawlerAware):
+    """One record per article in a run: the same canonical URL or body found via another URL is a
+    duplicate and dropped (counted)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self.identities: set[str] = set()
+        self.hashes: set[str] = set()
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, PageOutcome) or item.page.kind != ARTICLE:
+            return item
+        page = item.page
+        identity = page.article.canonical_url if page.article else page.url
+        if identity in self.identities or page.content_hash in self.hashes:
+            self.spider.count("duplicates")
+            raise DropItem(f"duplicate of {identity}: {page.url}", log_level="DEBUG")
+        self.identities.add(identity or page.url)
+        if page.content_hash:
+            self.hashes.add(page.content_hash)
+        return item
+
+
+class StagePipeline(_CrawlerAware):
+    """Appends each staged page to the run's `.jsonl.part` and renames it into place at the end."""
+
+    def open_spider(self) -> None:
+        spider = self.spider
+        self.writer = StagingWriter(spider.paths.staging_dir, spider.name, spider.run_id)
+
+    def process_item(self, item: Any) -> Any:
+        if isinstance(item, PageOutcome):
+            self.writer.write(item.page)
+        return item
+
+    def close_spider(self) -> None:
+        self.writer.close()
+
+
+class StatsPipeline(_CrawlerAware):
+    """Counts staged pages by kind and writes `<run_id>.stats.json` once the spider has closed
+    (after the staging file is in place)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self.counts = {ARTICLE: 0, SKIPPED: 0, FAILED: 0}
+        self.started_at = datetime.now(UTC)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    def process_item(self, item: Any) -> Any:
+        if isinstance(item, PageOutcome):
+            self.counts[item.page.kind] = self.counts.get(item.page.kind, 0) + 1
+        return item
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        stats = self.crawler.stats.get_stats()
+        finished = datetime.now(UTC)
+
+        def prefixed(prefix: str) -> dict[str, int]:
+            return {k[len(prefix) :]: v for k, v in sorted(stats.items()) if k.startswith(prefix)}
+
+        atomic_write_json(
+            stats_path(spider.paths.staging_dir, spider.name, spider.run_id),
+            {
+                "run_id": spider.run_id,
+                "source": spider.name,
+                "started_at": self.started_at.isoformat(),
+                "finished_at": finished.isoformat(),
+                "duration_s": round((finished - self.started_at).total_seconds(), 3),
+                "requests": stats.get("downloader/request_count", 0),
+                "responses_by_status": prefixed("downloader/response_status_count/"),
+                "articles": self.counts[ARTICLE],
+                "skipped": self.counts[SKIPPED],
+                "duplicates": stats.get("mediawatch/duplicates", 0),
+                "failed": self.counts[FAILED],
+                "errors_by_kind": prefixed("mediawatch/errors/"),
+                "bytes": stats.get("downloader/response_bytes", 0),
+                "not_modified": stats.get("mediawatch/not_modified", 0),
+            },
+        )

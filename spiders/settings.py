@@ -1,0 +1,55 @@
+"""Scrapy settings: polite and safe defaults. Per-source overrides come from the registry (they can
+only slow a crawl down); tests and benchmarks override explicitly with `-s NAME=value`."""
+
+from mediawatch import __version__
+
+BOT_NAME = "mediawatch"
+SPIDER_LOADER_CLASS = "spiders.loader.RegistrySpiderLoader"
+SPIDER_MODULES: list[str] = []
+
+# registry path; the MEDIAWATCH_SOURCES environment variable wins when set (see spiders.loader)
+MEDIAWATCH_SOURCES = ""
+# run id of this crawl; default: UTC timestamp at start
+MEDIAWATCH_RUN_ID = ""
+MEDIAWATCH_CONTACT_URL = "https://github.com/mediawatch/mediawatch"
+USER_AGENT = f"mediawatch/{__version__} (+{MEDIAWATCH_CONTACT_URL})"
+
+# --- polite ---------------------------------------------------------------------------------
+ROBOTSTXT_OBEY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_DELAY = 1.0
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+
+# --- safe -----------------------------------------------------------------------------------
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+DOWNLOAD_TIMEOUT = 30  # Scrapy applies it to connect and to the whole download
+DNS_TIMEOUT = 10
+REDIRECT_MAX_TIMES = 5
+METAREFRESH_ENABLED = False
+# only http/https: every other scheme handler is switched off
+DOWNLOAD_HANDLERS = {"file": None, "data": None, "s3": None, "ftp": None}
+
+DOWNLOADER_MIDDLEWARES = {
+    # runs first on every request, including robots.txt and each redirect hop
+    "spiders.middlewares.NetGuardMiddleware": 50,
+    # below HttpCompression (590) so it archives decoded bodies, above Retry (550) so it sees all
+    "spiders.middlewares.WarcArchiveMiddleware": 580,
+}
+ITEM_PIPELINES = {
+    "spiders.pipelines.ExtractPipeline": 100,
+    "spiders.pipelines.DedupePipeline": 200,
+    "spiders.pipelines.StagePipeline": 300,
+    "spiders.pipelines.StatsPipeline": 400,
+}
+
+LOG_LEVEL = "INFO"
+FEED_EXPORT_ENCODING = "utf-8"

@@ -1,0 +1,368 @@
+"""The spider of one registry source: discover article URLs (feeds, sitemaps, section pages), fetch
+only new or changed ones, and hand each page to the pipelines. No extraction or storage here."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, ClassVar
+
+import scrapy
+from scrapy.crawler import Crawler
+from scrapy.http import Response, TextResponse
+from scrapy.settings import BaseSettings
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from mediawatch import __version__
+from mediawatch.config import default_paths
+from mediawatch.records import FAILED, SKIPPED, StagedPage
+from mediawatch.sources import Registry, Section, Source
+from mediawatch.staging import finalize_leftovers
+from mediawatch.urls import normalize_url
+from spiders.discovery import (
+    Entry,
+    XmlRejected,
+    feed_entries,
+    parse_date,
+    parse_xml,
+    sitemap_entries,
+)
+from spiders.items import FetchedPage, PageOutcome
+from spiders.state import HttpState, KnownState
+
+log = logging.getLogger(__name__)
+
+MAX_SITEMAP_DEPTH = 3  # sitemap index -> sitemap -> ... ; deeper nesting is a trap, not a site
+MAX_ENTRIES_PER_DOCUMENT = 50_000  # the sitemap protocol's own limit
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def _header(response: Response, name: str) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
+
+
+def classify_failure(failure: Failure) -> str:
+    """Short error kind for a failed request (counted in stats and staged as the reason)."""
+    from scrapy.exceptions import (
+        CannotResolveHostError,
+        DownloadCancelledError,
+        DownloadConnectionRefusedError,
+        DownloadTimeoutError,
+        IgnoreRequest,
+        ResponseDataLossError,
+    )
+    from twisted.internet.error import DNSLookupError, TimeoutError
+    from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
+
+    from spiders.middlewares import BlockedRequest
+
+    exc = failure.value
+    if isinstance(exc, HttpError):
+        return f"http_{exc.response.status}"
+    if isinstance(exc, BlockedRequest):
+        return "dns_error" if exc.reason.startswith("dns_error") else "blocked_address"
+    if isinstance(exc, IgnoreRequest):
+        message = str(exc).lower()
+        if "robots" in message:
+            return "robots_disallowed"
+        if "redirect" in message:
+            return "redirect_loop"
+        return "ignored"
+    kinds = (
+        (DownloadTimeoutError, "timeout"),
+        (TimeoutError, "timeout"),
+        (DownloadCancelledError, "too_large"),
+        (ResponseDataLossError, "truncated"),
+        (DownloadConnectionRefusedError, "connection_refused"),
+        (CannotResolveHostError, "dns_error"),
+        (DNSLookupError, "dns_error"),
+        (ResponseNeverReceived, "connection_error"),
+        (ResponseFailed, "connection_error"),
+        (ConnectionError, "connection_error"),
+    )
+    for cls, kind in kinds:
+        if isinstance(exc, cls):
+            return kind
+    name = type(exc).__name__
+    return "connection_error" if "Connection" in name else f"error:{name}"
+
+
+def apply_polite_overrides(source: Source, registry: Registry, settings: BaseSettings) -> None:
+    """Registry settings and the source's `delay` may only slow the crawl down (unless
+    `allow_faster`); explicit `-s` command-line settings keep priority over both."""
+    options = registry.settings
+    allow_faster = bool(options.get("allow_faster"))
+    contact = options.get("contact_url") or settings.get("MEDIAWATCH_CONTACT_URL")
+    settings.set("USER_AGENT", f"mediawatch/{__version__} (+{contact})", priority="spider")
+    delay = source.delay if source.delay is not None else options.get("delay")
+    if delay is not None:
+        current = settings.getfloat("DOWNLOAD_DELAY")
+        if float(delay) >= current or allow_faster:
+            settings.set("DOWNLOAD_DELAY", float(delay), priority="spider")
+            settings.set(
+                "AUTOTHROTTLE_START_DELAY",
+                max(float(delay), settings.getfloat("AUTOTHROTTLE_START_DELAY")),
+                priority="spider",
+            )
+        else:
+            log.warning(
+                "%s: delay %.2fs is below the polite default %.2fs; ignored "
+                "(set settings.allow_faster: true in the registry to allow it)",
+                source.name,
+                delay,
+                current,
+            )
+    concurrency = options.get("concurrency")
+    if concurrency is not None:
+        current_c = settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")
+        if int(concurrency) <= current_c or allow_faster:
+            settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", int(concurrency), priority="spider")
+        else:
+            log.warning("concurrency %s above the polite default %s ignored", concurrency, current_c)
+    if options.get("download_timeout") is not None:
+        settings.set("DOWNLOAD_TIMEOUT", float(options["download_timeout"]), priority="spider")
+
+
+class SourceSpider(scrapy.Spider):
+    """Base spider; the loader makes one subclass per source (class attributes `source`,
+    `registry`). Settings: MEDIAWATCH_RUN_ID (default: UTC timestamp)."""
+
+    source: ClassVar[Source]
+    registry: ClassVar[Registry]
+
+    @classmethod
+    def update_settings(cls, settings: BaseSettings) -> None:
+        super().update_settings(settings)
+        apply_polite_overrides(cls.source, cls.registry, settings)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SourceSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider._setup(crawler.settings)
+        return spider
+
+    def _setup(self, settings: BaseSettings) -> None:
+        self.run_id = (
+            settings.get("MEDIAWATCH_RUN_ID")
+            or getattr(self, "run_id", None)
+            or datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        )
+        warehouse = os.environ.get("MEDIAWATCH_WAREHOUSE") or settings.get("MEDIAWATCH_WAREHOUSE")
+        self.paths = default_paths(sources=self.registry.path, warehouse=warehouse or None)
+        # pages a crashed run staged count as known: finalise them before reading the state
+        finalize_leftovers(self.paths.staging_dir, self.name, keep=self.run_id)
+        self.known = KnownState.load(self.paths, self.name)
+        self.http_state = HttpState.load(self.paths, self.name)
+        self.scheduled: set[str] = set()
+        self.section_urls: set[str] = set()
+        window = self.source.news_sitemap_window_days
+        if window is None:
+            window = self.registry.settings.get("news_sitemap_window_days")
+        self.news_window = timedelta(days=float(window)) if window else None
+        self.logger.info(
+            "run %s: %d known pages, staging to %s",
+            self.run_id,
+            len(self.known),
+            Path(self.paths.staging_dir) / self.name,
+        )
+
+    # ---- counting -----------------------------------------------------------------------------
+    def count(self, key: str, value: int = 1) -> None:
+        self.crawler.stats.inc_value(f"mediawatch/{key}", value)
+
+    def count_error(self, kind: str) -> None:
+        self.count(f"errors/{kind}")
+
+    # ---- discovery ----------------------------------------------------------------------------
+    async def start(self) -> AsyncIterator[Any]:
+        for url in self.source.sitemaps:
+            yield self._xml_request(url, "sitemap", 0)
+        for url in self.source.feeds:
+            yield self._xml_request(url, "feed", 0)
+        for section in self.source.sections:
+            yield self._section_request(section, section.url, 1)
+
+    def _xml_request(self, url: str, kind: str, depth: int) -> scrapy.Request:
+        return scrapy.Request(
+            url,
+            callback=self.parse_xml_document,
+            errback=self.on_discovery_error,
+            headers=self.http_state.headers_for(url),
+            meta={"mw_kind": kind, "mw_url": url, "mw_depth": depth, "handle_httpstatus_list": [304]},
+        )
+
+    def parse_xml_document(self, response: Response) -> Iterator[Any]:
+        """A feed, sitemap index, sitemap or Google News sitemap (told apart by the root element)."""
+        if response.status == 304:
+            self.count("not_modified")
+            return
+        intact = True
+        try:
+            root = parse_xml(response.body)
+        except XmlRejected as exc:
+            self.count_error(exc.kind)
+            self.logger.warning("%s: %s", response.url, exc)
+            if exc.kind != "malformed_xml":
+                return
+            intact = False
+            try:  # salvage the readable entries; the error is already counted
+                root = parse_xml(response.body, recover=True)
+            except XmlRejected:
+                return
+        try:
+            if root.tag.endswith(("sitemapindex", "urlset")):
+                children, entries = sitemap_entries(root)
+            else:
+                children, entries = [], feed_entries(root)
+        except XmlRejected as exc:
+            self.count_error(exc.kind)
+            self.logger.warning("%s: %s", response.url, exc)
+            return
+        if intact:
+            url = response.meta["mw_url"]
+            self.http_state.remember(url, _header(response, "ETag"), _header(response, "Last-Modified"))
+        if len(children) + len(entries) > MAX_ENTRIES_PER_DOCUMENT:
+            self.count_error("too_many_entries")
+            children, entries = children[:MAX_ENTRIES_PER_DOCUMENT], entries[:MAX_ENTRIES_PER_DOCUMENT]
+        depth = response.meta.get("mw_depth", 0)
+        for child in children:
+            if depth < MAX_SITEMAP_DEPTH:
+                yield self._xml_request(response.urljoin(child.url), "sitemap", depth + 1)
+        for entry in entries:
+            if entry.news and self._outside_news_window(entry):
+                continue
+            yield from self._article(response.urljoin(entry.url), entry.lastmod, listed=True)
+
+    def _outside_news_window(self, entry: Entry) -> bool:
+        when = parse_date(entry.lastmod)
+        return bool(self.news_window and when and when < datetime.now(UTC) - self.news_window)
+
+    def _section_request(self, section: Section, url: str, page: int) -> scrapy.Request:
+        self.section_urls.add(normalize_url(url))
+        return scrapy.Request(
+            url,
+            callback=self.parse_section,
+            errback=self.on_discovery_error,
+            meta={"mw_kind": "section", "mw_url": url, "mw_section": section, "mw_page": page},
+        )
+
+    def parse_section(self, response: Response) -> Iterator[Any]:
+        """Follow article-looking links of a section page, then its next page (up to max_pages)."""
+        if not isinstance(response, TextResponse):
+            self.count_error("section_not_html")
+            return
+        for href in response.css("a::attr(href)").getall():
+            url = normalize_url(response.urljoin(href.strip()))
+            if url in self.section_urls or not self.source.looks_like_article(url):
+                continue
+            yield from self._article(url, None, listed=False)
+        section: Section = response.meta["mw_section"]
+        page: int = response.meta["mw_page"]
+        if page >= section.max_pages:
+            return
+        if section.pagination:
+            next_url = section.pagination.format(page=page + 1)
+        else:
+            next_url = response.css(
+                "link[rel=next]::attr(href), a[rel~=next]::attr(href)"
+            ).get()
+        if next_url:
+            yield self._section_request(section, response.urljoin(next_url), page + 1)
+
+    def on_discovery_error(self, failure: Failure) -> None:
+        """A feed, sitemap or section page failed: counted; past the last page a 404 is expected."""
+        kind = classify_failure(failure)
+        meta = failure.request.meta
+        if kind == "http_404" and meta.get("mw_kind") == "section" and meta.get("mw_page", 1) > 1:
+            return
+        self.count_error(kind)
+        self.logger.warning("%s %s failed: %s", meta.get("mw_kind"), failure.request.url, kind)
+
+    # ---- articles -----------------------------------------------------------------------------
+    def _article(self, url: str, lastmod: str | None, listed: bool) -> Iterator[Any]:
+        """Schedule an article URL unless already scheduled, not an article, or known and unchanged."""
+        url = normalize_url(url)
+        if not url.startswith(("http://", "https://")) or not self.source.allows_host(url):
+            return
+        if url in self.scheduled:
+            return
+        self.scheduled.add(url)
+        if (listed and self.source.is_excluded(url)) or (
+            self.source.article_patterns and not self.source.looks_like_article(url)
+        ):
+            yield PageOutcome(self._page(url, SKIPPED, "not_article:url_pattern", lastmod=lastmod))
+            return
+        headers = {}
+        known = self.known.get(url)
+        if known is not None:
+            if not known.changed_since(lastmod):
+                self.count("unchanged")
+                return
+            if known.etag:
+                headers["If-None-Match"] = known.etag
+            if known.last_modified:
+                headers["If-Modified-Since"] = known.last_modified
+        yield scrapy.Request(
+            url,
+            callback=self.parse_article,
+            errback=self.on_article_error,
+            headers=headers,
+            meta={
+                "mw_kind": "article",
+                "mw_url": url,
+                "mw_lastmod": lastmod,
+                "handle_httpstatus_list": [304],
+            },
+        )
+
+    def parse_article(self, response: Response) -> Iterator[Any]:
+        """Hand the page to the pipelines (extraction happens there)."""
+        if response.status == 304:
+            self.count("not_modified")
+            return
+        meta = response.meta
+        yield FetchedPage(
+            url=meta["mw_url"],
+            final_url=normalize_url(response.url),
+            status=response.status,
+            body=response.body,
+            content_type=_header(response, "Content-Type")
+            if isinstance(response, TextResponse)
+            else (_header(response, "Content-Type") or "application/octet-stream"),
+            fetched_at=_now(),
+            etag=_header(response, "ETag"),
+            last_modified=_header(response, "Last-Modified"),
+            lastmod=meta.get("mw_lastmod"),
+            warc_file=meta.get("warc_file"),
+            warc_record_id=meta.get("warc_record_id"),
+        )
+
+    def on_article_error(self, failure: Failure) -> Iterator[PageOutcome]:
+        """Stage a failed fetch with its reason, so it is counted and can be retried later."""
+        kind = classify_failure(failure)
+        self.count_error(kind)
+        meta = failure.request.meta
+        status = failure.value.response.status if isinstance(failure.value, HttpError) else None
+        outcome = SKIPPED if kind == "robots_disallowed" else FAILED
+        yield PageOutcome(
+            self._page(meta.get("mw_url", failure.request.url), outcome, kind, status=status,
+                       lastmod=meta.get("mw_lastmod"))
+        )
+
+    def _page(self, url: str, kind: str, reason: str, **fields: Any) -> StagedPage:
+        return StagedPage(
+            run_id=self.run_id, source=self.name, url=url, fetched_at=_now(), kind=kind,
+            reason=reason, **fields,
+        )
+
+    def closed(self, reason: str) -> None:
+        """Keep the feed/sitemap validators for the next run's conditional requests."""
+        self.http_state.save()

@@ -1,0 +1,154 @@
+"""What a crawl already knows, so it fetches only what is new or changed.
+
+- Known pages: the loader's export `Paths.crawl_state` (parquet, may not exist yet; read with an
+  in-memory DuckDB, never the warehouse) plus this source's staging files not loaded yet.
+- Feed/sitemap validators (ETag, Last-Modified) for conditional GET:
+  `Paths.data_dir/crawl_http_state/<source>.json`, written atomically.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from mediawatch.config import Paths
+from mediawatch.records import ARTICLE
+from mediawatch.staging import atomic_write_json, iter_staged_pages, staging_files
+from mediawatch.urls import normalize_url
+from spiders.discovery import parse_date
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class KnownPage:
+    """A page the pipeline already holds."""
+
+    url: str
+    canonical_url: str | None
+    content_hash: str | None
+    lastmod: str | None
+    etag: str | None
+    last_modified: str | None
+    fetched_at: str | None
+
+    def changed_since(self, lastmod: str | None) -> bool:
+        """True when a feed/sitemap `lastmod` is newer than what we stored (or fetched)."""
+        listed = parse_date(lastmod)
+        if listed is None:
+            return False
+        stored = parse_date(self.lastmod) or parse_date(self.fetched_at)
+        return stored is None or listed > stored
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _newer(a: KnownPage | None, b: KnownPage) -> bool:
+    if a is None:
+        return True
+    return (parse_date(b.fetched_at) or _EPOCH) >= (parse_date(a.fetched_at) or _EPOCH)
+
+
+class KnownState:
+    """Known pages keyed by normalised URL and by normalised canonical URL."""
+
+    def __init__(self) -> None:
+        self.pages: dict[str, KnownPage] = {}
+
+    def add(self, page: KnownPage) -> None:
+        for key in {page.url, page.canonical_url}:
+            if key:
+                key = normalize_url(key)
+                if _newer(self.pages.get(key), page):
+                    self.pages[key] = page
+
+    def get(self, url: str) -> KnownPage | None:
+        return self.pages.get(normalize_url(url))
+
+    def __len__(self) -> int:
+        return len(self.pages)
+
+    @classmethod
+    def load(cls, paths: Paths, source: str) -> KnownState:
+        """Read the loader's parquet export (if any) and this source's staging files."""
+        state = cls()
+        if paths.crawl_state.exists():
+            state._load_parquet(paths.crawl_state)
+        for path in staging_files(paths.staging_dir, source):
+            for page in iter_staged_pages(path):
+                if page.kind != ARTICLE:
+                    continue
+                state.add(
+                    KnownPage(
+                        url=page.url,
+                        canonical_url=page.article.canonical_url if page.article else None,
+                        content_hash=page.content_hash,
+                        lastmod=page.lastmod,
+                        etag=page.etag,
+                        last_modified=page.last_modified,
+                        fetched_at=page.fetched_at,
+                    )
+                )
+        return state
+
+    def _load_parquet(self, path: Path) -> None:
+        import duckdb
+
+        try:
+            with duckdb.connect(":memory:") as con:
+                rows = con.execute(
+                    "select url, canonical_url, content_hash, cast(lastmod as varchar),"
+                    " etag, last_modified, cast(fetched_at as varchar) from read_parquet(?)",
+                    [str(path)],
+                ).fetchall()
+        except duckdb.Error as exc:
+            # a missing or broken export means a fuller crawl, not a failed one
+            log.warning("cannot read crawl state %s (%s); crawling as if it were empty", path, exc)
+            return
+        for row in rows:
+            self.add(KnownPage(*[None if v is None else str(v) for v in row]))
+
+
+class HttpState:
+    """ETag / Last-Modified of each feed and sitemap URL of one source."""
+
+    def __init__(self, path: Path, validators: dict[str, dict[str, str]]) -> None:
+        self.path = path
+        self.validators = validators
+
+    @classmethod
+    def load(cls, paths: Paths, source: str) -> HttpState:
+        path = paths.data_dir / "crawl_http_state" / f"{source}.json"
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(data, dict):
+                raise ValueError("not a JSON object")
+        except FileNotFoundError:
+            data = {}
+        except ValueError as exc:
+            log.warning("ignoring unreadable %s (%s): feeds are fetched unconditionally", path, exc)
+            data = {}
+        return cls(path, data)
+
+    def headers_for(self, url: str) -> dict[str, str]:
+        """Conditional request headers for `url` (empty when we have no validators)."""
+        known = self.validators.get(url) or {}
+        headers = {}
+        if known.get("etag"):
+            headers["If-None-Match"] = known["etag"]
+        if known.get("last_modified"):
+            headers["If-Modified-Since"] = known["last_modified"]
+        return headers
+
+    def remember(self, url: str, etag: str | None, last_modified: str | None) -> None:
+        if etag or last_modified:
+            self.validators[url] = {"etag": etag or "", "last_modified": last_modified or ""}
+        else:
+            self.validators.pop(url, None)
+
+    def save(self) -> None:
+        atomic_write_json(self.path, self.validators)
