@@ -24,7 +24,9 @@ def visible_blocks(html: str | bytes) -> list[str]:
     if not html.strip():
         return []
     try:
-        root = lxml.html.document_fromstring(html)
+        # huge_tree lifts libxml2's 256-level depth limit, beyond which text silently vanishes;
+        # a parser per call because lxml parsers must not be shared between threads
+        root = lxml.html.document_fromstring(html, parser=lxml.html.HTMLParser(huge_tree=True))
     except (lxml.etree.ParserError, ValueError):
         return []
     for el in list(root.iter(*_INVISIBLE_TAGS)):

@@ -109,7 +109,8 @@ def _is_bare_word(word: str) -> bool:
     return (
         bool(word)
         and word not in KEYWORDS
-        and not _NEAR_RE.match(word)
+        and word != "NEAR"
+        and not word.startswith("NEAR/")
         and not any(ch in _SPECIAL or ch.isspace() for ch in word)
     )
 
