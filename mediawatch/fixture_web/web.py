@@ -78,8 +78,13 @@ class FixtureWeb:
 
     def stop(self) -> None:
         """Stop every server and close its socket."""
+        # shutdown() waits for the serve loop's next poll; doing the six in parallel saves seconds
+        stoppers = [threading.Thread(target=s.shutdown) for s in self._servers]
+        for stopper in stoppers:
+            stopper.start()
+        for stopper in stoppers:
+            stopper.join(timeout=5)
         for server in self._servers:
-            server.shutdown()
             server.server_close()
         for thread in self._threads:
             thread.join(timeout=5)
