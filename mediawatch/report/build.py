@@ -1,0 +1,145 @@
+"""Build one report from the analyst copy: period, sections, files, index.
+
+Reads only the analyst database (read-only, external access off) through the named queries in
+`sql/reports/`, writes `<reports>/<period>/` (report.html, report.md, meta.json, tables/*.csv and
+*.parquet) into a temporary folder and renames it into place, then refreshes the index.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from mediawatch.config import Paths
+from mediawatch.report import sections
+from mediawatch.report.files import (
+    new_tmp_folder,
+    recover,
+    swap_into_place,
+    write_csv,
+    write_parquet,
+    write_text_atomic,
+)
+from mediawatch.report.index import render_index
+from mediawatch.report.model import Report
+from mediawatch.report.queries import run_query
+from mediawatch.report.render import render_html, render_markdown
+
+log = logging.getLogger(__name__)
+
+
+class ReportError(ValueError):
+    """The report cannot be built as asked; the message says what to change."""
+
+
+def parse_day(value: date | str | None, label: str) -> date | None:
+    """A date from a date or an ISO `YYYY-MM-DD` string; anything else is refused with a clear error."""
+    if value is None or isinstance(value, date):
+        return value.date() if isinstance(value, datetime) else value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ReportError(f"{label} {value!r} is not a date: use YYYY-MM-DD, e.g. 2026-11-26") from None
+
+
+def folder_name(date_from: date, date_to: date) -> str:
+    """`2026-11-26` for a daily report, `2026-11-20_2026-11-26` for a longer period."""
+    return date_from.isoformat() if date_from == date_to else f"{date_from.isoformat()}_{date_to.isoformat()}"
+
+
+def find_data_docs(reports: Path) -> Path | None:
+    """The Data Docs index page under `<reports>/data-docs/`, if the quality gate built one."""
+    root = reports / "data-docs"
+    pages = sorted(root.rglob("index.html"), key=lambda p: (len(p.parts), str(p))) if root.exists() else []
+    return pages[0] if pages else None
+
+
+def build_report(
+    paths: Paths,
+    date_from: date | str | None = None,
+    date_to: date | str | None = None,
+    run_id: str | None = None,
+    *,
+    _before_swap: Any = None,
+) -> dict[str, Any]:
+    """Build the report of a period (default: the latest day with articles); returns where it went."""
+    from mediawatch.warehouse.db import connect_reader
+
+    start, end = parse_day(date_from, "date_from"), parse_day(date_to, "date_to")
+    paths.reports.mkdir(parents=True, exist_ok=True)
+    recover(paths.reports)
+    con = connect_reader(paths.analyst_db)
+    try:
+        if start is None or end is None:
+            latest = run_query(con, "latest_day").rows[0][0] or datetime.now(UTC).date()
+            end = end or (latest if start is None else max(start, latest))
+            start = start or end
+        if start > end:
+            raise ReportError(f"date_from {start} is after date_to {end}: swap them")
+        report = _collect(con, paths, start, end, run_id)
+    finally:
+        con.close()
+    target = paths.reports / report.name
+    tmp = new_tmp_folder(paths.reports, report.name)
+    table_names = _write_folder(report, tmp)
+    if _before_swap is not None:  # test hook: fail or stall between writing and renaming
+        _before_swap(tmp)
+    swap_into_place(tmp, target)
+    write_text_atomic(paths.reports / "index.html", render_index(paths.reports))
+    info = {
+        "report": str(target / "report.html"),
+        "markdown": str(target / "report.md"),
+        "tables": [str(target / "tables" / f"{name}.csv") for name in table_names],
+        "period": {"from": start.isoformat(), "to": end.isoformat(), "name": report.name},
+        "counts": report.counts,
+        "warnings": report.warnings(),
+        "run_id": run_id,
+    }
+    log.info("report %s written to %s (%d warnings)", report.name, target, len(info["warnings"]))
+    return info
+
+
+def _collect(con: Any, paths: Paths, start: date, end: date, run_id: str | None) -> Report:
+    length = (end - start).days + 1
+    name = folder_name(start, end)
+    docs = find_data_docs(paths.reports)
+    # relative from <reports>/<name>/report.html
+    docs_href = "../" + docs.relative_to(paths.reports).as_posix() if docs else None
+    head, counts = sections.headline(con, start, end)
+    parts = [
+        head,
+        sections.entity_mentions(con, start, end),
+        sections.share_of_voice(con, start, end, paths.watchlist),
+        sections.sentiment(con, start, end),
+        sections.clusters(con, start, end),
+        sections.alerts(con, start, end),
+        sections.source_health(con, start, end),
+        sections.data_quality(con, docs_href),
+    ]
+    return Report(
+        name=name, date_from=start, date_to=end,
+        previous_from=start - timedelta(days=length), previous_to=start - timedelta(days=1),
+        generated_at=datetime.now(UTC), run_id=run_id, counts=counts, sections=parts,
+    )
+
+
+def _write_folder(report: Report, folder: Path) -> list[str]:
+    tables_dir = folder / "tables"
+    tables_dir.mkdir()
+    names = []
+    for table in report.tables():
+        write_csv(table, tables_dir / f"{table.name}.csv")
+        write_parquet(table, tables_dir / f"{table.name}.parquet")
+        names.append(table.name)
+    (folder / "report.html").write_text(render_html(report), encoding="utf-8")
+    (folder / "report.md").write_text(render_markdown(report), encoding="utf-8")
+    meta = {
+        "name": report.name, "date_from": report.date_from.isoformat(), "date_to": report.date_to.isoformat(),
+        "run_id": report.run_id, "generated_at": report.generated_at.isoformat(), "counts": report.counts,
+        "warnings": len(report.warnings()), "tables": names,
+    }
+    (folder / "meta.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
+    return names

@@ -1,0 +1,99 @@
+"""Writing a report folder so that readers only ever see a complete one.
+
+The folder is written under a hidden temporary name and renamed into place. The previous version
+is first renamed aside, then removed after the swap; if a build dies between the two renames, the
+next build (or `recover`) puts the previous version back, so a killed build never loses the last
+good report.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import duckdb
+
+from mediawatch.report.model import csv_cell
+from mediawatch.report.queries import Table
+
+TMP_PREFIX = ".tmp-"
+OLD_PREFIX = ".old-"
+
+
+def new_tmp_folder(reports: Path, name: str) -> Path:
+    """A fresh hidden folder in `reports` to write a report into."""
+    folder = reports / f"{TMP_PREFIX}{name}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    folder.mkdir(parents=True)
+    return folder
+
+
+def recover(reports: Path) -> None:
+    """Put back a previous version a killed build had moved aside; drop leftover temporary folders."""
+    if not reports.exists():
+        return
+    for old in sorted(reports.glob(f"{OLD_PREFIX}*")):
+        name = old.name[len(OLD_PREFIX):].rsplit("-", 2)[0]
+        target = reports / name
+        if not target.exists():
+            os.rename(old, target)
+        else:
+            shutil.rmtree(old, ignore_errors=True)
+    for tmp in reports.glob(f"{TMP_PREFIX}*"):
+        pid = tmp.name.rsplit("-", 2)[-2] if tmp.name.count("-") >= 2 else ""
+        if not (pid.isdigit() and _alive(int(pid))):  # a concurrent build's folder is left alone
+            shutil.rmtree(tmp, ignore_errors=True) if tmp.is_dir() else tmp.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def swap_into_place(tmp: Path, target: Path) -> None:
+    """Rename the finished `tmp` folder to `target`, replacing the previous version."""
+    old = None
+    if target.exists():
+        old = target.with_name(f"{OLD_PREFIX}{target.name}-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+        os.rename(target, old)
+    os.rename(tmp, target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write a file through a temporary sibling and a rename."""
+    tmp = path.with_name(f"{TMP_PREFIX}{path.name}-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def write_csv(table: Table, path: Path) -> None:
+    """The table as CSV with a header row."""
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(table.columns)
+        writer.writerows([csv_cell(v) for v in row] for row in table.rows)
+
+
+def write_parquet(table: Table, path: Path) -> None:
+    """The table as Parquet, with the column types the query returned (via an in-memory DuckDB)."""
+    with duckdb.connect(":memory:", config={"autoinstall_known_extensions": False}) as mem:
+        mem.execute("set TimeZone = 'UTC'")
+        columns = ", ".join(f'"{c.replace(chr(34), "")}" {t}' for c, t in zip(table.columns, table.types, strict=True))
+        mem.execute(f"create table t ({columns})")
+        if table.rows:
+            marks = ", ".join("?" for _ in table.columns)
+            mem.executemany(f"insert into t values ({marks})", [list(r) for r in table.rows])
+        # COPY takes no bound target; the path is our own temp folder, quoted as a literal
+        target = str(path).replace("'", "''")
+        mem.execute(f"copy t to '{target}' (format parquet)")

@@ -1,0 +1,87 @@
+"""Named report queries: one SQL file per query in `sql/reports/`, run with bound parameters only.
+
+A query names its parameters `$date_from` / `$date_to`, or takes positional `?` parameters; values
+(dates, entity names, member lists) are always bound, never formatted into the SQL text, so an entity
+called `x'); drop table articles;--` is just a string.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from typing import Any
+
+import duckdb
+
+from mediawatch.config import REPO_ROOT
+
+QUERY_DIR = REPO_ROOT / "sql" / "reports"
+_NAMED_PARAM = re.compile(r"\$([a-z_]+)")
+# comments are stripped before looking for parameters, so a `?` in a comment is not one
+_COMMENT = re.compile(r"--[^\n]*")
+
+
+@dataclass(frozen=True)
+class Table:
+    """A query result as the report shows it: a file name, a title, column names and rows."""
+
+    name: str
+    title: str
+    columns: list[str]
+    types: list[str]
+    rows: list[tuple[Any, ...]]
+
+    def column(self, name: str) -> list[Any]:
+        """All values of one column."""
+        index = self.columns.index(name)
+        return [row[index] for row in self.rows]
+
+    def records(self) -> list[dict[str, Any]]:
+        """Rows as dicts keyed by column name."""
+        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
+
+
+@cache
+def load_query(name: str) -> str:
+    """The SQL text of `sql/reports/<name>.sql`."""
+    path = QUERY_DIR / f"{name}.sql"
+    if not path.exists():
+        raise FileNotFoundError(f"report query {path} is missing: every report query lives in sql/reports/")
+    return path.read_text(encoding="utf-8")
+
+
+def run_query(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    *,
+    title: str = "",
+    date_from: date | None = None,
+    date_to: date | None = None,
+    positional: list[Any] | None = None,
+    table_name: str | None = None,
+) -> Table:
+    """Run a named query with its parameters bound; returns the rows as a Table."""
+    sql = load_query(name)
+    code = _COMMENT.sub("", sql)
+    params: list[Any] | dict[str, Any]
+    if positional is not None:
+        params = list(positional)
+    else:
+        values = {"date_from": date_from, "date_to": date_to}
+        wanted = sorted(set(_NAMED_PARAM.findall(code)))
+        unknown = [p for p in wanted if p not in values]
+        if unknown:
+            raise ValueError(f"sql/reports/{name}.sql uses unknown parameters {unknown}; only $date_from, $date_to")
+        params = {p: values[p] for p in wanted}
+    result = con.execute(sql, params)
+    description = result.description or []
+    rows = [tuple(row) for row in result.fetchall()]
+    return Table(
+        name=table_name or name,
+        title=title or name.replace("_", " "),
+        columns=[d[0] for d in description],
+        types=[str(d[1]) for d in description],
+        rows=rows,
+    )

@@ -1,0 +1,45 @@
+-- Share of voice within one competitor set: each member's mentions as a share of the set's total.
+-- Parameters (positional): period start date, period end date, the set's member names (list).
+-- @column entity: member of the competitor set
+-- @column mentions: its mentions in the period
+-- @column share_pct: its share of the set's mentions, in percent (1 decimal); null when the set has none
+with
+
+params as (
+    select
+        cast(? as date) as date_from,
+        cast(? as date) as date_to,
+        cast(? as varchar []) as members,
+),
+
+set_members as (
+    select unnest(params.members) as entity,
+    from params
+),
+
+member_counts as (
+    select
+        mentions.entity,
+        count(*) as mentions,
+    from mentions
+    inner join params
+        on mentions.day between params.date_from and params.date_to
+        and list_contains(params.members, mentions.entity)
+    group by mentions.entity
+),
+
+final as (
+    select
+        set_members.entity,
+        coalesce(member_counts.mentions, 0) as mentions,
+        round(
+            100.0 * coalesce(member_counts.mentions, 0)
+            / nullif(sum(coalesce(member_counts.mentions, 0)) over (), 0),
+            1
+        ) as share_pct,
+    from set_members
+    left join member_counts on set_members.entity = member_counts.entity
+)
+
+select * from final
+order by final.mentions desc, final.entity

@@ -1,0 +1,48 @@
+-- Health of each source: what it delivered in the period and whether its crawls keep failing.
+-- @column source: registry name of the site
+-- @column articles: articles of the period from this source
+-- @column runs: crawls that finished in the period
+-- @column failed_runs: crawls in the period that failed
+-- @column failed_pages: pages that failed in the period's crawls
+-- @column last_success_at: end of the latest successful crawl (any time, UTC)
+-- @column consecutive_failures: failed crawls since the last successful one
+-- @column failing: true when the last three or more crawls all failed
+with
+
+period_articles as (
+    select
+        articles.source,
+        count(*) as articles,
+    from articles
+    where articles.day between $date_from and $date_to
+    group by articles.source
+),
+
+period_runs as (
+    select
+        crawl_runs.source,
+        count(*) as runs,
+        count(*) filter (where not crawl_runs.succeeded) as failed_runs,
+        cast(sum(crawl_runs.failed) as bigint) as failed_pages,
+    from crawl_runs
+    where cast(crawl_runs.finished_at at time zone 'UTC' as date) between $date_from and $date_to
+    group by crawl_runs.source
+),
+
+final as (
+    select
+        sources.source,
+        coalesce(period_articles.articles, 0) as articles,
+        coalesce(period_runs.runs, 0) as runs,
+        coalesce(period_runs.failed_runs, 0) as failed_runs,
+        coalesce(period_runs.failed_pages, 0) as failed_pages,
+        sources.last_success_at,
+        sources.consecutive_failures,
+        sources.failing,
+    from sources
+    left join period_articles on sources.source = period_articles.source
+    left join period_runs on sources.source = period_runs.source
+)
+
+select * from final
+order by final.failing desc, final.consecutive_failures desc, final.source
