@@ -13,14 +13,12 @@ _PREFIX = re.compile(
 )
 # Conjunctions are lowercase in bylines; matching them case-sensitively keeps "Sarah E Needleman".
 # "Finian Cunningham. Sputnik International": a full stop after a word (not an initial) ends a name.
-_SPLIT = re.compile(
-    r"\s*(?:,|;|\||&|\n|(?<=\w\w\w)\.\s+|\b(?:and|And|AND|und|et|y|e|with)\b)\s*"
-)
+_SPLIT = re.compile(r"\s*(?:,|;|\||&|\n|(?<=\w\w\w)\.\s+|\b(?:and|And|AND|und|et|y|e|with)\b)\s*")
 # A piece holding any of these is a date, a time or a role, not a name.
 _NOT_NAME = re.compile(
-    r"\d|@|https?:|www\.|\b(ago|updated|published|posted|min(ute)?s?|hours?|read|share|"
+    r"\d|@|https?:|www\.|admin|\b(ago|updated|published|posted|min(ute)?s?|hours?|read|share|"
     r"follow|email|twitter|facebook|contributor|correspondent|editor|reporter|writer|"
-    r"columnist|staff|team|desk|newsroom|contributors|admin|administrator|guest|"
+    r"columnist|staff|team|desk|newsroom|contributors|guest|"
     r"home|news|menu|search|login|subscribe|comments?|photo|image|getty|images|"
     r"more|view|all|posts|profile|about|the)\b",
     re.I,

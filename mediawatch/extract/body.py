@@ -209,6 +209,19 @@ def image_captions(tree: HtmlElement) -> frozenset[str]:
 _BLOCK_TAGS = ("p", "h2", "h3", "h4", "h5", "li", "blockquote", "pre", "td")
 
 
+def standalone(container: HtmlElement) -> HtmlElement:
+    """A new html/body document holding (a copy of) `container`, for container-only extraction."""
+    from copy import deepcopy
+
+    from lxml.html import Element
+
+    root = Element("html")
+    body = Element("body")
+    root.append(body)
+    body.append(deepcopy(container))
+    return root
+
+
 def _inside_block(node: HtmlElement, container: HtmlElement) -> bool:
     for ancestor in node.iterancestors():
         if ancestor is container:

@@ -40,6 +40,6 @@ class Registry:
 SITES = Registry()
 SITES.register(SiteExtractor)
 
-from mediawatch.extract.sites import wordpress  # noqa: E402,F401  (registers itself)
+from mediawatch.extract.sites import macrumors  # noqa: E402,F401  (registers itself)
 
 __all__ = ["SITES", "Registry", "SiteExtractor"]

@@ -34,8 +34,8 @@ class SiteExtractor:
     body_xpath: ClassVar[str | None] = None
     # XPaths removed before body and byline extraction (site-specific noise).
     prune_xpaths: ClassVar[tuple[str, ...]] = ()
-    # XPath of byline text nodes/elements inside the article header; None = generic search.
-    byline_xpath: ClassVar[str | None] = None
+    # XPaths of byline elements, tried in order (first that matches wins); empty = generic search.
+    byline_xpaths: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, tree: HtmlElement, url: str) -> None:
         self.tree = tree
@@ -54,8 +54,10 @@ class SiteExtractor:
 
     def byline_candidates(self) -> list[str]:
         """Raw author strings from the page body (after pruning), used when metadata has none."""
-        if self.byline_xpath:
-            return [_text(node) for node in self.tree.xpath(self.byline_xpath)]
+        for xpath in self.byline_xpaths:
+            found = [_text(node) for node in self.tree.xpath(xpath)]
+            if found:
+                return found
         from trafilatura.metadata import extract_author  # DOM byline search, only when needed
 
         found = extract_author(self.tree)
@@ -101,7 +103,8 @@ class SiteExtractor:
         if self.body_xpath:
             nodes = self.tree.xpath(self.body_xpath)
             if nodes:
-                return body_text.body_from_container(nodes[0], title)
+                # trafilatura still cleans inside the container; the site only says where to look
+                return body_text.extract_body(body_text.standalone(nodes[0]), title)
         return body_text.extract_body(self.tree, title)
 
     # -- the record -----------------------------------------------------------------------------
