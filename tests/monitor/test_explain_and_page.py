@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from mediawatch.extract import extract_article
@@ -77,49 +79,8 @@ def test_explain_alias_only_in_dropped_text(watchlist: Watchlist) -> None:
     assert rows["BYD"]["mentioned"] is True and rows["BYD"]["found_only_in_dropped_text"] is False
 
 
-WORDPRESS_PAGE = """<!DOCTYPE html>
-<html lang="en-US"><head><meta charset="UTF-8">
-<title>Hyundai opens a battery plant in Georgia &#8211; EV Daily</title>
-<meta property="og:title" content="Hyundai opens a battery plant in Georgia">
-<meta property="og:type" content="article">
-<meta property="article:published_time" content="2024-05-01T08:30:00+00:00">
-<link rel="canonical" href="https://evdaily.example/2024/05/01/hyundai-battery-plant/">
-<script>var wpData = {"related": "NIO"};</script>
-</head>
-<body class="post-template-default single single-post">
-<header class="site-header"><nav class="main-navigation"><ul>
-<li><a href="/">Home</a></li><li><a href="/category/ev/">EV news</a></li>
-<li><a href="/category/china/">China</a></li></ul></nav></header>
-<main id="main" class="site-main">
-<article id="post-4711" class="post-4711 post type-post status-publish">
-<header class="entry-header"><h1 class="entry-title">Hyundai opens a battery plant in Georgia</h1>
-<div class="entry-meta">Posted on <time datetime="2024-05-01T08:30:00+00:00">May 1, 2024</time>
-by <span class="author vcard"><a href="/author/jane/">Jane Doe</a></span></div></header>
-<div class="entry-content">
-<p>Hyundai Motor Group opened its new battery plant near Savannah on Wednesday, a project that
-local officials described as the largest economic development deal in the history of the state.</p>
-<p>The factory will supply cells for the company's electric vehicles assembled at the nearby
-Metaplant, which began production last autumn and employs several thousand workers already.</p>
-<p>Executives said the plant would help the carmaker qualify for federal tax credits that require
-batteries to be made in North America, and that output would rise steadily through next year.</p>
-<p>Analysts welcomed the move but warned that demand for battery cars in the United States has
-grown more slowly than expected, and that prices for lithium remain volatile this year.</p>
-</div>
-<footer class="entry-footer"><span class="cat-links">Posted in <a href="/category/ev/">EV news</a></span></footer>
-</article>
-<section class="related-posts jp-relatedposts"><h3 class="jp-relatedposts-headline">Related</h3>
-<ul>
-<li><a href="/2024/04/30/nio-swap/">NIO expands battery swapping in Europe</a></li>
-<li><a href="/2024/04/29/byd-seal/">BYD Seal review: a quiet achiever</a></li>
-</ul></section>
-</main>
-<aside id="secondary" class="widget-area"><section class="widget widget_recent_entries">
-<h2 class="widget-title">Recent Posts</h2><ul>
-<li><a href="/2024/04/28/nio-q1/">NIO posts first-quarter deliveries</a></li>
-</ul></section></aside>
-<footer class="site-footer"><p>&copy; 2024 EV Daily. Powered by WordPress.</p></footer>
-</body></html>
-"""
+# an article page with a related-posts box and a recent-posts widget naming NIO and BYD
+WORDPRESS_PAGE = (Path(__file__).parent / "pages" / "wordpress_related.html").read_text(encoding="utf-8")
 
 
 def test_related_news_titles_do_not_yield_mentions(shipped: Watchlist) -> None:

@@ -1,0 +1,124 @@
+"""Story clustering primitives: exact hashes, MinHash/LSH candidates and incremental assignment."""
+
+from __future__ import annotations
+
+from mediawatch.monitor.clusters import (
+    BANDS,
+    NUM_PERM,
+    SIMILARITY_THRESHOLD,
+    assign_clusters,
+    band_keys,
+    content_hash,
+    minhash_signature,
+    similarity,
+)
+
+ORIGINAL = """Hyundai Motor Group opened its new battery plant near Savannah on Wednesday, a project that
+local officials described as the largest economic development deal in the history of the state.
+The factory will supply cells for the company's electric vehicles assembled at the nearby
+Metaplant, which began production last autumn and already employs several thousand workers.
+Executives said the plant would help the carmaker qualify for federal tax credits that require
+batteries to be made in North America, and that output would rise steadily through next year.
+Analysts welcomed the move but warned that demand for battery cars in the United States has
+grown more slowly than expected, and that prices for lithium remain volatile.
+The company plans to hire another two thousand people by the end of the decade, mostly in
+manufacturing and logistics, and has pledged to train local students at a new technical college.
+Environmental groups raised concerns about water use at the site, which sits near wetlands that
+feed the Ogeechee River, and asked state regulators for a full review of the permits.
+Hyundai said it had already cut planned water consumption by a third and would publish
+monitoring data every quarter, a commitment the groups called a useful first step."""
+
+REPUBLISHED = """Advertisement. Subscribe to our newsletter for the latest auto news.
+Hyundai Motor Group opened its new battery plant near Savannah on Wednesday, a project that
+local officials described as the largest economic development deal in the history of the state.
+The factory will supply cells for the company's electric vehicles assembled at the nearby
+Metaplant, which began production last autumn and already employs several thousand workers.
+Executives said the plant would help the carmaker qualify for federal tax credits that require
+batteries to be made in North America, and that output would rise steadily through next year.
+Industry analysts praised the decision, though they cautioned that American appetite for
+electric cars has cooled and lithium prices keep swinging.
+The company plans to hire another two thousand people by the end of the decade, mostly in
+manufacturing and logistics, and has pledged to train local students at a new technical college.
+Environmental groups raised concerns about water use at the site, which sits near wetlands that
+feed the Ogeechee River, and asked state regulators for a full review of the permits.
+Hyundai said it had already cut planned water consumption by a third and would publish
+monitoring data every quarter, a commitment the groups called a useful first step.
+This story originally appeared on Auto Wire. Share this article on social media."""
+
+UNRELATED = """Apple reported higher quarterly revenue on Thursday as sales of its services business
+offset a slowdown in iPhone shipments in China, where local rivals have cut prices aggressively.
+Chief executive Tim Cook told analysts that the company saw strong demand for its new laptops
+and that its wearables segment returned to growth after two weak quarters of declining sales.
+The company also announced a larger share buyback programme and raised its dividend slightly,
+sending the stock up in after-hours trading as investors cheered the capital return plans.
+Regulators in Europe continue to scrutinise the App Store rules, and the company said it expects
+further changes to its fee structure in the region over the coming months."""
+
+
+def test_content_hash_normalises_case_and_whitespace() -> None:
+    assert content_hash("Hello  World\n") == content_hash("hello world")
+    assert content_hash("hello world") != content_hash("hello, world")
+    assert len(content_hash("x")) == 64
+
+
+def test_signature_is_deterministic_and_sized() -> None:
+    sig = minhash_signature(ORIGINAL)
+    assert sig == minhash_signature(ORIGINAL)
+    assert len(sig) == NUM_PERM and all(isinstance(v, int) for v in sig)
+    assert len(minhash_signature(ORIGINAL, num_perm=128)) == 128
+
+
+def test_band_keys_are_short_strings_one_per_band() -> None:
+    keys = band_keys(minhash_signature(ORIGINAL))
+    assert len(keys) == BANDS and len(set(keys)) == BANDS
+    assert all(isinstance(k, str) and len(k) <= 16 for k in keys)
+
+
+def test_light_rewrite_is_candidate_and_similar() -> None:
+    a, b = minhash_signature(ORIGINAL), minhash_signature(REPUBLISHED)
+    assert set(band_keys(a)) & set(band_keys(b))
+    assert similarity(a, b) >= SIMILARITY_THRESHOLD
+
+
+def test_unrelated_article_is_not_candidate() -> None:
+    a, c = minhash_signature(ORIGINAL), minhash_signature(UNRELATED)
+    assert not set(band_keys(a)) & set(band_keys(c))
+    assert similarity(a, c) < 0.2
+
+
+def test_short_and_empty_texts() -> None:
+    assert minhash_signature("tiny text") == minhash_signature("Tiny   text")
+    assert len(minhash_signature("")) == NUM_PERM
+
+
+def test_new_article_joins_existing_cluster() -> None:
+    existing = {"old-1": ("cluster-A", minhash_signature(ORIGINAL))}
+    new = [("new-1", minhash_signature(REPUBLISHED), "2024-05-02T10:00:00+00:00", "autowire")]
+    assert assign_clusters(new, existing) == {"new-1": "cluster-A"}
+
+
+def test_new_articles_cluster_among_themselves_under_the_earliest_id() -> None:
+    new = [
+        ("b-later", minhash_signature(REPUBLISHED), "2024-05-02T10:00:00+00:00", "autowire"),
+        ("z-first", minhash_signature(ORIGINAL), "2024-05-01T08:30:00+00:00", "evdaily"),
+        ("c-other", minhash_signature(UNRELATED), "2024-05-01T09:00:00+00:00", "technews"),
+    ]
+    expected = {"z-first": "z-first", "b-later": "z-first", "c-other": "c-other"}
+    assert assign_clusters(new, {}) == expected
+    # input order does not matter
+    assert assign_clusters(list(reversed(new)), {}) == expected
+
+
+def test_unrelated_candidates_do_not_attract() -> None:
+    existing = {"apple-1": ("cluster-apple", minhash_signature(UNRELATED))}
+    new = [("hy-1", minhash_signature(ORIGINAL), None, "evdaily")]
+    assert assign_clusters(new, existing) == {"hy-1": "hy-1"}
+
+
+def test_best_candidate_wins() -> None:
+    existing = {
+        "near-copy": ("cluster-copy", minhash_signature(ORIGINAL)),
+        "rewrite": ("cluster-rewrite", minhash_signature(REPUBLISHED)),
+    }
+    new = [("again", minhash_signature(ORIGINAL + " "), "2024-05-03", "x")]
+    assert assign_clusters(new, existing) == {"again": "cluster-copy"}
