@@ -42,11 +42,12 @@ def available_migrations(folder: Path = MIGRATIONS_DIR) -> list[Migration]:
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
-    """Highest applied migration version (0 for an empty database)."""
-    con.execute(
-        "create table if not exists schema_migrations ("
-        " version integer primary key, name varchar not null, applied_at timestamptz not null)"
-    )
+    """Highest applied migration version (0 for an empty database). Works on read-only connections."""
+    exists = con.execute(
+        "select count(*) from duckdb_tables() where schema_name = 'main' and table_name = 'schema_migrations'"
+    ).fetchone()
+    if not exists or not exists[0]:
+        return 0
     row = con.execute("select coalesce(max(version), 0) from schema_migrations").fetchone()
     return int(row[0]) if row else 0
 
@@ -55,6 +56,10 @@ def migrate(
     con: duckdb.DuckDBPyConnection, folder: Path = MIGRATIONS_DIR, target: int | None = None
 ) -> list[int]:
     """Apply pending migrations (up to `target`), each in its own transaction. Returns versions applied."""
+    con.execute(
+        "create table if not exists schema_migrations ("
+        " version integer primary key, name varchar not null, applied_at timestamptz not null)"
+    )
     current = schema_version(con)
     applied = []
     for migration in available_migrations(folder):
