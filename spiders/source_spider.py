@@ -315,6 +315,9 @@ class SourceSpider(scrapy.Spider):
             callback=self.parse_article,
             errback=self.on_article_error,
             headers=headers,
+            # our own `scheduled` set dedupes; the dupefilter would silently swallow a redirect
+            # loop back to this URL instead of letting REDIRECT_MAX_TIMES report it
+            dont_filter=True,
             meta={
                 "mw_kind": "article",
                 "mw_url": url,

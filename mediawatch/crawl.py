@@ -1,0 +1,120 @@
+"""Run crawls: one `python -m scrapy crawl <source>` subprocess per source.
+
+A subprocess per crawl keeps Twisted's one-reactor-per-process rule out of callers (CLI, Airflow
+tasks, tests) and isolates sources: one crashing does not take the others down. The spider writes
+staging files and a stats JSON; this module returns that stats dict.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from mediawatch.config import REPO_ROOT, Paths
+from mediawatch.sources import load_registry
+from mediawatch.staging import stats_path
+
+__all__ = ["CrawlError", "crawl_all", "crawl_source"]
+
+log = logging.getLogger(__name__)
+
+_LEVELS = {
+    "DEBUG": logging.DEBUG,
+    "INFO": logging.INFO,
+    "WARNING": logging.WARNING,
+    "ERROR": logging.ERROR,
+    "CRITICAL": logging.CRITICAL,
+}
+
+
+class CrawlError(RuntimeError):
+    """A crawl subprocess failed; carries the source, exit code and the last log lines."""
+
+    def __init__(self, source: str, returncode: int, tail: list[str], hint: str = "") -> None:
+        self.source = source
+        self.returncode = returncode
+        self.tail = tail
+        last = "\n".join(f"    {line}" for line in tail)
+        super().__init__(
+            f"crawl of {source!r} failed (exit code {returncode}){': ' + hint if hint else ''}.\n"
+            f"  last log lines:\n{last}\n"
+            "  Check the registry entry and the site, then rerun `mediawatch crawl --source "
+            f"{source}`."
+        )
+
+
+def _level(line: str) -> int:
+    # Scrapy's default log format: "2024-05-01 10:00:00 [logger] LEVEL: message"
+    for name, level in _LEVELS.items():
+        if f"] {name}:" in line:
+            return level
+    return logging.INFO
+
+
+def crawl_source(
+    paths: Paths, source: str, run_id: str, settings: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """Crawl one source into staging; return its stats dict or raise CrawlError."""
+    env = dict(os.environ)
+    env.update(
+        MEDIAWATCH_SOURCES=str(paths.sources),
+        MEDIAWATCH_WAREHOUSE=str(paths.warehouse),
+        SCRAPY_SETTINGS_MODULE="spiders.settings",
+        PYTHONPATH=os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")])),
+    )
+    command = [sys.executable, "-m", "scrapy", "crawl", source, "-s", f"MEDIAWATCH_RUN_ID={run_id}"]
+    for key, value in (settings or {}).items():
+        command += ["-s", f"{key}={value}"]
+    tail: deque[str] = deque(maxlen=30)
+    crawl_log = logging.getLogger(f"{__name__}.{source}")
+    with subprocess.Popen(
+        command,
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
+    ) as process:
+        assert process.stdout is not None
+        for raw in process.stdout:
+            line = raw.rstrip()
+            tail.append(line)
+            crawl_log.log(_level(line), "%s", line)
+        returncode = process.wait()
+    if returncode != 0:
+        raise CrawlError(source, returncode, list(tail))
+    path = stats_path(paths.staging_dir, source, run_id)
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise CrawlError(source, returncode, list(tail), f"no readable stats file {path} ({exc})")
+
+
+def crawl_all(
+    paths: Paths,
+    run_id: str,
+    sources: list[str] | None = None,
+    settings: dict[str, str] | None = None,
+    parallel: int = 2,
+) -> list[dict[str, Any]]:
+    """Crawl several sources (default: all in the registry), `parallel` at a time. A failing source
+    does not stop the others; each result is {"source", "ok", "stats", "error"}."""
+    names = sources or load_registry(paths.sources).names
+
+    def one(name: str) -> dict[str, Any]:
+        try:
+            stats = crawl_source(paths, name, run_id, settings)
+        except Exception as exc:  # noqa: BLE001 - reported per source, never fatal for the rest
+            log.error("%s", exc)
+            return {"source": name, "ok": False, "stats": None, "error": str(exc)}
+        return {"source": name, "ok": True, "stats": stats, "error": None}
+
+    with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
+        return list(pool.map(one, names))
