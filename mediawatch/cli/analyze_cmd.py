@@ -8,42 +8,53 @@ from __future__ import annotations
 
 import gzip
 import json
-import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+if TYPE_CHECKING:
+    from mediawatch.monitor.watchlist import Watchlist
 
 EXIT_BAD_WATCHLIST = 2
 
 
-def read_page(name: str) -> bytes:
-    """Bytes of a page file ('-' is stdin); gzip is recognised by its magic bytes, not the name."""
-    data = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
-    if data[:2] == b"\x1f\x8b":
-        data = gzip.decompress(data)
-    return data
-
-
-def analyze_page(name: str, url: str | None, watchlist: Any, explain: bool) -> dict[str, Any]:
-    """The JSON object printed for one page: extraction fields, mentions, sentiment, entities."""
+def analyze_page(name: str, url: str | None, watchlist: Watchlist, explain: bool) -> dict[str, Any]:
+    """The JSON object printed for one page: the `mediawatch extract` row plus mentions, sentiment
+    and entities (and `explain`). An unreadable file gives a row with `error` and no analysis."""
+    from mediawatch.cli.extract_cmd import OUTPUT_KEYS, read_page
     from mediawatch.extract import extract_article
     from mediawatch.monitor.analysis import analyze_article
     from mediawatch.monitor.dropped import dropped_text
 
+    row: dict[str, Any] = dict.fromkeys(OUTPUT_KEYS)
+    row.update(
+        file=name, authors=[], tags=[], word_count=0, mentions=[], sentiment=None, entities=[]
+    )
     try:
         html = read_page(name)
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
-        return {"file": name, "error": f"unreadable: {exc}"}
-    page_url = url or ("file:///dev/stdin" if name == "-" else Path(name).resolve().as_uri())
+        row["error"] = f"unreadable_file: {exc.__class__.__name__}: {exc}"
+        return row
+    # same URL rule as `mediawatch extract`, so both commands show the same record
+    page_url = url or (Path("/dev/stdin") if name == "-" else Path(name).resolve()).as_uri()
     record = extract_article(html, page_url)
-    out: dict[str, Any] = {"file": name, **record.to_dict()}
-    out.update(analyze_article(record, watchlist).to_dict())
+    if url is None and record.canonical_url and record.canonical_url != page_url:
+        record = extract_article(html, record.canonical_url)
+    data = record.to_dict()
+    row.update({key: data[key] for key in OUTPUT_KEYS if key in data})
+    analysis = analyze_article(record, watchlist).to_dict()
+    row.update(
+        mentions=analysis["mentions"],
+        sentiment=analysis["sentiment"],
+        entities=analysis["entities"],
+    )
     if explain:
         body = record.body if not record.error else None
-        dropped = dropped_text(html, record.title, body)
-        out["explain"] = watchlist.explain(record.title, body, dropped_text=dropped)
-    return out
+        row["explain"] = watchlist.explain(
+            record.title, body, dropped_text=dropped_text(html, record.title, body)
+        )
+    return row
 
 
 def register(app: typer.Typer) -> None:
@@ -55,7 +66,10 @@ def register(app: typer.Typer) -> None:
             list[str], typer.Argument(help="Saved pages: .html, .html.gz, or - for stdin.")
         ],
         url: Annotated[
-            str | None, typer.Option("--url", help="URL the page(s) came from (default: file URI).")
+            str | None,
+            typer.Option(
+                "--url", help="Page URL (default: the page's canonical URL, else file://path)."
+            ),
         ] = None,
         watchlist: Annotated[
             Path | None,
@@ -85,7 +99,7 @@ def register(app: typer.Typer) -> None:
         failed = 0
         for name in files:
             result = analyze_page(name, url, loaded, explain)
-            failed += str(result.get("error") or "").startswith("unreadable:")
+            failed += str(result.get("error") or "").startswith("unreadable_file")
             typer.echo(json.dumps(result, ensure_ascii=False, sort_keys=False))
         if failed:
             typer.echo(f"{failed} of {len(files)} page(s) could not be read", err=True)

@@ -65,10 +65,8 @@ class AliasMatcher:
                 return found
             start, end = m.span()
             alias = self._by_key.get(normalise(m.group()).casefold())
-            if (
-                alias is not None
-                and alias.case_sensitive
-                and normalise(m.group()) != normalise(alias.text)
+            if alias is None or (
+                alias.case_sensitive and normalise(m.group()) != normalise(alias.text)
             ):
                 alias, end = self._fallback(text, start)
             if alias is None:

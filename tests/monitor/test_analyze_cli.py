@@ -49,7 +49,7 @@ def test_files_gzip_stdin_and_a_missing_file(tmp_path: Path) -> None:
         assert page["body"][first["start"]:first["end"]] == first["matched_text"] or first["field"] == "title"
         assert "explain" not in page
     assert lines[0]["mentions"] == lines[1]["mentions"] == lines[3]["mentions"]
-    assert lines[2]["file"].endswith("missing.html") and lines[2]["error"].startswith("unreadable:")
+    assert lines[2]["file"].endswith("missing.html") and lines[2]["error"].startswith("unreadable_file")
     assert b"1 of 4 page(s) could not be read" in result.stderr
 
 
