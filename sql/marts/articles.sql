@@ -16,7 +16,7 @@
 -- @column word_count: words in the body
 -- @column sentiment: VADER compound score in [-1, 1]; null where the language is not supported
 -- @column sentiment_label: positive, neutral or negative; null with sentiment
--- @column cluster_id: story cluster (same or near-identical story across outlets); article_id of its earliest article
+-- @column cluster_id: story cluster (same or near-identical story across outlets): its earliest article_id
 -- @column content_hash: sha256 of the body of the latest version
 -- @column version: number of the latest version (1 = never changed)
 -- @column first_seen_at: when mediawatch first fetched any version (UTC)
@@ -65,8 +65,9 @@ final as (
         ) as day,
     from current_versions
     left join analysis.article_analysis as analysis
-        on current_versions.article_id = analysis.article_id
-        and current_versions.content_hash = analysis.content_hash
+        on
+            current_versions.article_id = analysis.article_id
+            and current_versions.content_hash = analysis.content_hash
 )
 
 select * from final

@@ -36,7 +36,7 @@ final as (
         stats.crawl_error,
         stats.crawl_error = ''
         and not (stats.failed > 0 and stats.articles + stats.skipped + stats.not_modified = 0)
-        as succeeded,
+            as succeeded,
     from staging.stg_crawl_stats as stats
 )
 

@@ -21,8 +21,9 @@ current_mentions as (
         articles.day,
     from analysis.mentions as mentions
     inner join articles
-        on mentions.article_id = articles.article_id
-        and mentions.content_hash = articles.content_hash
+        on
+            mentions.article_id = articles.article_id
+            and mentions.content_hash = articles.content_hash
 ),
 
 final as (

@@ -19,7 +19,7 @@ identified as (
 ),
 
 first_fetch as (
-    select *
+    select identified.*
     from identified
     qualify row_number() over (
         partition by identified.article_id, identified.content_hash
@@ -51,9 +51,10 @@ final as (
         first_fetch.warc_record_id,
     from first_fetch
     anti join main.quarantine as held
-        on first_fetch.article_id = held.article_id
-        and first_fetch.content_hash = held.content_hash
-        and held.released_at is null
+        on
+            first_fetch.article_id = held.article_id
+            and first_fetch.content_hash = held.content_hash
+            and held.released_at is null
 )
 
 select * from final
