@@ -34,8 +34,11 @@ def _number(value: float | int) -> str:
 
 
 def bar_chart(title: str, labels: Sequence[str], series: Sequence[Series], *, unit: str = "",
-              width: int = 760) -> str:
-    """Horizontal (grouped) bars, one group per label, the value printed at the end of each bar."""
+              width: int = 760, scale_max: float | None = None) -> str:
+    """Horizontal (grouped) bars, one group per label, the value printed at the end of each bar.
+
+    `scale_max` fixes the value of a full-width bar (100 for percentages); default: the largest value.
+    """
     if not labels:
         return ""
     label_w, right_pad, bar_h, gap = 230, 70, 16, 10
@@ -44,7 +47,7 @@ def bar_chart(title: str, labels: Sequence[str], series: Sequence[Series], *, un
     top = 34 + legend_h
     height = top + group_h * len(labels) + 10
     plot_w = width - label_w - right_pad
-    peak = max([abs(v) for s in series for v in s.values if v is not None] or [0]) or 1
+    peak = scale_max or max([abs(v) for s in series for v in s.values if v is not None] or [0]) or 1
     parts = [_svg_open(title, width, height), _title(title)]
     for i, s in enumerate(series if len(series) > 1 else []):
         x = label_w + i * 170

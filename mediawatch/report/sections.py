@@ -61,7 +61,7 @@ def share_of_voice(con: duckdb.DuckDBPyConnection, date_from: date, date_to: dat
         rows = table.records()
         section.charts.append(bar_chart(
             f"Share of voice: {comp.name}", [r["entity"] for r in rows],
-            [Series("share of mentions", [r["share_pct"] for r in rows], PALETTE[2])], unit="%"))
+            [Series("share of mentions", [r["share_pct"] for r in rows], PALETTE[2])], unit="%", scale_max=100))
     if not sets:
         section.intro += " The watchlist defines no competitor sets."
     return section
