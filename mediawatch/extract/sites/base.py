@@ -60,8 +60,14 @@ class SiteExtractor:
                 return found
         from trafilatura.metadata import extract_author  # DOM byline search, only when needed
 
-        found = extract_author(self.tree)
-        return found.split(";") if found else []
+        # Search the post that holds the headline first: teaser bylines elsewhere (top stories,
+        # related posts) would otherwise win by coming first in the document.
+        scopes = self.tree.xpath("//article[.//h1]")[:1]
+        for scope in [body_text.standalone(node) for node in scopes] + [self.tree]:
+            found = extract_author(scope)
+            if found:
+                return found.split(";")
+        return []
 
     def authors(self) -> list[str]:
         names = clean_authors(self.meta.author_candidates, self.site_name(), self.meta.author_orgs)
