@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import sys
+import zlib
 from pathlib import Path
 from typing import Annotated
 
@@ -32,7 +33,7 @@ def extract_file(name: str, url: str | None, site: str | None) -> dict[str, obje
     row.update(file=name, authors=[], tags=[], word_count=0)
     try:
         html = read_page(name)
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+    except (OSError, EOFError, zlib.error) as exc:  # missing, unreadable, or corrupt gzip
         row["error"] = f"unreadable_file: {exc.__class__.__name__}: {exc}"
         return row
     page_url = url or (Path("/dev/stdin") if name == "-" else Path(name).resolve()).as_uri()
