@@ -163,10 +163,11 @@ def _tokenize(query: str) -> list[_Token]:
             if word in KEYWORDS:
                 tokens.append(_Token(word, word, start))
             elif near:
-                distance = int(near.group(1))
-                if distance > MAX_NEAR:
+                digits = near.group(1)
+                # the length check first: int() refuses strings of over 4300 digits
+                if len(digits) > len(str(MAX_NEAR)) or int(digits) > MAX_NEAR:
                     raise QueryError(f"NEAR distance above {MAX_NEAR}", query, start)
-                tokens.append(_Token("NEAR", word, start, distance))
+                tokens.append(_Token("NEAR", word, start, int(digits)))
             elif word.startswith("NEAR/") or word == "NEAR":
                 raise QueryError("NEAR needs a word distance, as in NEAR/5", query, start)
             else:

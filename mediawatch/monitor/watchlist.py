@@ -285,9 +285,10 @@ def parse_watchlist(data: Any, source: str = "<watchlist>") -> Watchlist:
             seen_aliases[key] = entry.name
         entries.append(entry)
     names = {e.name for e in entries}
-    sets = [
-        _parse_set(source, i, raw, names) for i, raw in enumerate(data.get("competitor_sets") or [])
-    ]
+    raw_sets = data.get("competitor_sets") or []
+    if not isinstance(raw_sets, list):
+        raise WatchlistError(f"{source}: 'competitor_sets' must be a list of {{name, members}}")
+    sets = [_parse_set(source, i, raw, names) for i, raw in enumerate(raw_sets)]
     if len({s.name for s in sets}) != len(sets):
         raise WatchlistError(f"{source}: competitor_sets: duplicate set name")
     return Watchlist(entries, sets, source)
@@ -368,7 +369,9 @@ def _parse_alias(source: str, label: str, j: int, item: Any) -> tuple[str, bool 
         text, case = item, None
     if isinstance(text, int | float) and not isinstance(text, bool):
         text = str(text)  # YAML reads `- 360` as a number
-    if not isinstance(text, str) or not text.strip():
+    if not isinstance(text, str):
+        raise WatchlistError(f"{where}: an alias is a string or {{text: ..., case_sensitive: ...}}")
+    if not text.strip():
         raise WatchlistError(f"{where}: empty alias; give the alias text or remove the line")
     return text, case
 
@@ -383,7 +386,7 @@ def _parse_set(source: str, i: int, raw: Any, names: set[str]) -> CompetitorSet:
     if not isinstance(members, list) or len(members) < 2:
         raise WatchlistError(f"{source}: {label}: 'members' must list at least two entity names")
     for member in members:
-        if member not in names:
+        if not isinstance(member, str) or member not in names:
             raise WatchlistError(
                 f"{source}: {label}: member {member!r} is not an entity name in 'entities'"
             )

@@ -63,6 +63,8 @@ def test_parse(query: str, ast) -> None:
         ('a ""', 2, "empty quoted phrase"),
         ("a OR OR b", 5, "expected a word"),
         ("()", 1, "empty parentheses"),
+        ("a NEAR/" + "9" * 5000 + " b", 2, "NEAR distance above"),
+        ("a NEAR/1001 b", 2, "NEAR distance above"),
     ],
 )
 def test_errors_carry_the_position(query: str, position: int, reason: str) -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from mediawatch.monitor.watchlist import Watchlist, WatchlistError, load_watchlist
+from mediawatch.monitor.watchlist import Watchlist, WatchlistError, load_watchlist, parse_watchlist
 
 
 def test_shipped_watchlist_covers_the_brief(shipped: Watchlist) -> None:
@@ -91,3 +93,24 @@ def test_query_error_points_at_the_character(write_watchlist) -> None:
 def test_missing_file_says_what_to_do(tmp_path) -> None:
     with pytest.raises(WatchlistError, match="cannot read the watchlist.*MEDIAWATCH_WATCHLIST"):
         load_watchlist(tmp_path / "nope.yaml")
+
+
+_scalars = st.one_of(st.none(), st.booleans(), st.integers(-5, 5), st.sampled_from(
+    ["", "BYD", "company", "topic", "NIO AND (", "a NEAR/3 b", "x", "name", "aliases", "query"]
+))
+_keys = st.sampled_from(["entities", "competitor_sets", "name", "type", "aliases", "case_sensitive",
+                         "query", "text", "members", "description", "oops"])
+_data = st.recursive(_scalars, lambda c: st.one_of(st.lists(c, max_size=4), st.dictionaries(_keys, c, max_size=5)),
+                     max_leaves=25)
+
+
+@given(_data)
+@settings(max_examples=300)
+def test_any_document_loads_or_raises_watchlist_error(data) -> None:
+    try:
+        watchlist = parse_watchlist(data, "fuzz.yaml")
+    except WatchlistError as exc:
+        assert str(exc).startswith("fuzz.yaml")
+        return
+    assert watchlist.entries
+    watchlist.find_mentions("BYD x", "NIO a b")
