@@ -13,6 +13,8 @@ from mediawatch.report.model import Report, Section, format_cell
 from mediawatch.report.queries import Table
 
 LINK_COLUMNS = {"links"}
+# the page loads nothing: no script, no fonts, no images beyond inline SVG; a browser enforces it
+PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
 CSS = """
 :root{color-scheme:light}
@@ -112,6 +114,7 @@ def render_html(report: Report) -> str:
     return (
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
         "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
+        f'<meta http-equiv="Content-Security-Policy" content="{PAGE_CSP}">'
         f"<title>{escape(title)}</title><style>{CSS}</style></head><body><main>"
         f"<h1>{escape(title)}</h1>"
         f'<div class="meta">Period {escape(report.period_label)} (compared with '

@@ -18,6 +18,8 @@ from mediawatch.records import ARTICLE, FAILED, ArticleRecord, StagedPage
 
 # an entity name that would break any report that formats names into SQL text
 EVIL_ENTITY = "Robert'); DROP TABLE articles;--"
+# a source name (from a staging file) that tries the same
+EVIL_SOURCE = "evil'); DROP TABLE sources;--"
 
 WATCHLIST = f"""
 entities:
@@ -72,10 +74,17 @@ sources:
 
 LATEST = date(2026, 11, 26)
 
-FILLER = (
-    "The company said the results were in line with expectations. Analysts will watch the next "
-    "quarter closely, and the market reacted calmly to the news on the day."
-)
+# distinct filler per story, so only the deliberate copy clusters with its original
+FILLERS = {
+    "price-war": "Dealers in Munich reported queues at showrooms as buyers rushed to lock in the lower tags.",
+    "apple-good": "Services revenue from the App Store and iCloud subscriptions reached a new high.",
+    "samsung-bad": "Regulators in Seoul opened an inquiry into the battery supplier behind the faulty units.",
+    "bobby": "His favourite hobby is naming children after destructive statements in query languages.",
+    "tesla-y1": "The plant near Austin employs four thousand workers on three shifts every weekday.",
+    "xiaomi-y1": "Visitors in Beijing queued for hours to sit in the prototype during the launch weekend.",
+    "evil-src": "The shop on the Avenida da Liberdade sells phones, televisions and washing machines.",
+    "byd-y2": "Exports to Brazil and Thailand made up a third of the October deliveries, the firm said.",
+}
 
 
 @dataclass(frozen=True)
@@ -94,29 +103,36 @@ def stories() -> list[Story]:
     d0, d1, d2 = LATEST, LATEST - timedelta(days=1), LATEST - timedelta(days=2)
     shared = (
         "Tesla cut prices of its cars in Europe again on Wednesday. BYD answered within hours with "
-        "its own discounts, and Xiaomi said it would hold prices. " + FILLER
+        "its own discounts, and Xiaomi said it would hold prices. " + FILLERS["price-war"]
     )
     return [
         Story("alpha", d0, "price-war", "Tesla and BYD start a price war", shared),
         Story("beta", d0, "price-war-copy", "Tesla and BYD start a price war", shared),
         Story("alpha", d0, "apple-good", "Apple posts excellent record quarter",
-              "Apple reported an excellent, wonderful quarter with great growth. " + FILLER),
+              "Apple reported an excellent, wonderful quarter with great growth. " + FILLERS["apple-good"]),
         Story("gamma", d0, "samsung-bad", "Samsung recalls faulty phones",
-              "Samsung faces a terrible, awful recall of broken phones after fires. " + FILLER),
+              "Samsung faces a terrible, awful recall of broken phones after fires. " + FILLERS["samsung-bad"]),
         Story("beta", d0, "bobby", "Bobby Tables joins the board",
-              "Bobby Tables, a database expert, joined the board. Bobby Tables said little. " + FILLER),
+              "Bobby Tables, a database expert, joined the board. Bobby Tables said little. " + FILLERS["bobby"]),
+        Story(EVIL_SOURCE, d0, "evil-src", "Samsung opens a store in Lisbon",
+              "Samsung opened its largest European store in Lisbon on Thursday. " + FILLERS["evil-src"]),
         Story("alpha", d1, "tesla-y1", "Tesla opens a new factory",
-              "Tesla opened a factory. Tesla said production starts soon. " + FILLER),
+              "Tesla opened a factory. Tesla said production starts soon. " + FILLERS["tesla-y1"]),
         Story("gamma", d1, "xiaomi-y1", "Xiaomi unveils new car",
-              "Xiaomi showed a new electric car to a happy crowd. " + FILLER),
+              "Xiaomi showed a new electric car to a happy crowd. " + FILLERS["xiaomi-y1"]),
         Story("beta", d2, "byd-y2", "BYD sales rise",
-              "BYD sales rose strongly in October, a good month. " + FILLER),
+              "BYD sales rose strongly in October, a good month. " + FILLERS["byd-y2"]),
     ]
+
+
+def folder_of(source: str) -> str:
+    """Staging folder name for a source (the evil one gets a plain folder; its records keep the name)."""
+    return "evil" if source == EVIL_SOURCE else source
 
 
 def staged_page(story: Story, run_id: str) -> StagedPage:
     """A StagedPage for one story, as a crawl would stage it."""
-    url = f"http://127.0.0.1:9/{story.source}/{story.day:%Y/%m/%d}/{story.slug}/"
+    url = f"http://127.0.0.1:9/{folder_of(story.source)}/{story.day:%Y/%m/%d}/{story.slug}/"
     published = datetime(story.day.year, story.day.month, story.day.day, 9, 30).isoformat() + "+00:00"
     article = ArticleRecord(
         url=url, title=story.title, published_at=published, language="en", site_name=story.source,
@@ -137,7 +153,7 @@ def write_staging(paths: Paths) -> None:
     base = datetime(LATEST.year, LATEST.month, LATEST.day, 12, 0)
     for source, items in by_source.items():
         run_id = f"run-{source}-ok"
-        folder = paths.staging_dir / source
+        folder = paths.staging_dir / folder_of(source)
         folder.mkdir(parents=True, exist_ok=True)
         lines = [staged_page(s, run_id).to_json() for s in items]
         if source == "alpha":
