@@ -14,7 +14,7 @@ import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Hashable, Sequence
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from datasketch import MinHash
@@ -73,13 +73,24 @@ def similarity(sig_a: Signature, sig_b: Signature) -> float:
     return sum(1 for a, b in zip(sig_a, sig_b, strict=True) if a == b) / len(sig_a)
 
 
-def _time_key(published_at: Any) -> tuple[int, str]:
-    # undated articles sort after dated ones; ISO strings in UTC compare correctly as text
-    if published_at is None:
-        return 1, ""
-    if isinstance(published_at, datetime):
-        return 0, published_at.isoformat()
-    return 0, str(published_at)
+def _time_key(published_at: Any) -> tuple[int, float, str]:
+    """Sort key for publication times given as datetime, date, ISO string or None.
+
+    Times compare as instants (offsets applied; naive means UTC); unparseable strings sort after
+    real times, and undated articles last."""
+    moment = published_at
+    if isinstance(moment, str):
+        try:
+            moment = datetime.fromisoformat(moment.strip().replace("Z", "+00:00"))
+        except ValueError:
+            return 1, 0.0, published_at
+    if isinstance(moment, date) and not isinstance(moment, datetime):
+        moment = datetime(moment.year, moment.month, moment.day)
+    if isinstance(moment, datetime):
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return 0, moment.timestamp(), ""
+    return 2, 0.0, ""
 
 
 def assign_clusters(

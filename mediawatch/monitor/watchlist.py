@@ -168,7 +168,10 @@ class Watchlist:
         self, title: str | None, body: str | None, dropped_text: str | None = None
     ) -> list[dict[str, Any]]:
         """Per entry: mentioned or not, and why (alias hits, query clauses, NOT vetoes, and aliases
-        seen only in `dropped_text`, the boilerplate extraction removed, which are ignored)."""
+        seen only in `dropped_text`, the boilerplate extraction removed, which are ignored).
+
+        Alias offsets are within their field; query hit offsets are within the text the query
+        runs on: title, a blank line, then body."""
         hits = self._hits(title, body)
         dropped = (
             [(s, e, a) for s, e, a in self._matcher.find(dropped_text)] if dropped_text else []

@@ -122,3 +122,19 @@ def test_best_candidate_wins() -> None:
     }
     new = [("again", minhash_signature(ORIGINAL + " "), "2024-05-03", "x")]
     assert assign_clusters(new, existing) == {"again": "cluster-copy"}
+
+
+def test_earliest_is_judged_as_an_instant_whatever_the_format() -> None:
+    from datetime import UTC, datetime, timedelta, timezone
+
+    sig_a, sig_b = minhash_signature(ORIGINAL), minhash_signature(REPUBLISHED)
+    # 09:00+02:00 is 07:00 UTC, earlier than 08:00 UTC although its text sorts later
+    new = [
+        ("utc", sig_a, datetime(2024, 5, 1, 8, tzinfo=UTC), "a"),
+        ("cest", sig_b, datetime(2024, 5, 1, 9, tzinfo=timezone(timedelta(hours=2))), "b"),
+    ]
+    assert assign_clusters(new, {}) == {"utc": "cest", "cest": "cest"}
+    as_text = [("utc", sig_a, "2024-05-01T08:00:00Z", "a"), ("cest", sig_b, "2024-05-01T09:00:00+02:00", "b")]
+    assert assign_clusters(as_text, {}) == {"utc": "cest", "cest": "cest"}
+    undated_last = [("undated", sig_a, None, "a"), ("dated", sig_b, "not a date", "b")]
+    assert assign_clusters(undated_last, {}) == {"undated": "dated", "dated": "dated"}
