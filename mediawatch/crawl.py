@@ -94,7 +94,8 @@ def crawl_source(
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise CrawlError(source, returncode, list(tail), f"no readable stats file {path} ({exc})")
+        hint = f"no readable stats file {path} ({exc})"
+        raise CrawlError(source, returncode, list(tail), hint) from None
 
 
 def crawl_all(

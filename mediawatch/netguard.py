@@ -107,4 +107,6 @@ def check_url(url: str, allowlist: Iterable[str] = (), resolver: Resolver | None
     for address in addresses:
         reason = blocked_reason(address)
         if reason and _host_port(address.split("%", 1)[0], port) not in allowed:
-            raise BlockedAddress(url, f"{reason} address {address} (allowlist {host}:{port} to permit)")
+            raise BlockedAddress(
+                url, f"{reason} address {address} (allowlist {host}:{port} to permit)"
+            )

@@ -284,7 +284,9 @@ class _Checker:
             if isinstance(max_pages, bool) or not isinstance(max_pages, int) or max_pages < 1:
                 self.add(spot, "max_pages", f"must be a positive integer (got {max_pages!r})")
                 max_pages = 5
-            result.append(Section(url=raw["url"].strip(), pagination=pagination, max_pages=max_pages))
+            result.append(
+                Section(url=raw["url"].strip(), pagination=pagination, max_pages=max_pages)
+            )
         return tuple(result)
 
     def source(self, index: int, raw: Any, seen: set[str]) -> Source | None:
@@ -309,11 +311,17 @@ class _Checker:
         sitemaps = self.url_list(where, raw, "sitemaps")
         sections = self.sections(where, raw)
         if not (raw.get("feeds") or raw.get("sitemaps") or raw.get("sections")):
-            self.add(where, "feeds", "no discovery method: give at least one of feeds, sitemaps, sections")
+            self.add(
+                where,
+                "feeds",
+                "no discovery method: give at least one of feeds, sitemaps, sections",
+            )
         domains = self.str_list(where, raw, "allowed_domains")
         for domain in domains:
             if "/" in domain or ":" in domain:
-                self.add(where, "allowed_domains", f"{domain!r} must be a bare hostname (no scheme/port)")
+                self.add(
+                    where, "allowed_domains", f"{domain!r} must be a bare hostname (no scheme/port)"
+                )
         language = raw.get("language")
         if not isinstance(language, str) or not _LANGUAGE.match(language):
             self.add(where, "language", f"{language!r} must be an ISO 639-1 code like 'en'")
@@ -401,4 +409,6 @@ def load_registry(path: str | Path) -> Registry:
                 sources.append(source)
     if check.problems:
         raise RegistryError(path, check.problems)
-    return Registry(sources=sources, allowlist=frozenset(allowlist), settings=settings, path=str(path))
+    return Registry(
+        sources=sources, allowlist=frozenset(allowlist), settings=settings, path=str(path)
+    )

@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 
 MAX_SITEMAP_DEPTH = 3  # sitemap index -> sitemap -> ... ; deeper nesting is a trap, not a site
 MAX_ENTRIES_PER_DOCUMENT = 50_000  # the sitemap protocol's own limit
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _now() -> str:
@@ -126,7 +127,9 @@ def apply_polite_overrides(source: Source, registry: Registry, settings: BaseSet
         if int(concurrency) <= current_c or allow_faster:
             settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", int(concurrency), priority="spider")
         else:
-            log.warning("concurrency %s above the polite default %s ignored", concurrency, current_c)
+            log.warning(
+                "concurrency %s above the polite default %s ignored", concurrency, current_c
+            )
     if options.get("download_timeout") is not None:
         settings.set("DOWNLOAD_TIMEOUT", float(options["download_timeout"]), priority="spider")
 
@@ -161,7 +164,9 @@ class SourceSpider(scrapy.Spider):
         finalize_leftovers(self.paths.staging_dir, self.name, keep=self.run_id)
         self.known = KnownState.load(self.paths, self.name)
         self.http_state = HttpState.load(self.paths, self.name)
-        self.scheduled: set[str] = set()
+        self.scheduled: set[str] = set()  # article URLs requested (or staged as skipped) this run
+        self.unchanged: set[str] = set()  # known URLs listed without a newer lastmod
+        self.lastmods: dict[str, str | None] = {}  # newest lastmod any listing gave a URL
         self.section_urls: set[str] = set()
         window = self.source.news_sitemap_window_days
         if window is None:
@@ -196,7 +201,12 @@ class SourceSpider(scrapy.Spider):
             callback=self.parse_xml_document,
             errback=self.on_discovery_error,
             headers=self.http_state.headers_for(url),
-            meta={"mw_kind": kind, "mw_url": url, "mw_depth": depth, "handle_httpstatus_list": [304]},
+            meta={
+                "mw_kind": kind,
+                "mw_url": url,
+                "mw_depth": depth,
+                "handle_httpstatus_list": [304],
+            },
         )
 
     def parse_xml_document(self, response: Response) -> Iterator[Any]:
@@ -228,10 +238,15 @@ class SourceSpider(scrapy.Spider):
             return
         if intact:
             url = response.meta["mw_url"]
-            self.http_state.remember(url, _header(response, "ETag"), _header(response, "Last-Modified"))
+            self.http_state.remember(
+                url, _header(response, "ETag"), _header(response, "Last-Modified")
+            )
         if len(children) + len(entries) > MAX_ENTRIES_PER_DOCUMENT:
             self.count_error("too_many_entries")
-            children, entries = children[:MAX_ENTRIES_PER_DOCUMENT], entries[:MAX_ENTRIES_PER_DOCUMENT]
+            children, entries = (
+                children[:MAX_ENTRIES_PER_DOCUMENT],
+                entries[:MAX_ENTRIES_PER_DOCUMENT],
+            )
         depth = response.meta.get("mw_depth", 0)
         for child in children:
             if depth < MAX_SITEMAP_DEPTH:
@@ -271,9 +286,7 @@ class SourceSpider(scrapy.Spider):
         if section.pagination:
             next_url = section.pagination.format(page=page + 1)
         else:
-            next_url = response.css(
-                "link[rel=next]::attr(href), a[rel~=next]::attr(href)"
-            ).get()
+            next_url = response.css("link[rel=next]::attr(href), a[rel~=next]::attr(href)").get()
         if next_url:
             yield self._section_request(section, response.urljoin(next_url), page + 1)
 
@@ -292,24 +305,31 @@ class SourceSpider(scrapy.Spider):
         url = normalize_url(url)
         if not url.startswith(("http://", "https://")) or not self.source.allows_host(url):
             return
+        # several listings may name the page (feed pubDate, sitemap lastmod): remember the newest
+        if (parse_date(lastmod) or _EPOCH) > (parse_date(self.lastmods.get(url)) or _EPOCH):
+            self.lastmods[url] = lastmod
         if url in self.scheduled:
             return
-        self.scheduled.add(url)
         if (listed and self.source.is_excluded(url)) or (
             self.source.article_patterns and not self.source.looks_like_article(url)
         ):
+            self.scheduled.add(url)
             yield PageOutcome(self._page(url, SKIPPED, "not_article:url_pattern", lastmod=lastmod))
             return
         headers = {}
         known = self.known.get(url)
         if known is not None:
             if not known.changed_since(lastmod):
-                self.count("unchanged")
+                # not marked scheduled: another listing (e.g. the sitemap) may carry a newer lastmod
+                if url not in self.unchanged:
+                    self.unchanged.add(url)
+                    self.count("unchanged")
                 return
             if known.etag:
                 headers["If-None-Match"] = known.etag
             if known.last_modified:
                 headers["If-Modified-Since"] = known.last_modified
+        self.scheduled.add(url)
         yield scrapy.Request(
             url,
             callback=self.parse_article,
@@ -343,7 +363,7 @@ class SourceSpider(scrapy.Spider):
             fetched_at=_now(),
             etag=_header(response, "ETag"),
             last_modified=_header(response, "Last-Modified"),
-            lastmod=meta.get("mw_lastmod"),
+            lastmod=self.lastmods.get(meta["mw_url"]) or meta.get("mw_lastmod"),
             warc_file=meta.get("warc_file"),
             warc_record_id=meta.get("warc_record_id"),
         )
@@ -356,14 +376,24 @@ class SourceSpider(scrapy.Spider):
         status = failure.value.response.status if isinstance(failure.value, HttpError) else None
         outcome = SKIPPED if kind == "robots_disallowed" else FAILED
         yield PageOutcome(
-            self._page(meta.get("mw_url", failure.request.url), outcome, kind, status=status,
-                       lastmod=meta.get("mw_lastmod"))
+            self._page(
+                meta.get("mw_url", failure.request.url),
+                outcome,
+                kind,
+                status=status,
+                lastmod=meta.get("mw_lastmod"),
+            )
         )
 
     def _page(self, url: str, kind: str, reason: str, **fields: Any) -> StagedPage:
         return StagedPage(
-            run_id=self.run_id, source=self.name, url=url, fetched_at=_now(), kind=kind,
-            reason=reason, **fields,
+            run_id=self.run_id,
+            source=self.name,
+            url=url,
+            fetched_at=_now(),
+            kind=kind,
+            reason=reason,
+            **fields,
         )
 
     def closed(self, reason: str) -> None:

@@ -80,7 +80,14 @@ def test_allowlisted_name_and_resolved_address_both_count():
 
 
 @pytest.mark.parametrize(
-    "url", ["file:///etc/passwd", "ftp://example.com/x", "gopher://127.0.0.1/", "http:///x", "http://h:x/"]
+    "url",
+    [
+        "file:///etc/passwd",
+        "ftp://example.com/x",
+        "gopher://127.0.0.1/",
+        "http:///x",
+        "http://h:x/",
+    ],
 )
 def test_bad_schemes_and_malformed_urls_are_blocked(url):
     with pytest.raises(BlockedAddress):

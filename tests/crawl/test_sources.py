@@ -92,8 +92,9 @@ def test_every_problem_is_reported_with_file_source_and_field(tmp_path):
 def test_bad_urls_and_allowlist_entries_are_rejected(tmp_path):
     path = write(
         tmp_path,
-        GOOD.replace('"http://127.0.0.1:8765/feed/"', '"http:///nohost", "javascript:alert(1)"')
-        .replace('"LOCALHOST:9000"', '"http://x:1/"'),
+        GOOD.replace(
+            '"http://127.0.0.1:8765/feed/"', '"http:///nohost", "javascript:alert(1)"'
+        ).replace('"LOCALHOST:9000"', '"http://x:1/"'),
     )
     with pytest.raises(RegistryError) as caught:
         load_registry(path)
