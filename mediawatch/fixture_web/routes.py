@@ -10,11 +10,13 @@ from mediawatch.fixture_web.catalog import SITE_BY_NAME, ArticleMeta, Catalog
 from mediawatch.fixture_web.faults import FaultPlan
 from mediawatch.fixture_web.response import ATOM, RSS, TEXT, XML, Response, not_found
 
-# per site: (path of chunk k of its sitemap, news sitemap?)
+# per site: (path of chunk k of its sitemap, news sitemap?, URLs per chunk). Google News sitemaps
+# hold at most 1,000 URLs (and 50,000 of them would be ~20 MB, over crawlers' size limits).
 SITEMAPS = {
-    "techpress": (lambda k: "/post-sitemap.xml" if k == 1 else f"/post-sitemap{k}.xml", False),
-    "newsmodern": (lambda k: f"/news-sitemap-{k}.xml", True),
-    "sitemaponly": (lambda k: f"/sitemaps/articles-{k}.xml", False),
+    "techpress": (lambda k: "/post-sitemap.xml" if k == 1 else f"/post-sitemap{k}.xml", False,
+                  feeds.SITEMAP_CHUNK),
+    "newsmodern": (lambda k: f"/news-sitemap-{k}.xml", True, 1_000),
+    "sitemaponly": (lambda k: f"/sitemaps/articles-{k}.xml", False, feeds.SITEMAP_CHUNK),
 }
 FEEDS = {"techpress": "/feed/", "newsmodern": "/feed.atom", "techblatt": "/feed/"}
 _LISTING = re.compile(r"^/(tag|author|category)/([a-z0-9-]+)/(?:page/(\d+)/)?$")
@@ -40,7 +42,12 @@ class Router:
                 for path in self.plan.page_paths()]
 
     def chunks(self, site: str) -> int:
-        return max(1, -(-self.catalog.count(site) // feeds.SITEMAP_CHUNK))
+        return max(1, -(-self.catalog.count(site) // SITEMAPS[site][2]))
+
+    def chunk_range(self, site: str, k: int) -> range:
+        """Article indices listed in chunk k (1-based) of a site's sitemap, oldest first."""
+        size = SITEMAPS[site][2]
+        return range((k - 1) * size, min(k * size, self.catalog.count(site)))
 
     def route(self, site: str, path: str) -> Response:
         """The response for GET `path` on `site` (conditional handling happens in the server)."""
@@ -85,15 +92,16 @@ class Router:
         return Response(body=text.encode(), content_type=ctype, last_modified=_newest(entries))
 
     def _chunk_lastmod(self, site: str, k: int) -> datetime:
-        low, high = (k - 1) * feeds.SITEMAP_CHUNK, min(k * feeds.SITEMAP_CHUNK, self.catalog.count(site))
+        chunk = self.chunk_range(site, k)
+        low, high = chunk.start, chunk.stop
         # the newest entries and any revised ones decide; scanning 50,000 entries would be too slow
-        candidates = [self.catalog.meta(site, i).modified for i in range(max(low, high - 200), high)]
+        candidates = [self.catalog.meta(site, i).modified for i in range(max(low, high - 20), high)]
         candidates += [revs[-1] for (s, i), revs in list(self.catalog.revisions.items())
                        if s == site and low <= i < high]
         return max(candidates)
 
     def _sitemap(self, site: str, path: str) -> Response | None:
-        name_of, news = SITEMAPS[site]
+        name_of, news, _ = SITEMAPS[site]
         base = self.base_urls[site]
         if path == "/sitemap.xml":
             children: list[tuple[str, datetime | None]] = [
@@ -110,9 +118,7 @@ class Router:
             return Response(body=feeds.urlset(entries).encode(), content_type=XML, last_modified=_newest(entries))
         for k in range(1, self.chunks(site) + 1):
             if path == name_of(k):
-                low = (k - 1) * feeds.SITEMAP_CHUNK
-                high = min(k * feeds.SITEMAP_CHUNK, self.catalog.count(site))
-                entries = [self.entry(self.catalog.meta(site, i)) for i in range(low, high)]
+                entries = [self.entry(self.catalog.meta(site, i)) for i in self.chunk_range(site, k)]
                 spec = SITE_BY_NAME[site]
                 text = feeds.urlset(entries, spec.display if news else None, spec.language)
                 return Response(body=text.encode(), content_type=XML, last_modified=_newest(entries))

@@ -190,5 +190,8 @@ class FixtureWeb:
         """Write sources_yaml() to `path` and return it."""
         target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(self.sources_yaml(), encoding="utf-8")
+        # write-then-rename: a script polling for the file never reads half of it
+        partial = target.with_name(target.name + ".partial")
+        partial.write_text(self.sources_yaml(), encoding="utf-8")
+        partial.replace(target)
         return target
