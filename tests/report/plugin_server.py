@@ -33,6 +33,7 @@ def main() -> None:
     admin = auth_manager.generate_jwt(SimpleAuthManagerUser(username="admin", role="ADMIN"))
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
+    sock.listen(64)  # connections queue from here on, so the test may connect right after the line below
     port = sock.getsockname()[1]
     print("PLUGIN-SERVER " + json.dumps({"port": port, "token": admin, "apps": [a["url_prefix"] for a in apps]}), flush=True)
     config = uvicorn.Config(root, log_level="warning")

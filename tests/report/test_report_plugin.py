@@ -1,0 +1,137 @@
+"""The Airflow UI plugin served by a real uvicorn on 127.0.0.1: login required, files served safely.
+
+The server runs in a subprocess with its own AIRFLOW_HOME and config (SimpleAuthManager, a JWT secret
+set here, a throwaway SQLite metadata DB), loads the plugin through Airflow's plugins manager and
+mounts it the way the API server does; tokens come from Airflow's own JWT generator.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import RUN_ID
+
+from mediawatch.config import Paths
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+OPENER = urllib.request.build_opener(NoRedirect)
+
+
+def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with OPENER.open(request, timeout=20) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(exc.headers), exc.read()
+
+
+@pytest.fixture(scope="module")
+def server(warehouse: Paths, built: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    home = tmp_path_factory.mktemp("airflow_home")
+    env = {
+        **os.environ,
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO / "plugins"),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(home / "dags"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__AUTH_MANAGER": "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(home / "passwords.json"),
+        "AIRFLOW__API_AUTH__JWT_SECRET": "report-plugin-test-secret-" + "x" * 40,
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+        "MEDIAWATCH_REPORTS": str(warehouse.reports),
+    }
+    proc = subprocess.Popen([sys.executable, str(Path(__file__).with_name("plugin_server.py"))], cwd=REPO, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        info = None
+        for line in proc.stdout or []:
+            if line.startswith("PLUGIN-SERVER "):
+                info = json.loads(line[len("PLUGIN-SERVER "):])
+                break
+        assert info, "plugin server did not start"
+        info["base"] = f"http://127.0.0.1:{info['port']}/mediawatch-reports"
+        yield info
+    finally:
+        proc.kill()
+        proc.wait(timeout=30)
+
+
+def test_plugin_registers_app_and_views() -> None:
+    sys.path.insert(0, str(REPO / "plugins"))
+    try:
+        import mediawatch_reports as plugin
+    finally:
+        sys.path.remove(str(REPO / "plugins"))
+    views = {v["destination"]: v for v in plugin.MediawatchReportsPlugin.external_views}
+    assert views["nav"]["name"] == "Reports" and views["nav"]["href"] == "/mediawatch-reports/"
+    assert views["dag_run"]["href"] == "/mediawatch-reports/run/{DAG_ID}/{RUN_ID}"
+    assert plugin.MediawatchReportsPlugin.fastapi_apps[0]["url_prefix"] == "/mediawatch-reports"
+
+
+def test_anonymous_requests_are_refused(server: dict) -> None:
+    for path in ("/", "/view/index.html", "/view/2026-11-26/report.html", f"/run/mediawatch_process/{RUN_ID}"):
+        status, _, _ = get(server["base"] + path)
+        assert status == 401, path
+    status, headers, _ = get(server["base"] + "/view/index.html", {"Accept": "text/html"})
+    assert status == 303 and "/auth/login" in headers["location"]  # a browser is sent to log in
+    status, _, body = get(server["base"] + "/view/index.html", {"Authorization": "Bearer not-a-jwt"})
+    assert status == 403 and b"Invalid JWT" in body
+    forged = server["token"][:-4] + ("AAAA" if not server["token"].endswith("AAAA") else "BBBB")
+    assert get(server["base"] + "/view/index.html", {"Cookie": f"_token={forged}"})[0] == 403
+
+
+def test_authenticated_requests_are_served(server: dict, built: dict[str, Any]) -> None:
+    bearer = {"Authorization": f"Bearer {server['token']}"}
+    status, headers, body = get(server["base"] + "/view/index.html", bearer)
+    assert status == 200 and b'href="2026-11-26/report.html"' in body
+    assert "default-src 'none'" in headers["content-security-policy"]
+    cookie = {"Cookie": f"_token={server['token']}"}  # what the UI's iframe sends
+    status, headers, body = get(server["base"] + "/view/2026-11-26/report.html", cookie)
+    assert status == 200 and body == Path(built["report"]).read_bytes()
+    assert headers["content-type"].startswith("text/html")
+    status, _, body = get(server["base"] + "/view/2026-11-26/tables/entity_mentions.csv", cookie)
+    assert status == 200 and body.startswith(b"entity,entity_type,mentions")
+    status, _, body = get(server["base"] + "/view/data-docs/local_site/index.html", cookie)
+    assert status == 200 and b"validation results" in body
+    status, headers, _ = get(server["base"] + "/", cookie)
+    assert status == 307 and headers["location"].endswith("/mediawatch-reports/view/index.html")
+
+
+def test_run_link_opens_that_runs_report(server: dict) -> None:
+    auth = {"Authorization": f"Bearer {server['token']}"}
+    run = urllib.request.quote(RUN_ID, safe="")
+    status, headers, _ = get(f"{server['base']}/run/mediawatch_process/{run}", auth)
+    assert status == 307 and headers["location"].endswith("/mediawatch-reports/view/2026-11-26/report.html")
+    status, _, body = get(f"{server['base']}/run/mediawatch_process/never-ran", auth)
+    assert status == 404 and b"has not written a report" in body
+    status, _, body = get(f"{server['base']}/run/mediawatch_crawl/{run}", auth)
+    assert status == 200 and b"does not build one" in body
+
+
+def test_path_traversal_is_refused(server: dict, warehouse: Paths) -> None:
+    auth = {"Authorization": f"Bearer {server['token']}"}
+    secret = warehouse.reports.parent / "secret.txt"
+    secret.write_text("not for the web")
+    (warehouse.reports / "escape").symlink_to(secret)
+    for path in ("/view/../secret.txt", "/view/..%2Fsecret.txt", "/view/%2e%2e/secret.txt", "/view/escape",
+                 "/view/2026-11-26/..%2F..%2Fsecret.txt", "/view/.tmp-x/report.html", "/view/%00"):
+        status, _, body = get(server["base"] + path, auth)
+        assert status == 404 and b"not for the web" not in body, path
