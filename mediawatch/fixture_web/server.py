@@ -31,7 +31,29 @@ class FixtureHTTPServer(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], web: FixtureWeb, site: str) -> None:
         self.web = web
         self.site = site
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
         super().__init__(address, SiteHandler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._open_lock:
+            self._open.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._open_lock:
+            self._open.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        """Cut open keep-alive connections so a stopped site really stops answering."""
+        with self._open_lock:
+            connections, self._open = list(self._open), set()
+        for connection in connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass  # already closed by the client
 
 
 class ResponseCache:

@@ -86,6 +86,7 @@ class FixtureWeb:
             stopper.join(timeout=5)
         for server in self._servers:
             server.server_close()
+            server.close_connections()
         for thread in self._threads:
             thread.join(timeout=5)
         self._servers, self._threads = [], []

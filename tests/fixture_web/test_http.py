@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import re
 import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlsplit
 
+import pytest
 from fixture_http import fetch
 
 from mediawatch.fixture_web import FixtureWeb
@@ -101,3 +104,17 @@ def test_head_and_unknown_paths(shared_web: FixtureWeb) -> None:
     assert head.status == 200 and head.body == b"" and int(head.headers["Content-Length"]) > 1000
     assert fetch(url + "x").status == 404
     assert fetch(shared_web.base_urls["techpress"] + "/wp-admin/").status == 403
+
+
+def test_stop_cuts_keep_alive_connections() -> None:
+    web = FixtureWeb(articles=3).start()
+    parts = urlsplit(web.base_urls["techblatt"])
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    connection.request("GET", "/robots.txt")
+    first = connection.getresponse()
+    assert first.status == 200 and first.read()
+    web.stop()
+    with pytest.raises((ConnectionError, http.client.HTTPException)):
+        connection.request("GET", "/robots.txt")
+        connection.getresponse()
+    connection.close()
