@@ -84,9 +84,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Extract and analyze pages: prints one JSON object per file per line.
 
-        Exit code 0 when every page was read, 1 when some page could not be read (its line has
-        `error`), 2 when the watchlist is invalid.
-        """
+        Exit code 0 when every page was read, 1 when some page could not be read (its line has an
+        error), 2 when the watchlist is invalid."""
         from mediawatch.config import default_paths
         from mediawatch.monitor.watchlist import WatchlistError, load_watchlist
 
