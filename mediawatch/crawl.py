@@ -106,7 +106,8 @@ def crawl_all(
     parallel: int = 2,
 ) -> list[dict[str, Any]]:
     """Crawl several sources (default: all in the registry), `parallel` at a time. A failing source
-    does not stop the others; each result is {"source", "ok", "stats", "error"}."""
+    does not stop the others. Each result is that source's stats dict plus "error" (None when the
+    crawl succeeded; else the message, with only "source" and "run_id" besides)."""
     names = sources or load_registry(paths.sources).names
 
     def one(name: str) -> dict[str, Any]:
@@ -114,8 +115,8 @@ def crawl_all(
             stats = crawl_source(paths, name, run_id, settings)
         except Exception as exc:  # noqa: BLE001 - reported per source, never fatal for the rest
             log.error("%s", exc)
-            return {"source": name, "ok": False, "stats": None, "error": str(exc)}
-        return {"source": name, "ok": True, "stats": stats, "error": None}
+            return {"source": name, "run_id": run_id, "error": str(exc)}
+        return {**stats, "error": None}
 
     with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
         return list(pool.map(one, names))
