@@ -34,7 +34,7 @@ def _number(value: float | int) -> str:
 
 
 def bar_chart(title: str, labels: Sequence[str], series: Sequence[Series], *, unit: str = "",
-              width: int = 760, scale_max: float | None = None) -> str:
+              width: int = 960, scale_max: float | None = None) -> str:
     """Horizontal (grouped) bars, one group per label, the value printed at the end of each bar.
 
     `scale_max` fixes the value of a full-width bar (100 for percentages); default: the largest value.
@@ -70,7 +70,7 @@ def bar_chart(title: str, labels: Sequence[str], series: Sequence[Series], *, un
 
 
 def line_chart(title: str, x_labels: Sequence[str], series: Sequence[Series], *, y_min: float, y_max: float,
-               width: int = 760, height: int = 280) -> str:
+               width: int = 960, height: int = 280) -> str:
     """A line per series over x; gaps where a value is None; each point labelled with its value."""
     if not x_labels:
         return ""
