@@ -67,7 +67,9 @@ def load_corpus(corpus: Path) -> list[tuple[str, str, str, str]]:
     pages = []
     for page_id, item in sorted(truth.items()):
         html = gzip.decompress((corpus / "html" / f"{page_id}.html.gz").read_bytes())
-        pages.append((page_id, item["url"], html.decode("utf-8", errors="replace"), item["articleBody"]))
+        pages.append(
+            (page_id, item["url"], html.decode("utf-8", errors="replace"), item["articleBody"])
+        )
     return pages
 
 
@@ -76,15 +78,20 @@ def run(
 ) -> dict[str, object]:
     """Time `extract` over all pages and score its bodies."""
     counts, per_page = [], {}
-    start = time.perf_counter()
+    extract(
+        pages[0][2], pages[0][1]
+    )  # warm-up: one-time imports and model loads are not throughput
+    start, cpu_start = time.perf_counter(), time.process_time()
     bodies = [extract(html, url) for _, url, html, _ in pages]
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     for (page_id, _, _, truth), body in zip(pages, bodies, strict=True):
         c = page_counts(truth, body)
         counts.append(c)
         per_page[page_id] = c
     result: dict[str, object] = {"name": name, **score(counts)}
     result["pages_per_s"] = len(pages) / elapsed if elapsed else 0.0
+    # CPU time of this process only: steadier than wall time when other jobs share the machine
+    result["cpu_pages_per_s"] = len(pages) / cpu if cpu else 0.0
     result["per_page"] = per_page
     return result
 
@@ -101,34 +108,46 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--json", type=Path, help="write full results (incl. per-page counts) here")
-    parser.add_argument("--rounds", type=int, default=1, help="timing rounds (best pages/s is kept)")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="timing rounds, alternating extractors (best pages/s of each is kept)",
+    )
     args = parser.parse_args(argv)
     if not (args.corpus / "ground-truth.json").exists():
         print(f"corpus not found at {args.corpus}; pass --corpus DIR", file=sys.stderr)
         return 2
     pages = load_corpus(args.corpus)
-    results = []
-    for name, fn in (("trafilatura", trafilatura_body), ("mediawatch", mediawatch_body)):
-        best = None
-        for _ in range(max(1, args.rounds)):
+    extractors = (("trafilatura", trafilatura_body), ("mediawatch", mediawatch_body))
+    best: dict[str, dict[str, object]] = {}
+    # rounds alternate between the two so a load spike on the shared machine hits both alike
+    for _ in range(max(1, args.rounds)):
+        for name, fn in extractors:
             res = run(name, fn, pages)
-            if best is None or res["pages_per_s"] > best["pages_per_s"]:  # type: ignore[operator]
-                best = res
-        results.append(best)
+            if name not in best:
+                best[name] = res
+            for key in ("pages_per_s", "cpu_pages_per_s"):
+                best[name][key] = max(best[name][key], res[key])  # type: ignore[call-overload]
+    results = [best[name] for name, _ in extractors]
     base = results[0]
     print(f"pages: {len(pages)}  corpus: {args.corpus.resolve()}")
-    print(f"{'extractor':<12} {'F1':>7} {'P':>7} {'R':>7} {'pages/s':>9}")
+    print(f"{'extractor':<12} {'F1':>7} {'P':>7} {'R':>7} {'pages/s':>9} {'CPU pages/s':>12}")
     for res in results:
         print(
             f"{res['name']:<12} {res['f1']:7.4f} {res['precision']:7.4f} {res['recall']:7.4f}"
-            f" {res['pages_per_s']:9.1f}"
+            f" {res['pages_per_s']:9.1f} {res['cpu_pages_per_s']:12.1f}"
         )
     mw = results[1]
     ratio = mw["pages_per_s"] / base["pages_per_s"]  # type: ignore[operator]
+    cpu_ratio = mw["cpu_pages_per_s"] / base["cpu_pages_per_s"]  # type: ignore[operator]
     f1_ok = "OK" if mw["f1"] >= 0.975 else "MISSED"  # type: ignore[operator]
     speed_ok = "OK" if ratio >= 0.8 else "MISSED"
+    cpu_ok = "OK" if cpu_ratio >= 0.8 else "MISSED"
     print(f"target F1 >= 0.975: {mw['f1']:.4f} {f1_ok}")
-    print(f"target speed >= 0.8x trafilatura: {ratio:.2f}x {speed_ok}")
+    print(
+        f"target speed >= 0.8x trafilatura: wall {ratio:.2f}x {speed_ok}, CPU {cpu_ratio:.2f}x {cpu_ok}"
+    )
     if args.json:
         args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")
     return 0

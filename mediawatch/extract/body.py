@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 import trafilatura
+from lxml.etree import XPath
 from lxml.html import HtmlElement
 
 # Markup that is never article text but that trafilatura sometimes keeps: captions, share/related
@@ -37,6 +38,7 @@ _NOISE_WORDS = (
 )
 _NOISE_ATTR = re.compile(r"(?:^|[\s_-])(?:" + "|".join(_NOISE_WORDS) + r")", re.IGNORECASE)
 _NOISE_TAGS = {"figcaption", "nav", "form", "aside"}
+_CANDIDATES = XPath("//*[@class or @id] | //figcaption | //nav | //form | //aside")
 # A matching block holding this many paragraphs is a wrapper of the article, not a teaser box.
 _MAX_NOISE_PARAGRAPHS = 3
 
@@ -94,9 +96,10 @@ def _text(tree: HtmlElement, fast: bool) -> str | None:
 def prune_noise(tree: HtmlElement) -> None:
     """Remove caption/share/related/bio/newsletter markup from `tree` in place."""
     doomed = []
-    for node in tree.iter():
+    # only elements that can match, so lxml need not build a proxy for every node of the page
+    for node in _CANDIDATES(tree):
         tag = node.tag
-        if not isinstance(tag, str) or tag in ("html", "body", "article", "main"):
+        if tag in ("html", "body", "article", "main"):
             continue
         if tag in _NOISE_TAGS or _NOISE_ATTR.search(
             f"{node.get('class', '')} {node.get('id', '')}"
@@ -184,8 +187,8 @@ def _recover_split_article(tree: HtmlElement, text: str) -> str:
 
 
 def extract_body(tree: HtmlElement, title: str | None = None) -> str | None:
-    """Main text of the article in `tree` (pruned in place), paragraphs joined by newlines, or None."""
-    prune_noise(tree)
+    """Main text of the article in `tree` (already cleaned with `prune_noise`), one paragraph per
+    line, or None."""
     text = _text(tree, fast=True)
     if not text or len(text) < _MIN_FAST_CHARS:
         text = _text(tree, fast=False) or text
