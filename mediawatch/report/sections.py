@@ -48,7 +48,11 @@ def share_of_voice(con: duckdb.DuckDBPyConnection, date_from: date, date_to: dat
 
     section = Section("share_of_voice", "Share of voice",
                       "Each competitor's share of the mentions within its competitor set (watchlist).")
-    sets = load_watchlist(watchlist).competitor_sets
+    try:
+        sets = load_watchlist(watchlist).competitor_sets
+    except (OSError, ValueError) as exc:  # a broken watchlist costs this section, not the whole report
+        section.warnings.append(f"Share of voice skipped: the watchlist could not be read ({exc}); fix {watchlist}")
+        return section
     used: set[str] = set()
     for i, comp in enumerate(sets):
         name = f"share_of_voice_{_slug(comp.name)}"
