@@ -45,7 +45,10 @@ _MAX_NOISE_PARAGRAPHS = 3
 # Whole lines that are calls to action or navigation, not article text.
 _BOILERPLATE_LINE = re.compile(
     r"""^\W*(
-        (related|read\ more|see\ more|more|also\ (read|on|see)|don'?t\ miss|recommended|watch|listen)\b.{0,200}$
+        # "Related: ...", "READ MORE | ...": a label and a separator, then a link title
+        (related|read\ more|see\ more|more|also\ (read|on|see)|don'?t\ miss|recommended|watch|listen)
+            (\ on\ [\w.]+)?\s*[:|»›>–—-].{0,200}
+      | (related|read\ more|see\ more|also\ read|don'?t\ miss|recommended)(\ (stories|articles|news|posts))?
       | (share|like)\ this\ (story|article|post)\b.*
       | (sign\ up|subscribe)\b.{0,160}(newsletter|inbox|email|daily|weekly).*
       | .{0,120}\b(newsletters?)\b.{0,80}(inbox|sign\ up|subscribe)\b.*
@@ -56,7 +59,7 @@ _BOILERPLATE_LINE = re.compile(
       | \d*\ ?comments?
       | filed\ under:?.*
       | tags?:.*
-      | copyright\b.*|©.*
+      | (copyright|\(c\)|©)\s*(©\s*)?(19|20)\d\d\b.*
       | click\ here\b.{0,100}
       | advertisement
       | \[[a-z_]+[^\]]*\].*\[/[a-z_]+\]
@@ -74,7 +77,7 @@ _CTA_MAX_CHARS = 170
 # After a "Related:"-style line, the short list items that follow are its link list.
 _LIST_INTRO = re.compile(
     r"^\W*(related|read more|see more|more|also read|don'?t miss|you (may|might) also like|"
-    r"recommended|trending|most popular|more from)\b",
+    r"recommended|trending|most popular|more from)\b(\s*[:|»›>–—-]|\W*$|(\s+\S+){0,3}\W*$)",
     re.I,
 )
 
@@ -129,7 +132,7 @@ def filter_lines(text: str, title: str | None, captions: frozenset[str] = frozen
         stripped = line.strip()
         if not stripped:
             continue
-        if in_list and (stripped.startswith(("- ", "* ", "• ")) or len(stripped) < 90):
+        if in_list and stripped.startswith(("- ", "* ", "• ")):
             continue
         in_list = False
         if _LIST_INTRO.match(stripped) and len(stripped) < 200:

@@ -1,0 +1,67 @@
+"""Paragraph-level boilerplate filtering: drops calls to action and link lists, keeps prose that
+merely starts with the same words."""
+
+from __future__ import annotations
+
+import pytest
+
+from mediawatch.extract.body import filter_lines
+
+ARTICLE_LINE = "The regulator opened an investigation into the merger on Tuesday, officials said."
+
+
+@pytest.mark.parametrize(
+    "noise",
+    [
+        "Related: Possible Water Plumes on Europa",
+        "READ MORE | China furious at Macron",
+        "Get the latest updates right in your inbox. Subscribe to our newsletters.",
+        "Get Motor Cycle Monthly delivered every month. Click here for more information.",
+        "Follow Newsbeat on Instagram, Facebook, Twitter and YouTube.",
+        "Leave a Reply",
+        "Like this story? Share it with a friend!",
+        "12 comments",
+        "Copyright 2024 Example Media",
+        "Tags: AI, chips",
+        "Advertisement",
+    ],
+)
+def test_boilerplate_line_dropped(noise: str) -> None:
+    assert (
+        filter_lines(f"{ARTICLE_LINE}\n{noise}\n{ARTICLE_LINE}", None)
+        == f"{ARTICLE_LINE}\n{ARTICLE_LINE}"
+    )
+
+
+@pytest.mark.parametrize(
+    "prose",
+    [
+        "More than 2,500 civilians have been killed in the fighting so far this year.",
+        "Watch makers have seen demand fall for a third year.",
+        "Copyright law in the EU changed in 2019, the court said.",
+        "If you want Disney+ alone, you can sign up for a free 7-day trial. Afterwards you pay $6.99 a "
+        "month, and if you subscribe to all three services you save a further five dollars each month.",
+    ],
+)
+def test_prose_with_similar_words_kept(prose: str) -> None:
+    assert prose in filter_lines(f"{ARTICLE_LINE}\n{prose}", None)
+
+
+def test_link_list_after_related_label_dropped_and_title_repeat_removed() -> None:
+    text = "\n".join(
+        [
+            "Chip deal signed",
+            ARTICLE_LINE,
+            "You may also like:",
+            "- Intel delays Ohio plant",
+            "- TSMC profit beats",
+            ARTICLE_LINE,
+        ]
+    )
+    assert filter_lines(text, "Chip deal signed") == f"{ARTICLE_LINE}\n{ARTICLE_LINE}"
+
+
+def test_image_caption_lines_dropped() -> None:
+    captions = frozenset({"the foldable tablet opened on a desk"})
+    text = f"{ARTICLE_LINE}\nThe foldable tablet opened on a desk\n{ARTICLE_LINE}"
+    assert filter_lines(text, None, captions) == f"{ARTICLE_LINE}\n{ARTICLE_LINE}"
