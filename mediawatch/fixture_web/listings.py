@@ -57,24 +57,27 @@ def home(catalog: Catalog, site: str, base: str) -> str:
     else:
         content = _teasers(catalog.latest(site, 20), base)
     if site == "techpress":
+        author = catalog.latest(site, 1)[0].authors[0]
         content += (
             '<nav class="categories"><a href="/category/tech/">Tech</a> <a href="/category/ev/">EV</a> '
             '<a href="/tag/xiaomi/">#xiaomi</a> <a href="/tag/tesla/">#tesla</a> '
-            '<a href="/author/jane-doe/">Jane Doe</a></nav>'
+            f'<a href="/author/{author.lower().replace(" ", "-")}/">{escape(author)}</a></nav>'
             '<p class="staff"><a href="/private/drafts/upcoming-leaks/">Staff drafts</a></p>'
         )
     return _page(site, SITE_BY_NAME[site].display, content)
 
 
 def listing(catalog: Catalog, site: str, kind: str, key: str, page: int, base: str) -> str | None:
-    """A techpress tag, author or category page (page >= 1); None if the kind is unknown."""
+    """A techpress tag, author or category page (page >= 1); None when there is no such page."""
+    if kind not in {"tag", "category", "author"} or page < 1:
+        return None
     matches = []
     for meta in catalog.latest(site, LISTING_SCAN):
         author_slugs = {a.lower().replace(" ", "-") for a in meta.authors}
         if ((kind == "tag" and key in meta.tags) or (kind == "category" and key == meta.category)
                 or (kind == "author" and key in author_slugs)):
             matches.append(meta)
-    if kind not in {"tag", "category", "author"}:
+    if page > 1 and len(matches) <= (page - 1) * 10:
         return None
     chunk = matches[(page - 1) * 10: page * 10]
     content = _teasers(chunk, base)
