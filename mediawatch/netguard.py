@@ -12,7 +12,13 @@ import socket
 from collections.abc import Callable, Iterable
 from urllib.parse import urlsplit
 
-__all__ = ["BlockedAddress", "blocked_reason", "check_url", "system_resolver"]
+__all__ = [
+    "BlockedAddress",
+    "blocked_reason",
+    "check_url",
+    "resolution_allowed",
+    "system_resolver",
+]
 
 Resolver = Callable[[str, int], Iterable[str]]
 
@@ -110,3 +116,13 @@ def check_url(url: str, allowlist: Iterable[str] = (), resolver: Resolver | None
             raise BlockedAddress(
                 url, f"{reason} address {address} (allowlist {host}:{port} to permit)"
             )
+
+
+def resolution_allowed(host: str, address: str, allowlist: Iterable[str]) -> bool:
+    """Second line of defence at connect time (DNS may answer differently than when check_url ran):
+    a resolved address is fine if public, or if an allowlist entry names this host or address
+    (the port is checked per request by check_url)."""
+    if blocked_reason(address) is None:
+        return True
+    hosts = {entry.rsplit(":", 1)[0].strip("[]").lower() for entry in allowlist}
+    return host.rstrip(".").lower() in hosts or address in hosts

@@ -33,6 +33,8 @@ DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 DOWNLOAD_TIMEOUT = 30  # Scrapy applies it to connect and to the whole download
 DNS_TIMEOUT = 10
+# re-checks each DNS answer at connect time, after NetGuardMiddleware checked the request
+TWISTED_DNS_RESOLVER = "spiders.resolver.GuardedResolver"
 REDIRECT_MAX_TIMES = 5
 METAREFRESH_ENABLED = False
 # only http/https: every other scheme handler is switched off

@@ -64,8 +64,11 @@ def classify_failure(failure: Failure) -> str:
     from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
     from spiders.middlewares import BlockedRequest
+    from spiders.resolver import BlockedResolution
 
     exc = failure.value
+    if isinstance(exc, BlockedResolution) or isinstance(exc.__cause__, BlockedResolution):
+        return "blocked_address"
     if isinstance(exc, HttpError):
         return f"http_{exc.response.status}"
     if isinstance(exc, BlockedRequest):

@@ -97,3 +97,51 @@ def test_bad_schemes_and_malformed_urls_are_blocked(url):
 def test_unresolvable_host_is_refused_not_guessed():
     with pytest.raises(BlockedAddress, match="dns_error"):
         check_url("https://nowhere.example/", resolver=fake_dns({}))
+
+
+def test_resolution_check_allows_public_or_allowlisted_hosts_only():
+    from mediawatch.netguard import resolution_allowed
+
+    allow = {"127.0.0.1:8765", "fixture.test:9000"}
+    assert resolution_allowed("news.example", "93.184.216.34", allow)
+    assert resolution_allowed("fixture.test", "127.0.0.1", allow)
+    assert resolution_allowed("127.0.0.1", "127.0.0.1", allow)
+    assert not resolution_allowed("rebind.example", "10.0.0.1", allow)
+    assert not resolution_allowed("localhost", "127.0.0.2", allow)
+
+
+RESOLVE_SCRIPT = """
+import sys
+from twisted.internet import reactor
+from spiders.resolver import GuardedResolver, BlockedResolution
+resolver = GuardedResolver(reactor, 0, 5.0)
+resolver.allowlist = frozenset(sys.argv[1:])
+out = []
+def done(result):
+    out.append(result)
+    reactor.stop()
+resolver.getHostByName("localhost").addCallbacks(
+    lambda a: done("allowed " + a), lambda f: done("blocked" if f.check(BlockedResolution) else repr(f)))
+reactor.run()
+print(out[0])
+"""
+
+
+def test_twisted_resolver_blocks_loopback_answers_unless_allowlisted():
+    import subprocess
+    import sys
+
+    from mediawatch.config import REPO_ROOT
+
+    def run(*allow):
+        result = subprocess.run(
+            [sys.executable, "-c", RESOLVE_SCRIPT, *allow],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        return result.stdout.strip() or result.stderr[-500:]
+
+    assert run() == "blocked"
+    assert run("localhost:8765").startswith("allowed 127.")
