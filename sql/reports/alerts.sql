@@ -20,4 +20,4 @@ final as (
 )
 
 select * from final
-order by final.day desc, final.z desc, final.entity
+order by day desc, z desc, entity

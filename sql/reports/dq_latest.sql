@@ -29,4 +29,4 @@ final as (
 )
 
 select * from final
-order by final.success, final.severity, final.suite, final.expectation
+order by success, severity, suite, expectation

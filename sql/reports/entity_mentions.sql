@@ -65,4 +65,4 @@ final as (
 )
 
 select * from final
-order by final.mentions desc, final.previous_mentions desc, final.entity
+order by mentions desc, previous_mentions desc, entity

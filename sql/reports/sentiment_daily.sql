@@ -44,4 +44,4 @@ final as (
 )
 
 select * from final
-order by final.day
+order by day

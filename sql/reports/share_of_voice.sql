@@ -1,3 +1,4 @@
+-- sqlfluff:templater:placeholder:param_style:question_mark
 -- Share of voice within one competitor set: each member's mentions as a share of the set's total.
 -- Parameters (positional): period start date, period end date, the set's member names (list).
 -- @column entity: member of the competitor set
@@ -9,7 +10,7 @@ params as (
     select
         cast(? as date) as date_from,
         cast(? as date) as date_to,
-        cast(? as varchar []) as members,
+        cast(? as varchar[]) as members,
 ),
 
 set_members as (
@@ -23,8 +24,9 @@ member_counts as (
         count(*) as mentions,
     from mentions
     inner join params
-        on mentions.day between params.date_from and params.date_to
-        and list_contains(params.members, mentions.entity)
+        on
+            mentions.day between params.date_from and params.date_to
+            and list_contains(params.members, mentions.entity)
     group by mentions.entity
 ),
 
@@ -42,4 +44,4 @@ final as (
 )
 
 select * from final
-order by final.mentions desc, final.entity
+order by mentions desc, entity

@@ -45,4 +45,4 @@ final as (
 )
 
 select * from final
-order by final.failing desc, final.consecutive_failures desc, final.source
+order by failing desc, consecutive_failures desc, source

@@ -42,5 +42,5 @@ final as (
 )
 
 select * from final
-order by final.outlets desc, final.articles desc, final.first_published_at, final.cluster_id
+order by outlets desc, articles desc, first_published_at, cluster_id
 limit 10

@@ -10,6 +10,7 @@ import threading
 from collections.abc import Iterator
 from email import policy
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -134,3 +135,14 @@ def test_unreachable_targets_are_reported_not_raised(built: dict[str, Any]) -> N
     assert outcome["email"].startswith("failed:") and outcome["webhook"].startswith("failed:")
     bad = deliver(built, DeliveryConfig(webhook_url="file:///etc/passwd", email_to=["a@example.test"]))
     assert "must start with http" in bad["webhook"] and "MEDIAWATCH_SMTP_HOST" in bad["email"]
+
+
+def test_email_through_airflow_connection_id(built: dict[str, Any], smtp: SMTPSink, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    # an Airflow connection defined the env-var way; Airflow's own BaseHook resolves it
+    monkeypatch.setenv("AIRFLOW_HOME", str(tmp_path / "airflow"))
+    monkeypatch.setenv("AIRFLOW_CONN_MEDIAWATCH_SMTP", f"smtp://127.0.0.1:{smtp.server_address[1]}")
+    env = {"MEDIAWATCH_REPORT_EMAIL_TO": "desk@example.test", "MEDIAWATCH_SMTP_CONN_ID": "mediawatch_smtp"}
+    assert deliver(built, DeliveryConfig.from_env(env)) == {"email": "sent", "webhook": "off"}
+    (message,) = smtp.messages
+    assert "desk@example.test" in message["rcpt"][0]
