@@ -12,6 +12,7 @@ from urllib.parse import urljoin, urlsplit
 
 from extruct.jsonld import JsonLdExtractor
 from lxml.html import HtmlElement
+from trafilatura import metadata as trafilatura_metadata
 
 from mediawatch.extract.dates import date_from_url, first_plausible, plausible
 
@@ -186,8 +187,12 @@ def read_metadata(tree: HtmlElement, url: str) -> PageMeta:
         meta.is_article_marked = True
     meta.title = _first(tags, ["og:title", "twitter:title"]) or meta.title
     if not meta.title:
+        # plain <title> (decorations are cleaned later); trafilatura's extract_title picked a site
+        # name over the headline on a dev page, so it is only the last resort
         title_node = tree.find(".//title")
-        meta.title = title_node.text_content().strip() if title_node is not None else None
+        meta.title = (
+            title_node.text_content().strip() if title_node is not None else None
+        ) or trafilatura_metadata.extract_title(tree)
     h1 = tree.find(".//h1")
     meta.h1 = " ".join(h1.text_content().split()) if h1 is not None else None
     meta.site_name = meta.site_name or _first(tags, ["og:site_name", "application-name"])
@@ -204,7 +209,11 @@ def read_metadata(tree: HtmlElement, url: str) -> PageMeta:
         meta.tags
         or tags.get("article:tag", [])
         or _split(_first(tags, ["news_keywords", "keywords"]))
+        or trafilatura_metadata.extract_catstags("tag", tree)  # rel=tag links in the page
     )
+    if not meta.section:
+        categories = trafilatura_metadata.extract_catstags("category", tree)
+        meta.section = categories[0] if categories else None
     meta.image_url = _first(tags, ["og:image", "og:image:url", "twitter:image"]) or meta.image_url
     if meta.image_url:
         meta.image_url = urljoin(url, meta.image_url)
