@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--rounds",
         type=int,
-        default=1,
+        default=3,
         help="timing rounds, alternating extractors (best pages/s of each is kept)",
     )
     args = parser.parse_args(argv)
