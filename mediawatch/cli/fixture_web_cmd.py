@@ -20,12 +20,15 @@ fixture_web_app = typer.Typer(
 
 @fixture_web_app.command("serve")
 def serve(
-    port: Annotated[int, typer.Option(help="Port of the first site; site i listens on port+i.")] = 8765,
+    port: Annotated[
+        int, typer.Option(help="Port of the first site; site i listens on port+i.")
+    ] = 8765,
     articles: Annotated[int, typer.Option(help="Articles per site (up to 100,000).")] = 60,
     seed: Annotated[int, typer.Option(help="Seed: the same seed serves the same pages.")] = 0,
     faults: Annotated[str, typer.Option(help="Comma-separated fault modes, or 'all'.")] = "",
     sources_out: Annotated[
-        Path | None, typer.Option("--sources-out", help="Write the source registry (sources.yaml) here.")
+        Path | None,
+        typer.Option("--sources-out", help="Write the source registry (sources.yaml) here."),
     ] = None,
 ) -> None:
     """Serve the fixture sites on 127.0.0.1 until SIGINT/SIGTERM."""
@@ -50,7 +53,9 @@ def serve(
             typer.echo(f"registry written to {web.write_sources(sources_out)}")
         for site, url in web.base_urls.items():
             typer.echo(f"{site:12} {url}/")
-        typer.echo(f"faults: {', '.join(sorted(web.faults)) or 'none'}; control: GET /__log, POST /__faults")
+        typer.echo(
+            f"faults: {', '.join(sorted(web.faults)) or 'none'}; control: GET /__log, POST /__faults"
+        )
         typer.echo("serving; press Ctrl-C to stop", err=True)
         while not stop.wait(0.5):
             pass

@@ -34,7 +34,9 @@ SITES: tuple[SiteSpec, ...] = (
     SiteSpec("techpress", "TechPress", "en", "US", r"-(\d+)/$", r"/\d{4}/\d{2}/\d{2}/[a-z0-9-]+/$"),
     SiteSpec("newsmodern", "NewsModern", "en", "GB", r"-(\d+)$", r"/news/\d{4}/\d{2}/"),
     SiteSpec("archivepost", "The Archive Post", "en", "US", r"-(\d+)\.html$", r"/tech/\d{4}/"),
-    SiteSpec("sitemaponly", "Sitemap Only Times", "en", "US", r"/articles/(\d+)-", r"/articles/\d+-"),
+    SiteSpec(
+        "sitemaponly", "Sitemap Only Times", "en", "US", r"/articles/(\d+)-", r"/articles/\d+-"
+    ),
     SiteSpec("techblatt", "TechBlatt", "de", "DE", r"-(\d+)\.html$", r"/artikel/\d{4}/\d{2}/"),
 )
 SITE_BY_NAME = {spec.name: spec for spec in SITES}
@@ -124,7 +126,9 @@ class Catalog:
             company = rng.choice(material.COMPANIES)
             title = material.title(rng, company, german)
             authors = tuple(
-                dict.fromkeys(material.person_name(rng, german) for _ in range(rng.choice([1, 1, 2])))
+                dict.fromkeys(
+                    material.person_name(rng, german) for _ in range(rng.choice([1, 1, 2]))
+                )
             )
         published = self.published(site, index)
         modified = published
@@ -134,9 +138,17 @@ class Catalog:
         category = rng.choice(CATEGORIES)
         tags = (material.slugify(company), rng.choice(["ev", "smartphones", "chips", "markets"]))
         return ArticleMeta(
-            site=site, index=index, path=self._path(site, index, published, title), title=title,
-            authors=authors, company=company, category=category, tags=tags, published=published,
-            modified=modified, syndicated_of=original,
+            site=site,
+            index=index,
+            path=self._path(site, index, published, title),
+            title=title,
+            authors=authors,
+            company=company,
+            category=category,
+            tags=tags,
+            published=published,
+            modified=modified,
+            syndicated_of=original,
         )
 
     def _path(self, site: str, index: int, day: datetime, title: str) -> str:

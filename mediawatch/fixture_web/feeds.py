@@ -88,7 +88,9 @@ def urlset(entries: list[Entry], news_name: str | None = None, language: str = "
                 f"<news:publication_date>{e.published.isoformat()}</news:publication_date>"
                 f"<news:title>{escape(e.title)}</news:title></news:news>"
             )
-        parts.append(f"<url><loc>{escape(e.url)}</loc><lastmod>{e.modified.isoformat()}</lastmod>{news}</url>\n")
+        parts.append(
+            f"<url><loc>{escape(e.url)}</loc><lastmod>{e.modified.isoformat()}</lastmod>{news}</url>\n"
+        )
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"{news_ns}>\n{"".join(parts)}</urlset>\n'

@@ -50,8 +50,10 @@ def _teasers(items: list[ArticleMeta], base: str) -> str:
 def home(catalog: Catalog, site: str, base: str) -> str:
     """Home page; archivepost and sitemaponly link no article from here on purpose."""
     if site == "archivepost":
-        content = ('<p>Read all our technology coverage in the <a href="/section/tech/">Tech section</a>.</p>'
-                   '<p><a href="/gallery/0/">Photo galleries</a></p>')
+        content = (
+            '<p>Read all our technology coverage in the <a href="/section/tech/">Tech section</a>.</p>'
+            '<p><a href="/gallery/0/">Photo galleries</a></p>'
+        )
     elif site == "sitemaponly":
         content = "<p>Our stories are published for news aggregators. Nothing to browse here.</p>"
     else:
@@ -74,12 +76,15 @@ def listing(catalog: Catalog, site: str, kind: str, key: str, page: int, base: s
     matches = []
     for meta in catalog.latest(site, LISTING_SCAN):
         author_slugs = {a.lower().replace(" ", "-") for a in meta.authors}
-        if ((kind == "tag" and key in meta.tags) or (kind == "category" and key == meta.category)
-                or (kind == "author" and key in author_slugs)):
+        if (
+            (kind == "tag" and key in meta.tags)
+            or (kind == "category" and key == meta.category)
+            or (kind == "author" and key in author_slugs)
+        ):
             matches.append(meta)
     if page > 1 and len(matches) <= (page - 1) * 10:
         return None
-    chunk = matches[(page - 1) * 10: page * 10]
+    chunk = matches[(page - 1) * 10 : page * 10]
     content = _teasers(chunk, base)
     if len(matches) > page * 10:
         content += f'<a class="next" href="/{kind}/{key}/page/{page + 1}/">Older posts</a>'
@@ -111,13 +116,17 @@ def gallery(catalog: Catalog, site: str, number: int, base: str) -> str | None:
         return None
     figures = "".join(
         f'<figure class="slide"><img src="/photos/g{number}-{k}.jpg"><figcaption>Photo {k + 1} of 12: '
-        f"visitors at the motor show stand.</figcaption></figure>\n" for k in range(12)
+        f"visitors at the motor show stand.</figcaption></figure>\n"
+        for k in range(12)
     )
     content = f'<div class="gallery" data-type="gallery">\n{figures}</div><p><a href="/section/tech/">Back to Tech</a></p>'
-    return (_page(site, f"In pictures: the week in tech ({number + 1})", content)
-            .replace("<head>", '<head><meta property="og:type" content="website">', 1))
+    return _page(site, f"In pictures: the week in tech ({number + 1})", content).replace(
+        "<head>", '<head><meta property="og:type" content="website">', 1
+    )
 
 
 def private_page(site: str) -> str:
     """Only robots.txt keeps a crawler out of here."""
-    return _page(site, "Internal drafts", "<p>Staff only. Embargoed drafts; do not crawl.</p>", noindex=True)
+    return _page(
+        site, "Internal drafts", "<p>Staff only. Embargoed drafts; do not crawl.</p>", noindex=True
+    )

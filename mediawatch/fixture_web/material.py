@@ -32,14 +32,55 @@ PRODUCTS = {
     "NIO": ["ET9 sedan", "Onvo L60", "Firefly hatchback"],
 }
 EXECUTIVES = {
-    "Xiaomi": "Lei Jun", "Tesla": "Elon Musk", "BYD": "Wang Chuanfu", "Apple": "Tim Cook",
-    "NIO": "William Li", "Huawei": "Richard Yu", "Samsung": "TM Roh", "Hyundai": "José Muñoz",
+    "Xiaomi": "Lei Jun",
+    "Tesla": "Elon Musk",
+    "BYD": "Wang Chuanfu",
+    "Apple": "Tim Cook",
+    "NIO": "William Li",
+    "Huawei": "Richard Yu",
+    "Samsung": "TM Roh",
+    "Hyundai": "José Muñoz",
     "BAIC": "Zhang Jianyong",
 }
-FIRST_NAMES = ["Jane", "Michael", "Sarah", "David", "Emily", "Daniel", "Laura", "James", "Olivia",
-               "Thomas", "Priya", "Kevin", "Mei", "Carlos", "Hannah", "Robert", "Aisha", "Lucas"]
-LAST_NAMES = ["Doe", "Carter", "Nguyen", "Patel", "Johnson", "Reyes", "Kowalski", "Chen", "Brooks",
-              "Fischer", "Okafor", "Lindqvist", "Morgan", "Tanaka", "Alvarez", "Walsh", "Kim"]
+FIRST_NAMES = [
+    "Jane",
+    "Michael",
+    "Sarah",
+    "David",
+    "Emily",
+    "Daniel",
+    "Laura",
+    "James",
+    "Olivia",
+    "Thomas",
+    "Priya",
+    "Kevin",
+    "Mei",
+    "Carlos",
+    "Hannah",
+    "Robert",
+    "Aisha",
+    "Lucas",
+]
+LAST_NAMES = [
+    "Doe",
+    "Carter",
+    "Nguyen",
+    "Patel",
+    "Johnson",
+    "Reyes",
+    "Kowalski",
+    "Chen",
+    "Brooks",
+    "Fischer",
+    "Okafor",
+    "Lindqvist",
+    "Morgan",
+    "Tanaka",
+    "Alvarez",
+    "Walsh",
+    "Kim",
+]
 DE_FIRST_NAMES = ["Anna", "Jonas", "Katrin", "Lukas", "Miriam", "Stefan", "Julia", "Tobias"]
 DE_LAST_NAMES = ["Schmidt", "Weber", "Hoffmann", "Becker", "Wagner", "Schäfer", "Krüger", "Vogel"]
 CITIES = ["Hong Kong", "Shenzhen", "New York", "Seoul", "Frankfurt", "Shanghai", "Tokyo"]
@@ -138,11 +179,21 @@ def _fill(template: str, rng: random.Random, company: str, german: bool) -> str:
     others = [c for c in COMPANIES + OTHER_COMPANIES if c != company]
     c2, c3 = rng.sample(others, 2)
     values = {
-        "c": company, "c2": c2, "c3": c3, "p": rng.choice(PRODUCTS.get(company, ["new model"])),
-        "exec": EXECUTIVES.get(company, "the chief executive"), "firm": rng.choice(FIRMS),
-        "pct": rng.randint(2, 19), "n": rng.randint(12, 950), "m": rng.randint(8, 40),
-        "km": rng.randint(380, 820), "city": rng.choice(CITIES), "day": rng.choice(_DAYS),
-        "month": rng.choice(_MONTHS), "tag": rng.choice(_TAGE), "monat": rng.choice(_MONATE),
+        "c": company,
+        "c2": c2,
+        "c3": c3,
+        "p": rng.choice(PRODUCTS.get(company, ["new model"])),
+        "exec": EXECUTIVES.get(company, "the chief executive"),
+        "firm": rng.choice(FIRMS),
+        "pct": rng.randint(2, 19),
+        "n": rng.randint(12, 950),
+        "m": rng.randint(8, 40),
+        "km": rng.randint(380, 820),
+        "city": rng.choice(CITIES),
+        "day": rng.choice(_DAYS),
+        "month": rng.choice(_MONTHS),
+        "tag": rng.choice(_TAGE),
+        "monat": rng.choice(_MONATE),
         "stadt": rng.choice(_STAEDTE),
     }
     return template.format(**values)

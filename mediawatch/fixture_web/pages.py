@@ -15,8 +15,20 @@ from mediawatch.fixture_web.catalog import SITE_BY_NAME, ArticleMeta, Catalog
 
 CET = timezone(timedelta(hours=1))
 EASTERN = timezone(timedelta(hours=-5))
-DE_MONTHS = ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September",
-             "Oktober", "November", "Dezember"]
+DE_MONTHS = [
+    "Januar",
+    "Februar",
+    "März",
+    "April",
+    "Mai",
+    "Juni",
+    "Juli",
+    "August",
+    "September",
+    "Oktober",
+    "November",
+    "Dezember",
+]
 
 
 def long_date(day: datetime) -> str:
@@ -52,7 +64,8 @@ def techpress(catalog: Catalog, meta: ArticleMeta, body: list[str], base: str) -
     author_slug = author.lower().replace(" ", "-")
     byline = " and ".join(
         f'<span class="author vcard"><a class="url fn n" href="/author/{a.lower().replace(" ", "-")}/">'
-        f"{escape(a)}</a></span>" for a in meta.authors
+        f"{escape(a)}</a></span>"
+        for a in meta.authors
     )
     figure = (
         f'<figure class="wp-block-image size-large"><img src="/wp-content/uploads/{meta.index}.jpg" '
@@ -129,22 +142,30 @@ def newsmodern(catalog: Catalog, meta: ArticleMeta, body: list[str], base: str) 
     """Modern news template: JSON-LD NewsArticle, OpenGraph, local times with offsets."""
     published, modified = meta.published.astimezone(CET), meta.modified.astimezone(CET)
     ld = {
-        "@context": "https://schema.org", "@type": "NewsArticle", "headline": meta.title,
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": meta.title,
         "author": [{"@type": "Person", "name": a} for a in meta.authors],
-        "datePublished": published.isoformat(), "dateModified": modified.isoformat(),
-        "mainEntityOfPage": f"{base}{meta.path}", "inLanguage": "en-GB",
+        "datePublished": published.isoformat(),
+        "dateModified": modified.isoformat(),
+        "mainEntityOfPage": f"{base}{meta.path}",
+        "inLanguage": "en-GB",
         "publisher": {"@type": "Organization", "name": "NewsModern"},
         "image": [f"{base}/img/{meta.index}.webp"],
     }
     credit = ""
     if meta.syndicated_of:
         credit = '<p class="syndication-note">This story originally appeared on TechPress.</p>'
-    figure = (f'<figure class="media"><img src="/img/{meta.index}.webp" alt=""><figcaption>'
-              "Image: company handout</figcaption></figure>")
+    figure = (
+        f'<figure class="media"><img src="/img/{meta.index}.webp" alt=""><figcaption>'
+        "Image: company handout</figcaption></figure>"
+    )
     trending = _neighbours(catalog, meta, (5, 7, 3))
     more = _neighbours(catalog, meta, (1, 2, 4))
-    authors = ", ".join(f'<a rel="author" href="/people/{a.lower().replace(" ", "-")}">{escape(a)}</a>'
-                        for a in meta.authors)
+    authors = ", ".join(
+        f'<a rel="author" href="/people/{a.lower().replace(" ", "-")}">{escape(a)}</a>'
+        for a in meta.authors
+    )
     return f"""<!doctype html>
 <html lang="en-GB"><head><meta charset="utf-8"><title>{escape(meta.title)} | NewsModern</title>
 <meta name="viewport" content="width=device-width,initial-scale=1">
@@ -179,15 +200,19 @@ def archivepost(catalog: Catalog, meta: ArticleMeta, body: list[str], base: str)
     """Old-school newspaper template: tables, dateline in Eastern time, 'More from Tech'."""
     local = meta.published.astimezone(EASTERN)
     more = _neighbours(catalog, meta, (1, 2, 3, 4))
-    figure = (f'<figure class="photo"><img src="/photos/{meta.index}.jpg"><figcaption class="cutline">'
-              "A production line at a plant outside Shanghai. Staff photo</figcaption></figure>")
-    authors = " and ".join(f'<a rel="author" href="/staff/{a.split()[-1].lower()}/">{escape(a)}</a>'
-                           for a in meta.authors)
+    figure = (
+        f'<figure class="photo"><img src="/photos/{meta.index}.jpg"><figcaption class="cutline">'
+        "A production line at a plant outside Shanghai. Staff photo</figcaption></figure>"
+    )
+    authors = " and ".join(
+        f'<a rel="author" href="/staff/{a.split()[-1].lower()}/">{escape(a)}</a>'
+        for a in meta.authors
+    )
     hour = local.strftime("%I:%M").lstrip("0")
     return f"""<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01 Transitional//EN">
 <html lang="en"><head><meta http-equiv="Content-Type" content="text/html; charset=utf-8">
 <title>{escape(meta.title)} - The Archive Post</title>
-<meta name="author" content="{escape(', '.join(meta.authors))}">
+<meta name="author" content="{escape(", ".join(meta.authors))}">
 <meta name="date" content="{meta.published.isoformat()}">
 </head><body bgcolor="#ffffff"><table width="960" align="center"><tr><td colspan="2" class="masthead">
 <a href="/"><img src="/img/logo.gif" alt="The Archive Post"></a> | <a href="/section/tech/">Tech</a></td></tr>
@@ -208,11 +233,13 @@ def archivepost(catalog: Catalog, meta: ArticleMeta, body: list[str], base: str)
 
 def sitemaponly(catalog: Catalog, meta: ArticleMeta, body: list[str], base: str) -> str:
     """Minimal semantic HTML: meta tags, one article element, no navigation to other stories."""
-    figure = '<figure><img src="/media/lead.png" alt=""><figcaption>Illustration</figcaption></figure>'
+    figure = (
+        '<figure><img src="/media/lead.png" alt=""><figcaption>Illustration</figcaption></figure>'
+    )
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{escape(meta.title)}</title>
-<meta name="author" content="{escape(', '.join(meta.authors))}">
-<meta property="article:published_time" content="{meta.published.isoformat().replace('+00:00', 'Z')}">
+<meta name="author" content="{escape(", ".join(meta.authors))}">
+<meta property="article:published_time" content="{meta.published.isoformat().replace("+00:00", "Z")}">
 <link rel="canonical" href="{base}{meta.path}"></head>
 <body><header><a href="/">Sitemap Only Times</a></header>
 <article><h1>{escape(meta.title)}</h1>
@@ -231,11 +258,13 @@ def techblatt(catalog: Catalog, meta: ArticleMeta, body: list[str], base: str) -
     local = meta.published.astimezone(CET)
     date = f"{local.day}. {DE_MONTHS[local.month - 1]} {local.year}, {local:%H:%M} Uhr"
     more = _neighbours(catalog, meta, (1, 2, 3))
-    figure = (f'<figure class="bild"><img src="/bilder/{meta.index}.jpg" alt=""><figcaption>'
-              "Das neue Modell bei der Vorstellung. (Bild: Hersteller)</figcaption></figure>")
+    figure = (
+        f'<figure class="bild"><img src="/bilder/{meta.index}.jpg" alt=""><figcaption>'
+        "Das neue Modell bei der Vorstellung. (Bild: Hersteller)</figcaption></figure>"
+    )
     return f"""<!DOCTYPE html>
 <html lang="de"><head><meta charset="utf-8"><title>{escape(meta.title)} | TechBlatt</title>
-<meta name="author" content="{escape(', '.join(meta.authors))}">
+<meta name="author" content="{escape(", ".join(meta.authors))}">
 <meta property="og:locale" content="de_DE"><meta property="og:title" content="{escape(meta.title)}">
 <meta property="article:published_time" content="{local.isoformat()}">
 <link rel="canonical" href="{base}{meta.path}"></head>
@@ -258,8 +287,11 @@ def techblatt(catalog: Catalog, meta: ArticleMeta, body: list[str], base: str) -
 
 
 TEMPLATES: dict[str, Callable[[Catalog, ArticleMeta, list[str], str], str]] = {
-    "techpress": techpress, "newsmodern": newsmodern, "archivepost": archivepost,
-    "sitemaponly": sitemaponly, "techblatt": techblatt,
+    "techpress": techpress,
+    "newsmodern": newsmodern,
+    "archivepost": archivepost,
+    "sitemaponly": sitemaponly,
+    "techblatt": techblatt,
 }
 assert set(TEMPLATES) == set(SITE_BY_NAME)
 

@@ -13,8 +13,11 @@ from mediawatch.fixture_web.response import ATOM, RSS, TEXT, XML, Response, not_
 # per site: (path of chunk k of its sitemap, news sitemap?, URLs per chunk). Google News sitemaps
 # hold at most 1,000 URLs (and 50,000 of them would be ~20 MB, over crawlers' size limits).
 SITEMAPS = {
-    "techpress": (lambda k: "/post-sitemap.xml" if k == 1 else f"/post-sitemap{k}.xml", False,
-                  feeds.SITEMAP_CHUNK),
+    "techpress": (
+        lambda k: "/post-sitemap.xml" if k == 1 else f"/post-sitemap{k}.xml",
+        False,
+        feeds.SITEMAP_CHUNK,
+    ),
     "newsmodern": (lambda k: f"/news-sitemap-{k}.xml", True, 1_000),
     "sitemaponly": (lambda k: f"/sitemaps/articles-{k}.xml", False, feeds.SITEMAP_CHUNK),
 }
@@ -33,13 +36,20 @@ class Router:
         self.base_urls = base_urls
 
     def entry(self, meta: ArticleMeta) -> feeds.Entry:
-        return feeds.Entry(self.base_urls[meta.site] + meta.path, meta.title, meta.published,
-                           meta.modified, meta.authors)
+        return feeds.Entry(
+            self.base_urls[meta.site] + meta.path,
+            meta.title,
+            meta.published,
+            meta.modified,
+            meta.authors,
+        )
 
     def fault_entries(self) -> list[feeds.Entry]:
         base, when = self.base_urls["techpress"], self.catalog.reference
-        return [feeds.Entry(base + path, f"Update: {path.strip('/').rsplit('/', 1)[-1]}", when, when)
-                for path in self.plan.page_paths()]
+        return [
+            feeds.Entry(base + path, f"Update: {path.strip('/').rsplit('/', 1)[-1]}", when, when)
+            for path in self.plan.page_paths()
+        ]
 
     def chunks(self, site: str) -> int:
         return max(1, -(-self.catalog.count(site) // SITEMAPS[site][2]))
@@ -96,8 +106,11 @@ class Router:
         low, high = chunk.start, chunk.stop
         # the newest entries and any revised ones decide; scanning 50,000 entries would be too slow
         candidates = [self.catalog.meta(site, i).modified for i in range(max(low, high - 20), high)]
-        candidates += [revs[-1] for (s, i), revs in list(self.catalog.revisions.items())
-                       if s == site and low <= i < high]
+        candidates += [
+            revs[-1]
+            for (s, i), revs in list(self.catalog.revisions.items())
+            if s == site and low <= i < high
+        ]
         return max(candidates)
 
     def _sitemap(self, site: str, path: str) -> Response | None:
@@ -105,23 +118,34 @@ class Router:
         base = self.base_urls[site]
         if path == "/sitemap.xml":
             children: list[tuple[str, datetime | None]] = [
-                (base + name_of(k), self._chunk_lastmod(site, k)) for k in range(1, self.chunks(site) + 1)
+                (base + name_of(k), self._chunk_lastmod(site, k))
+                for k in range(1, self.chunks(site) + 1)
             ]
             if site == "techpress":
                 if self.plan.page_paths():
                     children.append((base + "/fault-sitemap.xml", self.catalog.reference))
                 children += [(base + p, None) for p in self.plan.sitemap_paths()]
             newest = max(lastmod for _, lastmod in children if lastmod)
-            return Response(body=feeds.sitemap_index(children).encode(), content_type=XML, last_modified=newest)
+            return Response(
+                body=feeds.sitemap_index(children).encode(), content_type=XML, last_modified=newest
+            )
         if site == "techpress" and path == "/fault-sitemap.xml" and self.plan.page_paths():
             entries = self.fault_entries()
-            return Response(body=feeds.urlset(entries).encode(), content_type=XML, last_modified=_newest(entries))
+            return Response(
+                body=feeds.urlset(entries).encode(),
+                content_type=XML,
+                last_modified=_newest(entries),
+            )
         for k in range(1, self.chunks(site) + 1):
             if path == name_of(k):
-                entries = [self.entry(self.catalog.meta(site, i)) for i in self.chunk_range(site, k)]
+                entries = [
+                    self.entry(self.catalog.meta(site, i)) for i in self.chunk_range(site, k)
+                ]
                 spec = SITE_BY_NAME[site]
                 text = feeds.urlset(entries, spec.display if news else None, spec.language)
-                return Response(body=text.encode(), content_type=XML, last_modified=_newest(entries))
+                return Response(
+                    body=text.encode(), content_type=XML, last_modified=_newest(entries)
+                )
         return None
 
     def _site_specific(self, site: str, path: str, base: str) -> Response:
@@ -129,10 +153,14 @@ class Router:
             match = _LISTING.match(path)
             if match:
                 page = int(match.group(3) or 1)
-                html = listings.listing(self.catalog, site, match.group(1), match.group(2), page, base)
+                html = listings.listing(
+                    self.catalog, site, match.group(1), match.group(2), page, base
+                )
                 return self._listing_page(site, html)
             if path.startswith("/private/"):
-                return Response(body=listings.private_page(site).encode(), last_modified=self.catalog.reference)
+                return Response(
+                    body=listings.private_page(site).encode(), last_modified=self.catalog.reference
+                )
             if path.startswith("/wp-admin/"):
                 return Response(403, b"<h1>Forbidden</h1>")
         if site == "archivepost":

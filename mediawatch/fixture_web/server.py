@@ -119,7 +119,9 @@ class SiteHandler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:  # noqa: N802
         length = int(self.headers.get("Content-Length") or 0)
         data = self.rfile.read(length) if length else b""
-        self._send(self._control("POST", self.path, data) or Response(405, b"POST only on /__ paths"))
+        self._send(
+            self._control("POST", self.path, data) or Response(405, b"POST only on /__ paths")
+        )
 
     def _control(self, method: str, path: str, data: bytes) -> Response | None:
         """The cross-process endpoints: GET /__log, POST /__log/clear, GET|POST /__faults."""
@@ -137,7 +139,9 @@ class SiteHandler(BaseHTTPRequestHandler):
                         raise ValueError("expected a JSON list of fault mode names")
                     web.set_faults(modes)
                 except ValueError as exc:
-                    return Response(400, json.dumps({"error": str(exc)}).encode(), content_type=JSON)
+                    return Response(
+                        400, json.dumps({"error": str(exc)}).encode(), content_type=JSON
+                    )
             return Response(body=json.dumps(sorted(web.faults)).encode(), content_type=JSON)
         return None
 
@@ -145,10 +149,14 @@ class SiteHandler(BaseHTTPRequestHandler):
         web, site = self.server.web, self.server.site
         path = self.path.split("?", 1)[0].split("#", 1)[0]
         if path.startswith("/__"):
-            self._send(self._control("GET", path, b"") or Response(404, b"unknown control path"), head)
+            self._send(
+                self._control("GET", path, b"") or Response(404, b"unknown control path"), head
+            )
             return
         if site == LOOPBACK_SITE:
-            response = Response(body=b"<h1>Internal admin console</h1><p>You should not be here.</p>")
+            response = Response(
+                body=b"<h1>Internal admin console</h1><p>You should not be here.</p>"
+            )
         else:
             try:
                 response = web.respond(site, path)
@@ -157,7 +165,9 @@ class SiteHandler(BaseHTTPRequestHandler):
         if response.status == 200:
             response = self._validators(response)
             if not_modified(self.headers, response.etag or "", response.last_modified):  # type: ignore[arg-type]
-                response = Response(304, b"", etag=response.etag, last_modified=response.last_modified)
+                response = Response(
+                    304, b"", etag=response.etag, last_modified=response.last_modified
+                )
         web.log_request(site, self.command, self.path, response.status, dict(self.headers.items()))
         self._send(response, head)
 
@@ -174,7 +184,11 @@ class SiteHandler(BaseHTTPRequestHandler):
         self.send_response(response.status)
         if response.status != 304:
             self.send_header("Content-Type", response.content_type)
-            length = response.declared_length if response.declared_length is not None else len(response.body)
+            length = (
+                response.declared_length
+                if response.declared_length is not None
+                else len(response.body)
+            )
             self.send_header("Content-Length", str(length))
         if response.etag:
             self.send_header("ETag", response.etag)

@@ -64,7 +64,9 @@ class FixtureWeb:
                 self.plan.loopback = self.loopback_target
         except OSError as exc:
             self.stop()
-            raise OSError(f"fixture web cannot listen ({exc}); choose another --port or use port=0") from exc
+            raise OSError(
+                f"fixture web cannot listen ({exc}); choose another --port or use port=0"
+            ) from exc
         self.set_faults(self._initial_faults)
         return self
 
@@ -94,7 +96,9 @@ class FixtureWeb:
     def __enter__(self) -> FixtureWeb:
         return self.start()
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
     # --- serving ----------------------------------------------------------------------------------
@@ -110,7 +114,9 @@ class FixtureWeb:
                 self._cache.put((site, path), version, cached)
         return cached
 
-    def log_request(self, site: str, method: str, path: str, status: int, headers: dict[str, str]) -> None:
+    def log_request(
+        self, site: str, method: str, path: str, status: int, headers: dict[str, str]
+    ) -> None:
         with self._log_lock:
             self.request_log.append(
                 {"site": site, "method": method, "path": path, "status": status, "headers": headers}
@@ -145,7 +151,7 @@ class FixtureWeb:
     def _locate(self, url: str) -> tuple[str, int]:
         for site, base in self.base_urls.items():
             if url.startswith(base + "/") and site in SITE_BY_NAME:
-                index = self.catalog.lookup(site, url[len(base):])
+                index = self.catalog.lookup(site, url[len(base) :])
                 if index is not None:
                     return site, index
         raise KeyError(f"{url} is no article of this fixture web; use one from article_urls()")
@@ -154,8 +160,11 @@ class FixtureWeb:
     def article_urls(self, site: str | None = None) -> list[str]:
         """Canonical URLs of healthy articles, oldest first per site."""
         sites = [site] if site else [s.name for s in SITES]
-        return [self.base_urls[s] + self.catalog.meta(s, i).path
-                for s in sites for i in range(self.catalog.count(s))]
+        return [
+            self.base_urls[s] + self.catalog.meta(s, i).path
+            for s in sites
+            for i in range(self.catalog.count(s))
+        ]
 
     def ground_truth(self) -> dict[str, dict[str, Any]]:
         """What a perfect extractor returns for each healthy article (body paragraphs joined by a
@@ -173,7 +182,8 @@ class FixtureWeb:
                     "published_at": meta.published.isoformat(),
                     "language": spec.language,
                     "syndicated_of": (self.base_urls[origin[0]] + self.catalog.meta(*origin).path)
-                    if origin else None,
+                    if origin
+                    else None,
                 }
         return truth
 

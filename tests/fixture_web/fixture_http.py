@@ -27,7 +27,9 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 _OPENER = urllib.request.build_opener(_NoRedirect)
 
 
-def fetch(url: str, headers: dict[str, str] | None = None, method: str = "GET", data: bytes | None = None) -> Fetched:
+def fetch(
+    url: str, headers: dict[str, str] | None = None, method: str = "GET", data: bytes | None = None
+) -> Fetched:
     """One real HTTP request; non-2xx statuses are returned, not raised."""
     request = urllib.request.Request(url, headers=headers or {}, method=method, data=data)
     try:

@@ -39,8 +39,21 @@ def free_port_block(size: int = 5) -> int:
 def test_serve_writes_registry_serves_and_stops(tmp_path: Path) -> None:
     port = free_port_block()
     sources = tmp_path / "sources.yaml"
-    command = [sys.executable, "-c", "from mediawatch.cli import main; main()", "fixture-web", "serve",
-               "--port", str(port), "--articles", "5", "--faults", "burst_5xx", "--sources-out", str(sources)]
+    command = [
+        sys.executable,
+        "-c",
+        "from mediawatch.cli import main; main()",
+        "fixture-web",
+        "serve",
+        "--port",
+        str(port),
+        "--articles",
+        "5",
+        "--faults",
+        "burst_5xx",
+        "--sources-out",
+        str(sources),
+    ]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 30
@@ -59,7 +72,16 @@ def test_serve_writes_registry_serves_and_stops(tmp_path: Path) -> None:
 
 
 def test_serve_rejects_unknown_fault() -> None:
-    command = [sys.executable, "-c", "from mediawatch.cli import main; main()", "fixture-web", "serve",
-               "--port", "0", "--faults", "nonsense"]
+    command = [
+        sys.executable,
+        "-c",
+        "from mediawatch.cli import main; main()",
+        "fixture-web",
+        "serve",
+        "--port",
+        "0",
+        "--faults",
+        "nonsense",
+    ]
     result = subprocess.run(command, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "unknown fault mode" in result.stderr

@@ -42,8 +42,12 @@ def test_all_switches_every_mode_on_and_lists_fault_urls(web: FixtureWeb) -> Non
     feed = fetch(web.base_urls["techpress"] + "/feed/").text
     sitemap_index = fetch(web.base_urls["techpress"] + "/sitemap.xml").text
     for url, mode in web.fault_urls().items():
-        listed = url in feed or url in sitemap_index or url in fetch(
-            web.base_urls["techpress"] + "/fault-sitemap.xml").text or url in web.sources_yaml()
+        listed = (
+            url in feed
+            or url in sitemap_index
+            or url in fetch(web.base_urls["techpress"] + "/fault-sitemap.xml").text
+            or url in web.sources_yaml()
+        )
         assert listed, (url, mode)
         assert url not in web.ground_truth()
     with pytest.raises(ValueError, match="unknown fault"):
@@ -81,7 +85,9 @@ def test_reset_and_truncated_break_the_body(web: FixtureWeb) -> None:
     status, declared, received, error = raw_get(url_of(web, "reset"))
     assert status == 200 and error is not None and len(received) < declared
     status, declared, received, error = raw_get(url_of(web, "truncated"))
-    assert status == 200 and isinstance(error, http.client.IncompleteRead) and len(received) < declared
+    assert (
+        status == 200 and isinstance(error, http.client.IncompleteRead) and len(received) < declared
+    )
 
 
 def test_redirect_loop_and_loopback(web: FixtureWeb) -> None:
@@ -102,8 +108,14 @@ def test_loopback_target_is_configurable() -> None:
     with socket.socket() as blocker:
         blocker.bind(("127.0.0.1", 0))
         port = blocker.getsockname()[1]
-        with FixtureWeb(articles=3, faults=["redirect_loopback"], loopback_target=("127.0.0.1", port)) as web:
-            assert fetch(url_of(web, "redirect_loopback")).headers["Location"].startswith(f"http://127.0.0.1:{port}/")
+        with FixtureWeb(
+            articles=3, faults=["redirect_loopback"], loopback_target=("127.0.0.1", port)
+        ) as web:
+            assert (
+                fetch(url_of(web, "redirect_loopback"))
+                .headers["Location"]
+                .startswith(f"http://127.0.0.1:{port}/")
+            )
 
 
 def test_huge_page_binary_and_bad_charset(web: FixtureWeb) -> None:
@@ -139,4 +151,7 @@ def test_xml_bomb_sitemaps(web: FixtureWeb) -> None:
     assert bomb in index and xxe in index
     assert b"<!ENTITY lol9" in fetch(bomb).body
     body = fetch(xxe).body
-    assert b'SYSTEM "file:///etc/passwd"' in body and json.dumps(web.loopback_target[1]).encode() in body
+    assert (
+        b'SYSTEM "file:///etc/passwd"' in body
+        and json.dumps(web.loopback_target[1]).encode() in body
+    )

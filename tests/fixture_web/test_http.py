@@ -24,8 +24,12 @@ def lastmods(sitemap_xml: bytes) -> dict[str, str]:
 
 def test_conditional_get_answers_304(shared_web: FixtureWeb) -> None:
     base = shared_web.base_urls["techpress"]
-    for url in (shared_web.article_urls("techpress")[3], base + "/feed/", base + "/post-sitemap.xml",
-                shared_web.base_urls["newsmodern"] + "/feed.atom"):
+    for url in (
+        shared_web.article_urls("techpress")[3],
+        base + "/feed/",
+        base + "/post-sitemap.xml",
+        shared_web.base_urls["newsmodern"] + "/feed.atom",
+    ):
         first = fetch(url)
         etag, modified = first.headers["ETag"], first.headers["Last-Modified"]
         by_etag = fetch(url, {"If-None-Match": etag})
@@ -47,7 +51,10 @@ def test_update_article_changes_body_etag_and_lastmod(web: FixtureWeb) -> None:
     assert after.headers["Last-Modified"] != before.headers["Last-Modified"]
     assert fetch(url, {"If-None-Match": before.headers["ETag"]}).status == 200
     body_after = web.ground_truth()[url]["body"]
-    assert body_after.startswith(body_before) and body_after.count("\n\n") == body_before.count("\n\n") + 1
+    assert (
+        body_after.startswith(body_before)
+        and body_after.count("\n\n") == body_before.count("\n\n") + 1
+    )
     assert body_after.split("\n\n")[-1][:50] in after.text
     assert lastmods(fetch(base + "/post-sitemap.xml").body)[url] > sitemap_before
     feed = ET.fromstring(fetch(base + "/feed/").body)
@@ -67,11 +74,15 @@ def test_add_articles_publishes_new_stories_and_keeps_old_pages(web: FixtureWeb)
     feed_links = re.findall(r"<link>([^<]+)</link>", fetch(tp + "/feed/").text)
     assert set(web.article_urls("techpress")[-3:]) <= set(feed_links)
     assert set(web.article_urls("sitemaponly")[-3:]) <= set(
-        lastmods(fetch(web.base_urls["sitemaponly"] + "/sitemaps/articles-1.xml").body))
+        lastmods(fetch(web.base_urls["sitemaponly"] + "/sitemaps/articles-1.xml").body)
+    )
     section = fetch(ap + "/section/tech/").text
     assert all(u.removeprefix(ap) in section for u in web.article_urls("archivepost")[-3:])
     assert all(fetch(u).status == 200 for u in new[:5])
-    assert all(web.ground_truth()[u]["published_at"] > web.ground_truth()[old[0]]["published_at"] for u in new)
+    assert all(
+        web.ground_truth()[u]["published_at"] > web.ground_truth()[old[0]]["published_at"]
+        for u in new
+    )
 
 
 def test_request_log_and_control_endpoints(web: FixtureWeb) -> None:
@@ -80,11 +91,16 @@ def test_request_log_and_control_endpoints(web: FixtureWeb) -> None:
     fetch(base + "/robots.txt", {"User-Agent": "mediawatch-test"})
     fetch(base + "/no/such/page")
     entries = [(e["site"], e["method"], e["path"], e["status"]) for e in web.request_log]
-    assert entries == [("newsmodern", "GET", "/robots.txt", 200), ("newsmodern", "GET", "/no/such/page", 404)]
+    assert entries == [
+        ("newsmodern", "GET", "/robots.txt", 200),
+        ("newsmodern", "GET", "/no/such/page", 404),
+    ]
     assert web.request_log[0]["headers"]["User-Agent"] == "mediawatch-test"
     over_http = json.loads(fetch(base + "/__log").body)
     assert [e["path"] for e in over_http] == ["/robots.txt", "/no/such/page"]
-    answer = fetch(base + "/__faults", method="POST", data=json.dumps(["burst_5xx", "slow"]).encode())
+    answer = fetch(
+        base + "/__faults", method="POST", data=json.dumps(["burst_5xx", "slow"]).encode()
+    )
     assert json.loads(answer.body) == ["burst_5xx", "slow"] and web.faults == {"burst_5xx", "slow"}
     rejected = fetch(base + "/__faults", method="POST", data=b'["no_such_fault"]')
     assert rejected.status == 400 and "no_such_fault" in rejected.text

@@ -57,7 +57,10 @@ def test_body_paragraphs_are_on_the_page(shared_web: FixtureWeb) -> None:
     url = shared_web.article_urls("newsmodern")[10]
     page = fetch(url).text
     for paragraph in shared_web.ground_truth()[url]["body"].split("\n\n"):
-        assert paragraph.replace("&", "&amp;").replace('"', "&quot;").replace("'", "&#x27;")[:60] in page
+        assert (
+            paragraph.replace("&", "&amp;").replace('"', "&quot;").replace("'", "&#x27;")[:60]
+            in page
+        )
 
 
 def test_syndicated_copies_share_the_body_with_a_new_headline(shared_web: FixtureWeb) -> None:
@@ -79,7 +82,9 @@ def test_techpress_feed_sitemap_and_non_article_pages(shared_web: FixtureWeb) ->
     assert len(items) == 50 and items[0] == shared_web.article_urls("techpress")[-1]
     index = ET.fromstring(fetch(base + "/sitemap.xml").body)
     assert [loc.text for loc in index.iter(f"{SM}loc")] == [base + "/post-sitemap.xml"]
-    assert sorted(sitemap_locs(base + "/sitemap.xml")) == sorted(shared_web.article_urls("techpress"))
+    assert sorted(sitemap_locs(base + "/sitemap.xml")) == sorted(
+        shared_web.article_urls("techpress")
+    )
     truth = shared_web.ground_truth()
     home = fetch(base + "/").text
     author = next(h for h in links(home) if h.startswith("/author/"))
@@ -98,10 +103,21 @@ def test_techpress_feed_sitemap_and_non_article_pages(shared_web: FixtureWeb) ->
 def test_techpress_boilerplate_names_companies_outside_the_body(shared_web: FixtureWeb) -> None:
     url = shared_web.article_urls("techpress")[20]
     page = fetch(url).text
-    for marker in ("Related news", "Leave a Reply", "Popular posts", "Newsletter", "<figcaption>",
-                   "breadcrumbs", "author-bio", "By <span"):
+    for marker in (
+        "Related news",
+        "Leave a Reply",
+        "Popular posts",
+        "Newsletter",
+        "<figcaption>",
+        "breadcrumbs",
+        "author-bio",
+        "By <span",
+    ):
         assert marker in page
-    boilerplate = page.split('<div class="entry-content">')[0] + page.split('<footer class="entry-footer">')[1]
+    boilerplate = (
+        page.split('<div class="entry-content">')[0]
+        + page.split('<footer class="entry-footer">')[1]
+    )
     assert sum(name in boilerplate for name in WATCHED) >= 5
 
 
@@ -116,7 +132,9 @@ def test_newsmodern_json_ld_atom_and_news_sitemap(shared_web: FixtureWeb) -> Non
     child = ET.fromstring(fetch(base + "/sitemap.xml").body).find(f"{SM}sitemap/{SM}loc").text
     news = fetch(child).text
     assert "<news:news>" in news and "<lastmod>" in news
-    assert sorted(sitemap_locs(base + "/sitemap.xml")) == sorted(shared_web.article_urls("newsmodern"))
+    assert sorted(sitemap_locs(base + "/sitemap.xml")) == sorted(
+        shared_web.article_urls("newsmodern")
+    )
 
 
 def test_archivepost_only_through_paginated_section(shared_web: FixtureWeb) -> None:
@@ -141,7 +159,9 @@ def test_sitemaponly_has_no_links_but_a_sitemap(shared_web: FixtureWeb) -> None:
     base = shared_web.base_urls["sitemaponly"]
     assert not [h for h in links(fetch(base + "/").text) if "/articles/" in h]
     assert fetch(base + "/feed/").status == 404
-    assert sorted(sitemap_locs(base + "/sitemap.xml")) == sorted(shared_web.article_urls("sitemaponly"))
+    assert sorted(sitemap_locs(base + "/sitemap.xml")) == sorted(
+        shared_web.article_urls("sitemaponly")
+    )
 
 
 def test_techblatt_is_german_with_rss(shared_web: FixtureWeb) -> None:
@@ -159,10 +179,25 @@ def test_registry_has_the_shared_format(shared_web: FixtureWeb, tmp_path) -> Non
     path = shared_web.write_sources(tmp_path / "sources.yaml")
     registry = yaml.safe_load(path.read_text(encoding="utf-8"))
     assert registry["version"] == 1
-    assert set(registry["network"]["allowlist"]) == {urlsplit(b).netloc for b in shared_web.base_urls.values()}
-    allowed = {"name", "homepage", "allowed_domains", "feeds", "sitemaps", "sections", "article_patterns",
-               "exclude_patterns", "language", "country", "crawl_interval", "delay",
-               "news_sitemap_window_days", "extraction"}
+    assert set(registry["network"]["allowlist"]) == {
+        urlsplit(b).netloc for b in shared_web.base_urls.values()
+    }
+    allowed = {
+        "name",
+        "homepage",
+        "allowed_domains",
+        "feeds",
+        "sitemaps",
+        "sections",
+        "article_patterns",
+        "exclude_patterns",
+        "language",
+        "country",
+        "crawl_interval",
+        "delay",
+        "news_sitemap_window_days",
+        "extraction",
+    }
     names = []
     for source in registry["sources"]:
         assert set(source) <= allowed
@@ -178,8 +213,11 @@ def test_same_seed_same_pages_other_seed_other_pages() -> None:
     def snapshot(seed: int) -> tuple[dict, list[bytes]]:  # type: ignore[type-arg]
         with FixtureWeb(seed=seed, articles=8) as web:
             truth = {u.split("/", 3)[3]: r for u, r in web.ground_truth().items()}
-            pages = [fetch(u).body.replace(web.base_urls[s].encode(), b"") for s in web.base_urls
-                     for u in web.article_urls(s)[:2]]
+            pages = [
+                fetch(u).body.replace(web.base_urls[s].encode(), b"")
+                for s in web.base_urls
+                for u in web.article_urls(s)[:2]
+            ]
             return truth, pages
 
     first, second, other = snapshot(7), snapshot(7), snapshot(8)
