@@ -128,7 +128,11 @@ def _reextract_file(
     paths: Paths, registry: Registry, source_name: str, warc_file: Path
 ) -> Path | None:
     run_id = warc_file.name.removesuffix(".warc.gz")
-    new_run = f"{run_id}-reextract"
+    # staging files are immutable once loaded: each re-extraction gets a run id of its own
+    new_run, n = f"{run_id}-reextract", 1
+    while (paths.staging_dir / source_name / f"{new_run}.jsonl").exists():
+        n += 1
+        new_run = f"{run_id}-reextract-{n}"
     try:
         source = registry.get(source_name)
     except KeyError as exc:
@@ -188,7 +192,8 @@ def _reextract_file(
 
 def reextract(paths: Paths, source: str | None = None, run: str | None = None) -> list[Path]:
     """Rebuild staging files from archived WARC files (all, or one source and/or run) by re-running
-    extraction; each gets the run id `<run>-reextract`. Returns the new staging files."""
+    extraction; each gets a new run id `<run>-reextract` (then `-reextract-2`, ...). Returns the
+    new staging files."""
     registry = load_registry(paths.sources)
     folders = [paths.warc_dir / source] if source else sorted(paths.warc_dir.glob("*"))
     written = []

@@ -22,6 +22,8 @@ from spiders.discovery import parse_date
 
 log = logging.getLogger(__name__)
 
+LOADED_MARGIN_S = 300
+
 
 @dataclass
 class KnownPage:
@@ -76,9 +78,15 @@ class KnownState:
     def load(cls, paths: Paths, source: str) -> KnownState:
         """Read the loader's parquet export (if any) and this source's staging files."""
         state = cls()
+        exported_at = None
         if paths.crawl_state.exists():
             state._load_parquet(paths.crawl_state)
+            exported_at = paths.crawl_state.stat().st_mtime
         for path in staging_files(paths.staging_dir, source):
+            # the loader exports the state after loading, so files older than the export are in
+            # it already; the margin only costs re-reading a file, never a missed page
+            if exported_at is not None and path.stat().st_mtime < exported_at - LOADED_MARGIN_S:
+                continue
             for page in iter_staged_pages(path):
                 if page.kind != ARTICLE:
                     continue

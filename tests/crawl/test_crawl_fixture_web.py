@@ -127,6 +127,8 @@ def test_reextract_command_writes_new_staging_files(first):
     target = paths.staging_dir / "techblatt" / "run1-reextract.jsonl"
     assert str(target) in result.stdout
     assert (paths.staging_dir / "techblatt" / "run1-reextract.stats.json").exists()
+    again = CliRunner().invoke(app, args)  # never rewrites a staging file the loader may have read
+    assert str(target.with_name("run1-reextract-2.jsonl")) in again.stdout
 
 
 def test_second_crawl_fetches_only_what_changed(web, first):

@@ -15,7 +15,8 @@ def export_parquet(path, rows):
             "create table s (url varchar, canonical_url varchar, content_hash varchar,"
             " lastmod timestamptz, etag varchar, last_modified varchar, fetched_at timestamptz)"
         )
-        con.executemany("insert into s values (?, ?, ?, ?, ?, ?, ?)", rows)
+        if rows:
+            con.executemany("insert into s values (?, ?, ?, ?, ?, ?, ?)", rows)
         con.execute(f"copy s to '{path}' (format parquet)")
 
 
@@ -93,3 +94,29 @@ def test_http_state_round_trip_and_conditional_headers(tmp_path):
     assert again.path == paths.data_dir / "crawl_http_state" / "x.json"
     again.path.write_text("{broken")
     assert HttpState.load(paths, "x").validators == {}
+
+
+def test_staging_files_older_than_the_export_are_taken_as_loaded(tmp_path):
+    import os
+    import time
+
+    paths = make_paths(tmp_path, tmp_path / "sources.yaml")
+    paths.data_dir.mkdir(parents=True)
+    for run, url in (("old", "http://x.com/old/"), ("new", "http://x.com/new/")):
+        writer = StagingWriter(paths.staging_dir, "x", run)
+        writer.write(
+            StagedPage(
+                run_id=run,
+                source="x",
+                url=url,
+                kind=ARTICLE,
+                fetched_at="2024-05-02T00:00:00+00:00",
+            )
+        )
+        writer.close()
+    export_parquet(paths.crawl_state, [])
+    an_hour_ago = time.time() - 3600
+    os.utime(paths.staging_dir / "x" / "old.jsonl", (an_hour_ago, an_hour_ago))
+    state = KnownState.load(paths, "x")
+    assert state.get("http://x.com/new/") is not None  # written after the export: not loaded yet
+    assert state.get("http://x.com/old/") is None  # loaded before the export (not in it: empty)
