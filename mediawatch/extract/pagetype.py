@@ -18,6 +18,8 @@ _ERROR_TITLE = re.compile(
 _TAG_PATH = re.compile(
     r"/(tags?|topics?|category|categories|author|authors|search|archives?|label)(/|$)", re.I
 )
+# Section fronts and paginated listings: "/section/tech/", "/section/tech/page/3/", "/page/2/".
+_INDEX_PATH = re.compile(r"/(sections?/[\w-]+/?(page/\d+/?)?|page/\d+/?)$", re.I)
 _GALLERY_PATH = re.compile(
     r"/(gallery|galleries|photos|pictures|slideshow|bildergalerie)(/|$|-)", re.I
 )
@@ -64,7 +66,7 @@ def not_article_reason(
         if meta.jsonld_types & _COLLECTION_TYPES or _TAG_PATH.search(path):
             if teaser_count(tree, url) >= 3 or word_count < 150:
                 return "not_article:tag_page"
-        if path in ("", "/") or teaser_count(tree, url) >= MIN_TEASERS:
+        if path in ("", "/") or _INDEX_PATH.search(path) or teaser_count(tree, url) >= MIN_TEASERS:
             return "not_article:index_page"
     if not body:
         return "empty_body"

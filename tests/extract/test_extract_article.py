@@ -237,9 +237,26 @@ def test_tag_page() -> None:
     assert (record.error, record.body) == ("not_article:tag_page", None)
 
 
-def test_index_page() -> None:
-    record = extract_article(_listing("Example News"), "https://news.example/")
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://news.example/",
+        "https://news.example/section/tech/",
+        "https://news.example/section/tech/page/3/",
+    ],
+)
+def test_index_page(url: str) -> None:
+    record = extract_article(_listing("Example News"), url)
     assert (record.error, record.body) == ("not_article:index_page", None)
+
+
+def test_section_front_with_few_teasers_is_an_index_page() -> None:
+    html = ("<html><head><title>Tech</title></head><body><h1>Tech</h1><ul>"
+            "<li><a href='/a/1'>One story</a></li><li><a href='/a/2'>Another story</a></li></ul></body></html>")  # fmt: skip
+    assert (
+        extract_article(html, "https://news.example/section/tech/").error
+        == "not_article:index_page"
+    )
 
 
 def test_gallery_page() -> None:
