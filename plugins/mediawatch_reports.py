@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import mimetypes
 import os
+import re
 from pathlib import Path
 from urllib.parse import quote
 
@@ -83,8 +84,19 @@ def safe_file(root: Path, relative: str) -> Path:
     return resolved
 
 
+def run_id_forms(run_id: str) -> set[str]:
+    """The run id as Airflow shows it and as the DAG stores it (made safe for file names)."""
+    try:
+        from mediawatch.pipeline import safe_run_id
+    except ImportError:  # same rule as mediawatch.pipeline.safe_run_id
+        def safe_run_id(value: str) -> str:
+            return re.sub(r"[^A-Za-z0-9_.-]+", "_", value).strip("_")
+    return {run_id, safe_run_id(run_id)}
+
+
 def report_for_run(root: Path, run_id: str) -> str | None:
     """Folder name of the newest report a given run built (from each report's meta.json)."""
+    wanted = run_id_forms(run_id)
     best: tuple[str, str] | None = None
     for meta_path in root.glob("*/meta.json"):
         if meta_path.parent.name.startswith("."):
@@ -93,7 +105,7 @@ def report_for_run(root: Path, run_id: str) -> str | None:
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
-        if meta.get("run_id") == run_id:
+        if meta.get("run_id") in wanted:
             key = (str(meta.get("generated_at", "")), meta_path.parent.name)
             best = max(best, key) if best else key
     return best[1] if best else None

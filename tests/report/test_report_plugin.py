@@ -44,6 +44,10 @@ def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str,
 
 @pytest.fixture(scope="module")
 def server(warehouse: Paths, built: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    from mediawatch.pipeline import safe_run_id
+    from mediawatch.report import build_report
+
+    build_report(warehouse, "2026-11-24", "2026-11-24", run_id=safe_run_id("scheduled__2026-11-24T00:00:00+00:00"))
     home = tmp_path_factory.mktemp("airflow_home")
     env = {
         **os.environ,
@@ -120,6 +124,10 @@ def test_run_link_opens_that_runs_report(server: dict) -> None:
     run = urllib.request.quote(RUN_ID, safe="")
     status, headers, _ = get(f"{server['base']}/run/mediawatch_process/{run}", auth)
     assert status == 307 and headers["location"].endswith("/mediawatch-reports/view/2026-11-26/report.html")
+    # the DAG stores the run id made safe for file names; the UI link carries Airflow's own form
+    airflow_run_id = "scheduled__2026-11-24T00:00:00+00:00"
+    status, headers, _ = get(f"{server['base']}/run/mediawatch_process/{urllib.request.quote(airflow_run_id)}", auth)
+    assert status == 307 and headers["location"].endswith("/view/2026-11-24/report.html")
     status, _, body = get(f"{server['base']}/run/mediawatch_process/never-ran", auth)
     assert status == 404 and b"has not written a report" in body
     status, _, body = get(f"{server['base']}/run/mediawatch_crawl/{run}", auth)
