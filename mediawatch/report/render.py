@@ -89,14 +89,14 @@ def section_html(section: Section) -> str:
              f"<p>{escape(section.intro)}</p>"]
     for warning in section.warnings:
         parts.append(f'<div class="warn">{escape(warning)}</div>')
+    for label, href in section.links:  # before the tables, so the way to the details is seen first
+        parts.append(f'<p><a href="{escape(href, quote=True)}">{escape(label)}</a></p>')
     charts = [f'<div class="chart">{c}</div>' if c else "" for c in section.charts]
     tables = [table_html(t, flag_column="failing") for t in section.tables]
     if len(charts) == len(tables):  # one chart per table: keep each chart next to its numbers
         parts += [part for pair in zip(charts, tables, strict=True) for part in pair]
     else:
         parts += charts + tables
-    for label, href in section.links:
-        parts.append(f'<p><a href="{escape(href, quote=True)}">{escape(label)}</a></p>')
     parts.append("</section>")
     return "".join(parts)
 
