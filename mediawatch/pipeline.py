@@ -222,9 +222,11 @@ def report(
     run_id: str | None = None,
 ) -> dict[str, Any]:
     """Build the report for a period (default: the latest day with articles) and deliver it if configured."""
-    from mediawatch.report import build_report
+    from mediawatch.report import build_report, deliver
 
-    return build_report(paths, date_from=date_from, date_to=date_to, run_id=run_id)
+    built = build_report(paths, date_from=date_from, date_to=date_to, run_id=run_id)
+    built["delivery"] = deliver(built)  # off unless MEDIAWATCH_REPORT_EMAIL_TO / _WEBHOOK are set
+    return built
 
 
 def export(paths: Paths, folder: Path) -> list[Path]:
