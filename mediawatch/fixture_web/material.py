@@ -13,8 +13,10 @@ import random
 import re
 from pathlib import Path
 
+# shared/ sits beside the repository (developers' checkouts and CI's clones alike)
 CORPUS_DIR = Path(
-    os.environ.get("MEDIAWATCH_FIXTURE_CORPUS", "/work/shared/corpus/article-extraction-dev")
+    os.environ.get("MEDIAWATCH_FIXTURE_CORPUS")
+    or Path(__file__).resolve().parents[3] / "shared" / "corpus" / "article-extraction-dev"
 )
 
 # the names the watchlist tests match; bodies and boilerplate both mention them
