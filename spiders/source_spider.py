@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import scrapy
+from scrapy import signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response, TextResponse
 from scrapy.settings import BaseSettings
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -167,9 +169,10 @@ class SourceSpider(scrapy.Spider):
         finalize_leftovers(self.paths.staging_dir, self.name, keep=self.run_id)
         self.known = KnownState.load(self.paths, self.name)
         self.http_state = HttpState.load(self.paths, self.name)
-        self.scheduled: set[str] = set()  # article URLs requested (or staged as skipped) this run
-        self.unchanged: set[str] = set()  # known URLs listed without a newer lastmod
+        self.discovered: set[str] = set()  # article URLs found by discovery this run
+        self.pending: list[str] = []  # ... waiting for discovery to finish before being fetched
         self.lastmods: dict[str, str | None] = {}  # newest lastmod any listing gave a URL
+        self.crawler.signals.connect(self._on_idle, signal=signals.spider_idle)
         self.section_urls: set[str] = set()
         window = self.source.news_sitemap_window_days
         if window is None:
@@ -303,42 +306,57 @@ class SourceSpider(scrapy.Spider):
         self.logger.warning("%s %s failed: %s", meta.get("mw_kind"), failure.request.url, kind)
 
     # ---- articles -----------------------------------------------------------------------------
+    # Two phases: discovery (feeds, sitemaps, sections) collects article URLs with the newest lastmod
+    # any listing gives them; when discovery is done (spider idle) the articles are fetched. So the
+    # "changed?" decision and the staged lastmod see every listing, not whichever came first.
     def _article(self, url: str, lastmod: str | None, listed: bool) -> Iterator[Any]:
-        """Schedule an article URL unless already scheduled, not an article, or known and unchanged."""
+        """Note an article URL found by discovery; URLs that are no articles are staged as skipped."""
         url = normalize_url(url)
         if not url.startswith(("http://", "https://")) or not self.source.allows_host(url):
             return
         # several listings may name the page (feed pubDate, sitemap lastmod): remember the newest
         if (parse_date(lastmod) or _EPOCH) > (parse_date(self.lastmods.get(url)) or _EPOCH):
             self.lastmods[url] = lastmod
-        if url in self.scheduled:
+        if url in self.discovered:
             return
+        self.discovered.add(url)
         if (listed and self.source.is_excluded(url)) or (
             self.source.article_patterns and not self.source.looks_like_article(url)
         ):
-            self.scheduled.add(url)
             yield PageOutcome(self._page(url, SKIPPED, "not_article:url_pattern", lastmod=lastmod))
             return
+        self.pending.append(url)
+
+    def _on_idle(self, spider: scrapy.Spider) -> None:
+        """Discovery is done: fetch the new and changed articles it found (once per run)."""
+        if not self.pending:
+            return
+        pending, self.pending = self.pending, []
+        for url in pending:
+            request = self._article_request(url)
+            if request is not None:
+                self.crawler.engine.crawl(request)
+        raise DontCloseSpider
+
+    def _article_request(self, url: str) -> scrapy.Request | None:
+        """The request for one article, or None when it is known and no listing says it changed."""
+        lastmod = self.lastmods.get(url)
         headers = {}
         known = self.known.get(url)
         if known is not None:
             if not known.changed_since(lastmod):
-                # not marked scheduled: another listing (e.g. the sitemap) may carry a newer lastmod
-                if url not in self.unchanged:
-                    self.unchanged.add(url)
-                    self.count("unchanged")
-                return
+                self.count("unchanged")
+                return None
             if known.etag:
                 headers["If-None-Match"] = known.etag
             if known.last_modified:
                 headers["If-Modified-Since"] = known.last_modified
-        self.scheduled.add(url)
-        yield scrapy.Request(
+        return scrapy.Request(
             url,
             callback=self.parse_article,
             errback=self.on_article_error,
             headers=headers,
-            # our own `scheduled` set dedupes; the dupefilter would silently swallow a redirect
+            # `discovered` already dedupes; the dupefilter would silently swallow a redirect
             # loop back to this URL instead of letting REDIRECT_MAX_TIMES report it
             dont_filter=True,
             meta={
@@ -366,7 +384,7 @@ class SourceSpider(scrapy.Spider):
             fetched_at=_now(),
             etag=_header(response, "ETag"),
             last_modified=_header(response, "Last-Modified"),
-            lastmod=self.lastmods.get(meta["mw_url"]) or meta.get("mw_lastmod"),
+            lastmod=meta.get("mw_lastmod"),
             warc_file=meta.get("warc_file"),
             warc_record_id=meta.get("warc_record_id"),
         )

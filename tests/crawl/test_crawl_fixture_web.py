@@ -164,6 +164,31 @@ def test_second_crawl_fetches_only_what_changed(web, first):
     assert stats["articles"] == 1
 
 
+def test_loader_state_export_alone_prevents_refetching(web, first, tmp_path):
+    """A fresh data folder holding only the loader's parquet export (no staging, no feed validators):
+    feeds are fetched again, known articles are not."""
+    import duckdb
+
+    paths, _, _, truth = first
+    fresh = make_paths(tmp_path, paths.sources)
+    fresh.data_dir.mkdir(parents=True)
+    staged_file = paths.staging_dir / "newsmodern" / "run1.jsonl"
+    with duckdb.connect(":memory:") as con:
+        con.execute(
+            f"""copy (select url, article.canonical_url as canonical_url, content_hash,
+                        cast(lastmod as timestamptz) as lastmod, etag, last_modified,
+                        cast(fetched_at as timestamptz) as fetched_at
+                 from read_json('{staged_file}', format = 'newline_delimited')
+                 where kind = 'article') to '{fresh.crawl_state}' (format parquet)"""
+        )
+    web.clear_log()
+    stats = crawl_source(fresh, "newsmodern", "fresh", FAST)
+    article_paths = {url.split("/", 3)[3] for url, m in truth.items() if m["site"] == "newsmodern"}
+    requested = {e["path"].lstrip("/") for e in web.request_log if e["site"] == "newsmodern"}
+    assert requested and not requested & article_paths
+    assert stats["articles"] == 0 and stats["not_modified"] == 0
+
+
 def test_robots_disallowed_paths_are_never_requested(web, tmp_path):
     """Follow every link of the techpress home page: /private/ is linked but robots forbids it."""
     data = yaml.safe_load(web.sources_yaml())
