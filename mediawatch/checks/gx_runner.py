@@ -9,7 +9,6 @@ because DuckDB aggregates first (mediawatch.checks.frames).
 
 from __future__ import annotations
 
-import logging
 import os
 import shutil
 import warnings
@@ -19,9 +18,8 @@ from typing import Any
 
 import pandas as pd
 
-from mediawatch.checks.suites import SUITE_KEYS, Check
+from mediawatch.checks.suites import SUITE_KEYS, Check, quiet_gx_logging
 
-log = logging.getLogger(__name__)
 SITE_NAME = "mediawatch"
 SAMPLE_SIZE = 20  # offending rows listed in dq_results.details (all of them are quarantined)
 
@@ -38,11 +36,6 @@ class CheckResult:
     row_level: bool = False
     details: dict[str, Any] = field(default_factory=dict)
     offenders: list[dict[str, Any]] = field(default_factory=list)  # key columns of failing rows
-
-
-def _quiet_gx() -> None:
-    # GX logs every store and metric at INFO and prints progress bars; the task log wants results only
-    logging.getLogger("great_expectations").setLevel(logging.WARNING)
 
 
 def _context(docs_dir: Path) -> Any:
@@ -75,9 +68,9 @@ class Validation:
     """One gate run's GX session: validate suites one by one, then render Data Docs once."""
 
     def __init__(self, docs_dir: Path, run_name: str) -> None:
+        quiet_gx_logging()  # before GX is imported: it logs from import on
         import great_expectations as gx
 
-        _quiet_gx()
         self.docs_dir = docs_dir
         self.run_name = run_name
         docs_dir.parent.mkdir(parents=True, exist_ok=True)

@@ -21,6 +21,7 @@ Critical failures raise `GateFailed` after everything is recorded (see mediawatc
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,8 +54,14 @@ class Check:
         return str(self.expectation.meta.get("description", self.name))
 
 
+def quiet_gx_logging() -> None:
+    """GX logs its own machinery at INFO (from import on); task logs want our results only."""
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+
+
 def build_checks(t: Thresholds) -> list[Check]:
     """Every check of every suite, with expectations built for thresholds `t`."""
+    quiet_gx_logging()
     import great_expectations.expectations as gxe
 
     def meta(name: str, description: str) -> dict[str, str]:
