@@ -56,7 +56,12 @@ def run_gate(paths: Paths, run_id: str) -> dict[str, Any]:
     thresholds = Thresholds.from_env()
     checks = build_checks(thresholds)
     started = datetime.now(UTC)
+    if not paths.warehouse.exists():
+        raise FileNotFoundError(
+            f"{paths.warehouse} does not exist yet: run `mediawatch load` before the quality gate"
+        )
     con = connect_writer(paths.warehouse)
+    validation: Validation | None = None
     try:
         migrate(con)
         _require_marts(con, paths)
@@ -86,6 +91,8 @@ def run_gate(paths: Paths, run_id: str) -> dict[str, Any]:
         con.execute("checkpoint")
         publish_analyst_db(con, paths.analyst_db)
     finally:
+        if validation is not None:
+            validation.discard()
         con.close()
     for warning in summary["warnings"]:
         log.warning("quality warning %s.%s: %s", warning["suite"], warning["check"], warning["observed"])
@@ -99,7 +106,8 @@ def _require_marts(con: duckdb.DuckDBPyConnection, paths: Paths) -> None:
         "select count(*) from duckdb_tables() where schema_name = 'main' and table_name = 'articles'"
     ).fetchone()
     if not row or not row[0]:
-        raise RuntimeError(
+        # FileNotFoundError like a missing warehouse: the same fix, and the CLI reports it cleanly
+        raise FileNotFoundError(
             f"{paths.warehouse} has no marts yet: run `mediawatch load` before the quality gate"
         )
 

@@ -92,7 +92,9 @@ class Validation:
             warnings.simplefilter("ignore")  # GX and pandas deprecation chatter, not findings
             suite = self._context.suites.add(gx.ExpectationSuite(name=suite_name))
             for check in mine:
-                suite.add_expectation(check.expectation)
+                # a copy: GX binds an expectation to the first suite it joins, and the checks are
+                # definitions that may be validated again (another run, another context)
+                suite.add_expectation(check.expectation.copy(update={"id": None}))
             asset = self._source.add_dataframe_asset(suite_name)
             definition = self._context.validation_definitions.add(
                 gx.ValidationDefinition(
@@ -117,15 +119,19 @@ class Validation:
         _replace_folder(self._building, self.docs_dir)
         return self.docs_dir / "index.html"
 
+    def discard(self) -> None:
+        """Remove a half-built site (a run that failed before publishing); the old site stays."""
+        shutil.rmtree(self._building, ignore_errors=True)
+
 
 def _result(check: Check, item: Any, keys: list[str]) -> CheckResult:
     """Flatten one GX ExpectationValidationResult."""
     raw = dict(item.result or {})
     details: dict[str, Any] = {"description": check.description}
-    info = item.exception_info or {}
-    if info.get("raised_exception"):
+    errors = _exception_messages(item.exception_info or {})
+    if errors:
         # a check that could not be evaluated has not passed; say why
-        message = str(info.get("exception_message"))
+        message = "; ".join(sorted(set(errors)))
         details["error"] = message
         return CheckResult(check.name, check.suite, check.severity, False, f"error: {message}",
                            check.row_level, details)
@@ -145,6 +151,14 @@ def _result(check: Check, item: Any, keys: list[str]) -> CheckResult:
         details["observed_value"] = raw.get("observed_value")
     return CheckResult(check.name, check.suite, check.severity, bool(item.success), observed,
                        check.row_level, details, offenders)
+
+
+def _exception_messages(info: dict[str, Any]) -> list[str]:
+    """Messages of exceptions GX caught while evaluating a check. GX reports them either flat or,
+    when a metric failed, as one such dict per metric id."""
+    if "raised_exception" in info:
+        return [str(info.get("exception_message"))] if info["raised_exception"] else []
+    return [msg for sub in info.values() if isinstance(sub, dict) for msg in _exception_messages(sub)]
 
 
 def _replace_folder(new: Path, target: Path) -> None:

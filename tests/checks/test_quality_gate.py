@@ -300,5 +300,9 @@ def test_thresholds_come_from_the_environment(tmp_path: Path, monkeypatch: pytes
 
 def test_the_gate_needs_a_loaded_warehouse(tmp_path: Path) -> None:
     paths = make_paths(tmp_path)
-    with pytest.raises(RuntimeError, match="mediawatch load"):
+    with pytest.raises(FileNotFoundError, match="mediawatch load"):
+        run_gate(paths, "gate1")
+    assert not paths.warehouse.exists()  # checking never creates an empty warehouse
+    duckdb.connect(str(paths.warehouse)).close()
+    with pytest.raises(FileNotFoundError, match="no marts yet"):
         run_gate(paths, "gate1")
