@@ -19,7 +19,6 @@ from scrapy.settings import BaseSettings
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from mediawatch import __version__
 from mediawatch.config import default_paths
 from mediawatch.records import FAILED, SKIPPED, StagedPage
 from mediawatch.sources import Registry, Section, Source
@@ -34,6 +33,7 @@ from spiders.discovery import (
     sitemap_entries,
 )
 from spiders.items import FetchedPage, PageOutcome
+from spiders.policy import MAX_RETRY_RUNS, apply_polite_overrides, classify_failure, is_transient
 from spiders.state import HttpState, KnownState
 
 log = logging.getLogger(__name__)
@@ -50,93 +50,6 @@ def _now() -> str:
 def _header(response: Response, name: str) -> str | None:
     value = response.headers.get(name)
     return value.decode("latin-1") if value else None
-
-
-def classify_failure(failure: Failure) -> str:
-    """Short error kind for a failed request (counted in stats and staged as the reason)."""
-    from scrapy.exceptions import (
-        CannotResolveHostError,
-        DownloadCancelledError,
-        DownloadConnectionRefusedError,
-        DownloadTimeoutError,
-        IgnoreRequest,
-        ResponseDataLossError,
-    )
-    from twisted.internet.error import DNSLookupError, TimeoutError
-    from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
-
-    from spiders.middlewares import BlockedRequest
-    from spiders.resolver import BlockedResolution
-
-    exc = failure.value
-    if isinstance(exc, BlockedResolution) or isinstance(exc.__cause__, BlockedResolution):
-        return "blocked_address"
-    if isinstance(exc, HttpError):
-        return f"http_{exc.response.status}"
-    if isinstance(exc, BlockedRequest):
-        return "dns_error" if exc.reason.startswith("dns_error") else "blocked_address"
-    if isinstance(exc, IgnoreRequest):
-        message = str(exc).lower()
-        if "robots" in message:
-            return "robots_disallowed"
-        if "redirect" in message:
-            return "redirect_loop"
-        return "ignored"
-    kinds = (
-        (DownloadTimeoutError, "timeout"),
-        (TimeoutError, "timeout"),
-        (DownloadCancelledError, "too_large"),
-        (ResponseDataLossError, "truncated"),
-        (DownloadConnectionRefusedError, "connection_refused"),
-        (CannotResolveHostError, "dns_error"),
-        (DNSLookupError, "dns_error"),
-        (ResponseNeverReceived, "connection_error"),
-        (ResponseFailed, "connection_error"),
-        (ConnectionError, "connection_error"),
-    )
-    for cls, kind in kinds:
-        if isinstance(exc, cls):
-            return kind
-    name = type(exc).__name__
-    return "connection_error" if "Connection" in name else f"error:{name}"
-
-
-def apply_polite_overrides(source: Source, registry: Registry, settings: BaseSettings) -> None:
-    """Registry settings and the source's `delay` may only slow the crawl down (unless
-    `allow_faster`); explicit `-s` command-line settings keep priority over both."""
-    options = registry.settings
-    allow_faster = bool(options.get("allow_faster"))
-    contact = options.get("contact_url") or settings.get("MEDIAWATCH_CONTACT_URL")
-    settings.set("USER_AGENT", f"mediawatch/{__version__} (+{contact})", priority="spider")
-    delay = source.delay if source.delay is not None else options.get("delay")
-    if delay is not None:
-        current = settings.getfloat("DOWNLOAD_DELAY")
-        if float(delay) >= current or allow_faster:
-            settings.set("DOWNLOAD_DELAY", float(delay), priority="spider")
-            settings.set(
-                "AUTOTHROTTLE_START_DELAY",
-                max(float(delay), settings.getfloat("AUTOTHROTTLE_START_DELAY")),
-                priority="spider",
-            )
-        else:
-            log.warning(
-                "%s: delay %.2fs is below the polite default %.2fs; ignored "
-                "(set settings.allow_faster: true in the registry to allow it)",
-                source.name,
-                delay,
-                current,
-            )
-    concurrency = options.get("concurrency")
-    if concurrency is not None:
-        current_c = settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")
-        if int(concurrency) <= current_c or allow_faster:
-            settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", int(concurrency), priority="spider")
-        else:
-            log.warning(
-                "concurrency %s above the polite default %s ignored", concurrency, current_c
-            )
-    if options.get("download_timeout") is not None:
-        settings.set("DOWNLOAD_TIMEOUT", float(options["download_timeout"]), priority="spider")
 
 
 class SourceSpider(scrapy.Spider):
@@ -172,6 +85,7 @@ class SourceSpider(scrapy.Spider):
         self.discovered: set[str] = set()  # article URLs found by discovery this run
         self.pending: list[str] = []  # ... waiting for discovery to finish before being fetched
         self.lastmods: dict[str, str | None] = {}  # newest lastmod any listing gave a URL
+        self.retry_next: dict[str, int] = {}  # transient failures of this run, retried next run
         self.crawler.signals.connect(self._on_idle, signal=signals.spider_idle)
         self.section_urls: set[str] = set()
         window = self.source.news_sitemap_window_days
@@ -200,6 +114,11 @@ class SourceSpider(scrapy.Spider):
             yield self._xml_request(url, "feed", 0)
         for section in self.source.sections:
             yield self._section_request(section, section.url, 1)
+        # articles whose fetch failed transiently last time: their listings may now answer 304
+        for url in self.http_state.retry:
+            if url not in self.discovered:
+                self.discovered.add(url)
+                self.pending.append(url)
 
     def _xml_request(self, url: str, kind: str, depth: int) -> scrapy.Request:
         return scrapy.Request(
@@ -272,11 +191,22 @@ class SourceSpider(scrapy.Spider):
             url,
             callback=self.parse_section,
             errback=self.on_discovery_error,
-            meta={"mw_kind": "section", "mw_url": url, "mw_section": section, "mw_page": page},
+            headers=self.http_state.headers_for(url),
+            meta={
+                "mw_kind": "section",
+                "mw_url": url,
+                "mw_section": section,
+                "mw_page": page,
+                "handle_httpstatus_list": [304],
+            },
         )
 
     def parse_section(self, response: Response) -> Iterator[Any]:
-        """Follow article-looking links of a section page, then its next page (up to max_pages)."""
+        """Follow article-looking links of a section page, then its next page (up to max_pages).
+        An unchanged page (304) ends the walk: nothing new was published since the last run."""
+        if response.status == 304:
+            self.count("not_modified")
+            return
         if not isinstance(response, TextResponse):
             self.count_error("section_not_html")
             return
@@ -285,6 +215,9 @@ class SourceSpider(scrapy.Spider):
             if url in self.section_urls or not self.source.looks_like_article(url):
                 continue
             yield from self._article(url, None, listed=False)
+        self.http_state.remember(
+            response.meta["mw_url"], _header(response, "ETag"), _header(response, "Last-Modified")
+        )
         section: Section = response.meta["mw_section"]
         page: int = response.meta["mw_page"]
         if page >= section.max_pages:
@@ -394,6 +327,10 @@ class SourceSpider(scrapy.Spider):
         kind = classify_failure(failure)
         self.count_error(kind)
         meta = failure.request.meta
+        url = meta.get("mw_url", failure.request.url)
+        attempts = self.http_state.retry.get(url, 0) + 1
+        if is_transient(kind) and attempts < MAX_RETRY_RUNS:
+            self.retry_next[url] = attempts
         status = failure.value.response.status if isinstance(failure.value, HttpError) else None
         outcome = SKIPPED if kind == "robots_disallowed" else FAILED
         yield PageOutcome(
@@ -419,4 +356,5 @@ class SourceSpider(scrapy.Spider):
 
     def closed(self, reason: str) -> None:
         """Keep the feed/sitemap validators for the next run's conditional requests."""
+        self.http_state.retry = self.retry_next
         self.http_state.save()

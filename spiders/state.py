@@ -122,11 +122,16 @@ class KnownState:
 
 
 class HttpState:
-    """ETag / Last-Modified of each feed and sitemap URL of one source."""
+    """Per-source crawl memory between runs: ETag / Last-Modified of each feed, sitemap and section
+    URL, and the article URLs whose fetch failed transiently (retried next run even when the
+    listings answer 304 Not Modified)."""
 
-    def __init__(self, path: Path, validators: dict[str, dict[str, str]]) -> None:
+    def __init__(
+        self, path: Path, validators: dict[str, dict[str, str]], retry: dict[str, int] | None = None
+    ) -> None:
         self.path = path
         self.validators = validators
+        self.retry = retry or {}  # url -> failed runs so far
 
     @classmethod
     def load(cls, paths: Paths, source: str) -> HttpState:
@@ -135,12 +140,15 @@ class HttpState:
             data = json.loads(path.read_text(encoding="utf-8"))
             if not isinstance(data, dict):
                 raise ValueError("not a JSON object")
+            validators, retry = dict(data.get("validators") or {}), dict(data.get("retry") or {})
         except FileNotFoundError:
-            data = {}
-        except ValueError as exc:
-            log.warning("ignoring unreadable %s (%s): feeds are fetched unconditionally", path, exc)
-            data = {}
-        return cls(path, data)
+            validators, retry = {}, {}
+        except (ValueError, TypeError) as exc:
+            log.warning(
+                "ignoring unreadable %s (%s): listings are fetched unconditionally", path, exc
+            )
+            validators, retry = {}, {}
+        return cls(path, validators, retry)
 
     def headers_for(self, url: str) -> dict[str, str]:
         """Conditional request headers for `url` (empty when we have no validators)."""
@@ -159,4 +167,4 @@ class HttpState:
             self.validators.pop(url, None)
 
     def save(self) -> None:
-        atomic_write_json(self.path, self.validators)
+        atomic_write_json(self.path, {"validators": self.validators, "retry": self.retry})

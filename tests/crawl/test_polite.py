@@ -11,7 +11,7 @@ from mediawatch.fixture_web import FixtureWeb
 from mediawatch.records import SKIPPED
 from mediawatch.sources import Registry, Source
 from mediawatch.staging import build_staged_page
-from spiders.source_spider import apply_polite_overrides
+from spiders.policy import apply_polite_overrides
 
 SOURCE = Source(
     name="s",
