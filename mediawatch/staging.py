@@ -8,6 +8,7 @@ a crashed run is finalised by the next run of that source, so nothing fetched is
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import logging
@@ -15,14 +16,16 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from mediawatch.records import ARTICLE, FAILED, SKIPPED, StagedPage
 from mediawatch.sources import Source
 from mediawatch.urls import normalize_url
 
 __all__ = [
+    "SourceBusy",
     "StagingWriter",
+    "lock_source",
     "atomic_write_json",
     "build_staged_page",
     "decode_html",
@@ -49,6 +52,30 @@ def atomic_write_json(path: Path, data: Any) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+class SourceBusy(RuntimeError):
+    """Another crawl of the same source is running (it holds the source's staging lock)."""
+
+
+def lock_source(staging_dir: Path, source: str) -> IO[str]:
+    """Take the per-source crawl lock (released when the returned file is closed or the process
+    ends); SourceBusy when another crawl of `source` holds it. Finalising a crashed run's `.part`
+    is only safe while holding it."""
+    folder = staging_dir / source
+    folder.mkdir(parents=True, exist_ok=True)
+    handle = (folder / ".crawl.lock").open("w")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise SourceBusy(
+            f"another crawl of {source!r} is running (lock {folder / '.crawl.lock'}); "
+            "wait for it to finish (the lock frees itself when that process ends)"
+        ) from None
+    handle.write(str(os.getpid()))
+    handle.flush()
+    return handle
 
 
 def stats_path(staging_dir: Path, source: str, run_id: str) -> Path:

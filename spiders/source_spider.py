@@ -22,7 +22,7 @@ from twisted.python.failure import Failure
 from mediawatch.config import default_paths
 from mediawatch.records import FAILED, SKIPPED, StagedPage
 from mediawatch.sources import Registry, Section, Source
-from mediawatch.staging import finalize_leftovers
+from mediawatch.staging import finalize_leftovers, lock_source
 from mediawatch.urls import normalize_url
 from spiders.discovery import (
     Entry,
@@ -78,7 +78,9 @@ class SourceSpider(scrapy.Spider):
         )
         warehouse = os.environ.get("MEDIAWATCH_WAREHOUSE") or settings.get("MEDIAWATCH_WAREHOUSE")
         self.paths = default_paths(sources=self.registry.path, warehouse=warehouse or None)
-        # pages a crashed run staged count as known: finalise them before reading the state
+        # one crawl per source at a time; then a leftover .part can only be from a crashed run,
+        # and its pages count as known: finalise them before reading the state
+        self.lock = lock_source(self.paths.staging_dir, self.name)
         finalize_leftovers(self.paths.staging_dir, self.name, keep=self.run_id)
         self.known = KnownState.load(self.paths, self.name)
         self.http_state = HttpState.load(self.paths, self.name)

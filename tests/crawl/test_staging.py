@@ -52,3 +52,17 @@ def test_decode_and_binary_sniffing():
     assert decode_html(b"<p>x</p>", "text/html; charset=no-such-charset") == "<p>x</p>"
     assert decode_html(b"\x00\x01", "application/octet-stream") is None
     assert looks_binary(b"\x00abc") and not looks_binary(b"<html>plain</html>")
+
+
+def test_one_crawl_per_source_at_a_time(tmp_path):
+    import pytest
+
+    from mediawatch.staging import SourceBusy, lock_source
+
+    held = lock_source(tmp_path, "s")
+    with pytest.raises(SourceBusy, match="another crawl of 's'"):
+        lock_source(tmp_path, "s")
+    other = lock_source(tmp_path, "t")  # other sources are independent
+    held.close()
+    lock_source(tmp_path, "s").close()
+    other.close()
