@@ -142,6 +142,8 @@ def _reextract_file(
     writer = StagingWriter(paths.staging_dir, source_name, new_run)
     counts = {ARTICLE: 0, SKIPPED: 0, FAILED: 0}
     seen: set[str] = set()
+    seen_identities: set[str] = set()
+    duplicates = 0
     for response in iter_archived(warc_file):
         # only final article responses are staged, once each (retries archive earlier attempts too)
         if response.kind != "article" or not 200 <= response.status < 300:
@@ -164,6 +166,13 @@ def _reextract_file(
             warc_file=f"{source_name}/{warc_file.name}",
             warc_record_id=response.record_id,
         )
+        if page.kind == ARTICLE and page.article is not None:
+            # same rule as the crawl's dedupe: one record per canonical URL and per body
+            identity = page.article.canonical_url or page.url
+            if identity in seen_identities or page.content_hash in seen_identities:
+                duplicates += 1
+                continue
+            seen_identities.update({identity, page.content_hash or identity})
         counts[page.kind] += 1
         writer.write(page)
     final = writer.close()
@@ -180,7 +189,7 @@ def _reextract_file(
             "responses_by_status": {},
             "articles": counts[ARTICLE],
             "skipped": counts[SKIPPED],
-            "duplicates": 0,
+            "duplicates": duplicates,
             "failed": counts[FAILED],
             "errors_by_kind": {},
             "bytes": 0,
