@@ -50,7 +50,7 @@ def held_paths(tmp_path: Path) -> Paths:
     return paths
 
 
-def test_list_shows_held_versions_with_their_reason(held_paths: Paths) -> None:
+def test_list_shows_held_versions_and_release_needs_a_target(held_paths: Paths) -> None:
     code, out = cli(held_paths, "list", "--json")
     assert code == 0
     rows = [json.loads(line) for line in out.splitlines()]
@@ -58,6 +58,11 @@ def test_list_shows_held_versions_with_their_reason(held_paths: Paths) -> None:
     assert {r["reason"] for r in rows} == {"failed title_present"}
     code, out = cli(held_paths, "list")
     assert code == 0 and "title_present" in out
+    # release needs exactly one target, and an unknown article is an error
+    assert cli(held_paths, "release")[0] == 2
+    assert cli(held_paths, "release", "abc", "--all")[0] == 2
+    assert cli(held_paths, "release", "no-such-article")[0] == 1
+    assert query(held_paths.warehouse, "select count(*) from quarantine where released_at is null") == [(2,)]
 
 
 def test_release_puts_an_article_back_everywhere(held_paths: Paths) -> None:
@@ -88,10 +93,3 @@ def test_release_all_from_the_cli(held_paths: Paths) -> None:
     # nothing left to release: a clear error, not a silent success
     code, _ = cli(held_paths, "release", "--all")
     assert code == 1
-
-
-def test_release_needs_exactly_one_target(held_paths: Paths) -> None:
-    assert cli(held_paths, "release")[0] == 2
-    assert cli(held_paths, "release", "abc", "--all")[0] == 2
-    assert cli(held_paths, "release", "no-such-article")[0] == 1
-    assert query(held_paths.warehouse, "select count(*) from quarantine where released_at is null") == [(2,)]
