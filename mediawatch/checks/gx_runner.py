@@ -94,7 +94,7 @@ class Validation:
             for check in mine:
                 # a copy: GX binds an expectation to the first suite it joins, and the checks are
                 # definitions that may be validated again (another run, another context)
-                suite.add_expectation(check.expectation.copy(update={"id": None}))
+                suite.add_expectation(check.expectation.copy(update={"id": None, "notes": _notes(check)}))
             asset = self._source.add_dataframe_asset(suite_name)
             definition = self._context.validation_definitions.add(
                 gx.ValidationDefinition(
@@ -122,6 +122,16 @@ class Validation:
     def discard(self) -> None:
         """Remove a half-built site (a run that failed before publishing); the old site stays."""
         shutil.rmtree(self._building, ignore_errors=True)
+
+
+def _notes(check: Check) -> str:
+    """What Data Docs show beside the expectation: our name for it and what a failure does."""
+    effect = (
+        "failing rows are quarantined; critical when they are a systemic share of the batch"
+        if check.row_level
+        else f"a failure is {check.severity}"
+    )
+    return f"mediawatch check `{check.name}`: {check.description} ({effect})."
 
 
 def _result(check: Check, item: Any, keys: list[str]) -> CheckResult:
