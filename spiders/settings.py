@@ -24,7 +24,10 @@ DOWNLOAD_DELAY = 1.0
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 COOKIES_ENABLED = False
+# no control ports: the telnet console and Scrapy's remote-control HTTP server (which runs posted
+# Python code) have no place in an unattended crawler of untrusted sites
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
 RETRY_TIMES = 2
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 

@@ -36,6 +36,11 @@ def test_polite_defaults_are_on():
     assert settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN") <= 2
     assert settings.getint("DOWNLOAD_MAXSIZE") == 10 * 1024 * 1024
     assert settings.getint("REDIRECT_MAX_TIMES") == 5 and settings.getfloat("DOWNLOAD_TIMEOUT") > 0
+    # no control ports open while crawling untrusted sites
+    assert not settings.getbool("TELNETCONSOLE_ENABLED")
+    assert not settings.getbool("REMOTE_CONTROL_ENABLED")
+    # only http/https download handlers
+    assert all(settings.getdict("DOWNLOAD_HANDLERS")[s] is None for s in ("file", "data", "s3", "ftp"))
 
 
 def test_slower_source_delay_applies_faster_one_is_ignored(caplog):
