@@ -40,7 +40,9 @@ def test_polite_defaults_are_on():
     assert not settings.getbool("TELNETCONSOLE_ENABLED")
     assert not settings.getbool("REMOTE_CONTROL_ENABLED")
     # only http/https download handlers
-    assert all(settings.getdict("DOWNLOAD_HANDLERS")[s] is None for s in ("file", "data", "s3", "ftp"))
+    assert all(
+        settings.getdict("DOWNLOAD_HANDLERS")[s] is None for s in ("file", "data", "s3", "ftp")
+    )
 
 
 def test_slower_source_delay_applies_faster_one_is_ignored(caplog):
