@@ -100,6 +100,14 @@ def record_failed_crawl(paths: Paths, source: str, run_id: str, error: str) -> P
 
 def load(paths: Paths, load_id: str | None = None, progress: Progress | None = None) -> dict[str, Any]:
     """Load new staging files, analyse new versions, rebuild the marts, publish the analyst copy."""
+    from mediawatch.warehouse.backend import retry_conflicts
+
+    load_id = load_id or new_run_id("load")
+    # on a DuckLake another loader may commit first; the load is idempotent, so run it again
+    return retry_conflicts(lambda: _load_once(paths, load_id, progress))
+
+
+def _load_once(paths: Paths, load_id: str, progress: Progress | None) -> dict[str, Any]:
     from mediawatch.sources import load_registry
     from mediawatch.warehouse.db import connect_writer
     from mediawatch.warehouse.load import load_files
@@ -107,7 +115,6 @@ def load(paths: Paths, load_id: str | None = None, progress: Progress | None = N
     from mediawatch.warehouse.publish import export_crawl_state, publish_analyst_db
 
     paths.ensure()
-    load_id = load_id or new_run_id("load")
     registry = load_registry(paths.sources)
     started = datetime.now(UTC)
     con = connect_writer(paths.warehouse)
@@ -149,7 +156,10 @@ def load(paths: Paths, load_id: str | None = None, progress: Progress | None = N
 
 
 def _sync_registry(con: Any, registry: Any) -> None:
+    from mediawatch.warehouse.backend import guard
+
     con.execute("begin transaction")
+    guard(con, "source_registry")
     con.execute("delete from raw.source_registry")
     for s in registry.sources:
         con.execute(

@@ -20,6 +20,7 @@ import duckdb
 import pandas as pd
 
 from mediawatch.records import ArticleRecord
+from mediawatch.warehouse.backend import guard, rollback
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
@@ -64,6 +65,7 @@ def analyze_new_versions(
     summary = AnalysisSummary()
     con.execute("begin transaction")
     try:
+        guard(con, "analysis")  # two lake loaders analysing the same new versions: one must lose
         if everything:
             for table in ("article_analysis", "mentions", "lsh_bands", "entity_alerts"):
                 con.execute(f"delete from analysis.{table}")
@@ -154,7 +156,7 @@ def analyze_new_versions(
         _insert(con, "analysis.lsh_bands", pd.DataFrame(new_bands, columns=["article_id", "band_key"]))
         con.execute("commit")
     except Exception:
-        con.execute("rollback")
+        rollback(con)
         raise
     return summary
 

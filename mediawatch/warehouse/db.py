@@ -13,7 +13,11 @@ from pathlib import Path
 
 import duckdb
 
-EXTENSION_PACKAGES = {"fts": "duckdb_extension_fts", "ducklake": "duckdb_extension_ducklake"}
+EXTENSION_PACKAGES = {
+    "fts": "duckdb_extension_fts",
+    "ducklake": "duckdb_extension_ducklake",
+    "postgres_scanner": "duckdb_extension_postgres_scanner",
+}
 
 
 class WarehouseBusy(RuntimeError):
@@ -43,7 +47,14 @@ def _base_config() -> dict[str, str | bool]:
 
 
 def connect_writer(path: Path) -> duckdb.DuckDBPyConnection:
-    """The single read-write connection (loader, quality gate). Fails fast if another writer holds it."""
+    """The single read-write connection (loader, quality gate). Fails fast if another writer holds it.
+
+    With MEDIAWATCH_WAREHOUSE_BACKEND=ducklake it is a lake session instead (mediawatch.warehouse.backend).
+    """
+    from mediawatch.warehouse import backend
+
+    if backend.current().is_lake:
+        return backend.connect_lake_writer(path)  # type: ignore[return-value]
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         con = duckdb.connect(str(path), config=_base_config())

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 
+from mediawatch.warehouse.backend import guard, is_conflict, rollback
 from mediawatch.warehouse.staging_schema import SELECT_FROM_STAGED, columns_literal
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,13 @@ def load_files(con: duckdb.DuckDBPyConnection, staging_dir: Path, load_id: str) 
             continue
         con.execute("begin transaction")
         try:
+            guard(con, "loaded_files")  # concurrent lake loaders: a second claim of a file conflicts
+            if con.execute(  # re-read in this transaction's snapshot: another loader may have won
+                "select count(*) from raw.loaded_files where staging_file = ?", [key]
+            ).fetchone()[0]:
+                rollback(con)
+                summary.files_already_loaded += 1
+                continue
             con.execute(
                 f"""
                 insert into raw.pages
@@ -80,11 +88,15 @@ def load_files(con: duckdb.DuckDBPyConnection, staging_dir: Path, load_id: str) 
             )
             con.execute("commit")
         except duckdb.Error as exc:
-            con.execute("rollback")
+            rollback(con)
+            if is_conflict(exc):
+                raise  # lost to a concurrent loader: the caller retries on a fresh snapshot
             summary.problems.append(f"{key}: could not be read ({exc}); left for the next load")
             continue
         summary.files_loaded += 1
         summary.pages += pages
+    con.execute("begin transaction")
+    guard(con, "crawl_stats")
     for stats_path in sorted(staging_dir.glob("*/*.stats.json")):
         try:
             stats = json.loads(stats_path.read_text())
@@ -97,4 +109,5 @@ def load_files(con: duckdb.DuckDBPyConnection, staging_dir: Path, load_id: str) 
             [run_id, source, json.dumps(stats), load_id],
         )
         summary.stats_files += 1
+    con.execute("commit")
     return summary

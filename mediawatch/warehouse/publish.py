@@ -9,6 +9,8 @@ keeps reading the old file (the rename does not touch its open inode); new sessi
 from __future__ import annotations
 
 import os
+import socket
+import uuid
 from pathlib import Path
 
 import duckdb
@@ -24,13 +26,18 @@ def _sql_path(path: Path) -> str:
     return str(path).replace("'", "''")
 
 
+def _unique() -> str:
+    """A temp-file suffix no other writer uses, even on another machine sharing the folder."""
+    return f"{socket.gethostname()}.{os.getpid()}.{uuid.uuid4().hex[:8]}"
+
+
 def mart_names() -> list[str]:
     return [m.name for m in load_models() if m.layer == "marts"]
 
 
 def publish_analyst_db(con: duckdb.DuckDBPyConnection, target: Path) -> Path:
     """Copy marts into a new DuckDB file with a full-text index, then rename it over `target`."""
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp = target.with_name(f".{target.name}.{_unique()}.tmp")
     tmp.unlink(missing_ok=True)
     con.execute(f"attach '{_sql_path(tmp)}' as publish")
     try:
@@ -63,7 +70,7 @@ def build_search_index(path: Path) -> None:
 
 def export_crawl_state(con: duckdb.DuckDBPyConnection, target: Path) -> Path:
     """What the spiders need to crawl incrementally: the latest fetch of every stored article URL."""
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp = target.with_name(f".{target.name}.{_unique()}.tmp")
     con.execute(
         f"""
         copy (
