@@ -69,5 +69,15 @@ lock:
 	uv pip compile requirements.in --generate-hashes --python-version 3.11 \
 	  --python-platform x86_64-manylinux_2_28 -o requirements.lock
 
+# removes pipeline outputs (not the venv, not Airflow's DB)
 clean:
-	rm -rf var/staging var/warc var/*.duckdb var/reports var/demo
+	rm -rf var/staging var/warc var/*.duckdb var/crawl_state.parquet var/crawl_http_state var/reports var/demo var/export
+
+# the distributed profile (PostgreSQL + Redis + Airflow CeleryExecutor with 2 workers + DuckLake);
+# settings in scripts/distributed_env.sh, everything under var/distributed/
+.PHONY: up-distributed down-distributed
+up-distributed: $(STAMP)
+	@bash scripts/distributed_up.sh
+
+down-distributed:
+	@bash scripts/distributed_down.sh

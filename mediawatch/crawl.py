@@ -57,6 +57,26 @@ def _level(line: str) -> int:
     return logging.INFO
 
 
+def settings_from_env() -> dict[str, str]:
+    """Scrapy setting overrides stated in MEDIAWATCH_CRAWL_SETTINGS ("KEY=VALUE,KEY=VALUE").
+
+    The way a deployment (or `make demo`, against the local fixture web) says explicitly that it
+    wants something other than the polite defaults, without a code change; logged on every crawl."""
+    raw = os.environ.get("MEDIAWATCH_CRAWL_SETTINGS", "").strip()
+    overrides: dict[str, str] = {}
+    for pair in filter(None, (p.strip() for p in raw.split(","))):
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(
+                f"MEDIAWATCH_CRAWL_SETTINGS: {pair!r} is not KEY=VALUE "
+                "(example: AUTOTHROTTLE_ENABLED=False,DOWNLOAD_DELAY=0)"
+            )
+        overrides[key.strip()] = value.strip()
+    if overrides:
+        log.warning("crawl settings overridden by MEDIAWATCH_CRAWL_SETTINGS: %s", overrides)
+    return overrides
+
+
 def crawl_source(
     paths: Paths, source: str, run_id: str, settings: dict[str, str] | None = None
 ) -> dict[str, Any]:
@@ -69,7 +89,7 @@ def crawl_source(
         PYTHONPATH=os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")])),
     )
     command = [sys.executable, "-m", "scrapy", "crawl", source, "-s", f"MEDIAWATCH_RUN_ID={run_id}"]
-    for key, value in (settings or {}).items():
+    for key, value in {**settings_from_env(), **(settings or {})}.items():
         command += ["-s", f"{key}={value}"]
     tail: deque[str] = deque(maxlen=30)
     crawl_log = logging.getLogger(f"{__name__}.{source}")
