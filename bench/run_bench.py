@@ -1,0 +1,499 @@
+"""`make bench`: throughput, incremental cost, memory and warehouse-scale figures, one table.
+
+Run: `.venv/bin/python bench/run_bench.py [--n 2000] [--big-n 10000] [--scale-rows 1000000] ...`
+(`--help` lists every size). Prints one table, each figure with its target and `ok` or `MISS`, and
+writes the same figures plus machine info to bench/results/latest.json. Every step runs the
+project's own code (`mediawatch.pipeline.crawl/load/check`, `mediawatch.report.build_report`,
+`airflow dags test`), in child processes so peak RSS is that of the step alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+BENCH_DIR = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH_DIR))
+sys.path.insert(1, str(BENCH_DIR.parent))
+
+from benchlib import FAST_CRAWL, GIB, MIB, REPO_ROOT, Figure, Results, machine_info, render_table  # noqa: E402
+
+GROUPS = ("ingest", "peer", "incremental", "memory", "scale", "airflow")
+QUICK = {
+    "n": 25,
+    "big_n": 50,
+    "scale_rows": 3000,
+    "incremental": 40,
+    "peer_n": 10,
+    "airflow_articles": 2,
+}
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument(
+        "--n", type=int, default=2000, help="articles on the fixture web (5 sites) for figures 1-4"
+    )
+    p.add_argument(
+        "--big-n", type=int, default=10000, help="articles for the memory-growth run (figure 4)"
+    )
+    p.add_argument(
+        "--scale-rows", type=int, default=1_000_000, help="synthetic warehouse size (figure 5)"
+    )
+    p.add_argument(
+        "--incremental", type=int, default=2000, help="new articles loaded into it (figure 5)"
+    )
+    p.add_argument(
+        "--body-words", type=int, default=150, help="approx. body words of synthetic rows"
+    )
+    p.add_argument(
+        "--peer-n", type=int, default=1000, help="fixture URLs given to news-please (sample)"
+    )
+    p.add_argument(
+        "--airflow-articles",
+        type=int,
+        default=20,
+        help="articles per site in figure 6 (as make demo)",
+    )
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument(
+        "--only", default=",".join(GROUPS), help=f"comma list of groups: {', '.join(GROUPS)}"
+    )
+    p.add_argument("--quick", action="store_true", help=f"tiny sizes for the smoke test: {QUICK}")
+    p.add_argument(
+        "--profile", action="store_true", help="run the loads under pyinstrument (slower)"
+    )
+    p.add_argument("--work", type=Path, default=REPO_ROOT / "var" / "bench", help="scratch folder")
+    p.add_argument("--out", type=Path, default=BENCH_DIR / "results" / "latest.json")
+    args = p.parse_args(argv)
+    if args.quick:
+        for key, value in QUICK.items():
+            setattr(args, key, value)
+    args.groups = {g.strip() for g in args.only.split(",") if g.strip()}
+    unknown = args.groups - set(GROUPS)
+    if unknown:
+        p.error(f"unknown group(s) {sorted(unknown)}; choose from {', '.join(GROUPS)}")
+    return args
+
+
+def guarded(results: Results, group: str, name: str, fn: Callable[[], None]) -> None:
+    """Run one group; a failure becomes a row saying why instead of ending the bench."""
+    started = time.perf_counter()
+    try:
+        fn()
+    except Exception as exc:  # noqa: BLE001 - reported in the table, the other groups still run
+        results.add(
+            Figure(group, name, None, "", note=f"FAILED: {type(exc).__name__}: {str(exc)[:160]}")
+        )
+        results.details.setdefault("errors", {})[group] = traceback.format_exc()[-4000:]
+    results.details.setdefault("group_seconds", {})[group] = round(time.perf_counter() - started, 1)
+
+
+def mib(n: int) -> float:
+    return n / MIB
+
+
+def ingest_figures(args: argparse.Namespace, results: Results, state: dict[str, Any]) -> None:
+    """Figures 1-3 (and the N half of 4) on one fixture web."""
+    from ingest import (
+        crawl_and_load,
+        fetch_pages,
+        start_web,
+        stored_bodies,
+        time_trafilatura,
+    )
+
+    web = start_web(args.n, args.seed)
+    try:
+        truth = web.ground_truth()
+        state["pool"] = list(truth.values())
+        want_noop = "incremental" in args.groups
+        profile = args.work / "profile_ingest_load.txt" if args.profile else None
+        run = crawl_and_load(web, args.work / "ingest", noop=want_noop, profile=profile)
+        state["ingest"] = run
+        crawl_s, load_s = float(run.crawl.result["seconds"]), float(run.load.result["seconds"])
+        ours = run.stored / run.ingest_s if run.ingest_s else 0.0
+        details = results.details.setdefault("ingest", {})
+        details.update(crawl=run.crawl.result, load=run.load.result, crawl_settings=FAST_CRAWL)
+        if "ingest" in args.groups:
+            results.add(
+                Figure(
+                    "1 ingest",
+                    f"crawl+load N={run.expected} (fast settings)",
+                    ours,
+                    "articles/s",
+                    note=f"crawl {crawl_s:.1f} s + load {load_s:.1f} s for {run.stored} stored",
+                )
+            )
+            results.add(
+                Figure(
+                    "1 ingest",
+                    "articles stored / on fixture web",
+                    run.stored,
+                    "articles",
+                    f"= {run.expected}",
+                    run.stored == run.expected,
+                    "crawl coverage: every healthy fixture article should be stored",
+                )
+            )
+        pages = fetch_pages(sorted(truth))
+        traf_rate, traf_bodies = time_trafilatura(pages)
+        if "ingest" in args.groups:
+            results.add(
+                Figure(
+                    "1 ingest",
+                    "plain trafilatura.extract, 1 process 1 core",
+                    traf_rate,
+                    "pages/s",
+                    note=f"same {len(pages)} pages' HTML, fetched once with urllib",
+                )
+            )
+            ratio = ours / traf_rate if traf_rate else None
+            results.add(
+                Figure(
+                    "1 ingest",
+                    "ratio mediawatch ingest / trafilatura",
+                    ratio,
+                    "x",
+                    ">= 1.0",
+                    None if ratio is None else ratio >= 1.0,
+                    "2 cores for ours, 1 for trafilatura",
+                )
+            )
+        if "peer" in args.groups:
+            peer_figures(args, results, web, truth, stored_bodies(run.extra["paths"]), traf_bodies)
+        if want_noop and run.noop is not None:
+            noop_s = float(run.noop.result["seconds"])
+            results.add(
+                Figure(
+                    "3 incremental",
+                    "no-op crawl / full crawl",
+                    100 * noop_s / crawl_s,
+                    "%",
+                    "<= 5%",
+                    noop_s / crawl_s <= 0.05,
+                    f"{noop_s:.1f} s vs {crawl_s:.1f} s; {run.noop.result.get('requests')} requests",
+                )
+            )
+            details["noop"] = run.noop.result
+    finally:
+        web.stop()
+
+
+def peer_figures(
+    args: argparse.Namespace,
+    results: Results,
+    web: Any,
+    truth: dict[str, Any],
+    ours: dict[str, str],
+    traf: dict[str, str | None],
+) -> None:
+    """Figure 2: news-please against the same fixture web; body F1 of all three."""
+    from ingest import body_f1
+    from peer import run_peer
+
+    urls = sorted(truth)
+    step = max(1, len(urls) // max(1, args.peer_n))
+    sample = urls[::step][: args.peer_n]
+    peer = run_peer(sample, args.work / "peer")
+    mine, plain = body_f1(truth, ours), body_f1(truth, traf)
+    results.details["peer"] = {
+        "reason": peer.reason,
+        "version": peer.version,
+        "install_s": peer.install_s,
+        "urls": len(sample),
+        "mediawatch_f1": mine,
+        "trafilatura_f1": plain,
+    }
+    if not peer.ok:
+        results.add(
+            Figure(
+                "2 peer", "news-please (PyPI)", None, "articles/s", note=f"not run: {peer.reason}"
+            )
+        )
+    else:
+        got = sum(1 for b in peer.bodies.values() if b)
+        installed = (
+            "reused venv" if peer.install_s is None else f"installed in {peer.install_s:.0f} s"
+        )
+        results.add(
+            Figure(
+                "2 peer",
+                f"news-please {peer.version} from_urls, {len(sample)} URLs",
+                len(sample) / peer.seconds if peer.seconds else None,
+                "articles/s",
+                note=f"fetch+extract {peer.seconds:.1f} s, {got} bodies; {installed}",
+            )
+        )
+        theirs = body_f1(truth, peer.bodies)
+        results.details["peer"]["newsplease_f1"] = theirs
+        results.add(
+            Figure(
+                "2 peer",
+                "news-please body F1",
+                theirs["f1"],
+                "F1",
+                note=f"P {theirs['precision']:.3f} R {theirs['recall']:.3f} over {theirs['pages']}",
+            )
+        )
+    results.add(
+        Figure(
+            "2 peer",
+            "mediawatch body F1 (stored articles)",
+            mine["f1"],
+            "F1",
+            note=f"P {mine['precision']:.3f} R {mine['recall']:.3f} over {mine['pages']}",
+        )
+    )
+    results.add(
+        Figure(
+            "2 peer",
+            "plain trafilatura body F1 (same HTML)",
+            plain["f1"],
+            "F1",
+            note=f"P {plain['precision']:.3f} R {plain['recall']:.3f} over {plain['pages']}",
+        )
+    )
+
+
+def memory_figures(args: argparse.Namespace, results: Results, state: dict[str, Any]) -> None:
+    """Figure 4: peak tree RSS of crawl and load at N (from the ingest run) and at big-N."""
+    from ingest import crawl_and_load, start_web
+
+    small = state["ingest"]
+    web = start_web(args.big_n, args.seed)
+    try:
+        big = crawl_and_load(web, args.work / "ingest_big", noop=False)
+    finally:
+        web.stop()
+    results.details["memory"] = {"big_crawl": big.crawl.result, "big_load": big.load.result}
+    results.add(
+        Figure(
+            "4 memory",
+            f"crawl+load big-N={big.expected}",
+            big.stored / big.ingest_s,
+            "articles/s",
+            note=f"{big.stored} stored; crawl {big.crawl.result['seconds']:.0f} s, "
+            f"load {big.load.result['seconds']:.0f} s",
+        )
+    )
+    for step in ("crawl", "load"):
+        at_n, at_big = getattr(small, step).peak_rss, getattr(big, step).peak_rss
+        for label, value, n in (("N", at_n, small.expected), ("big-N", at_big, big.expected)):
+            results.add(
+                Figure(
+                    "4 memory",
+                    f"{step} peak RSS at {label}={n}",
+                    mib(value),
+                    "MiB",
+                    "<= 1024 MiB",
+                    value <= GIB,
+                    "process tree (scrapy children included)" if step == "crawl" else "",
+                )
+            )
+        growth = at_big / at_n if at_n else None
+        results.add(
+            Figure(
+                "4 memory",
+                f"{step} RSS growth big-N/N",
+                growth,
+                "x",
+                "<= 1.2",
+                None if growth is None else growth <= 1.2,
+            )
+        )
+
+
+def scale_figures(args: argparse.Namespace, results: Results, state: dict[str, Any]) -> None:
+    """Figure 5: synthetic million-article warehouse, then the real load, gate, report, queries."""
+    from warehouse_scale import run_scale
+
+    pool = state.get("pool")
+    if not pool:
+        from ingest import start_web
+
+        web = start_web(max(args.n, 500), args.seed)
+        try:
+            pool = list(web.ground_truth().values())
+        finally:
+            web.stop()
+    profile = args.work / "profile_incremental_load.txt" if args.profile else None
+    out = run_scale(
+        args.work / "scale", args.scale_rows, args.incremental, pool, args.body_words, profile
+    )
+    built = out["built"]
+    rows = sum(built["rows"].values())
+    results.details["scale"] = {
+        "built": built,
+        "load": out["load"].result,
+        "check": out["check"].result,
+        "queries": out["queries"],
+        "peak_rss_mib": {k: round(mib(out[k].peak_rss)) for k in ("load", "check", "report")},
+    }
+    results.add(
+        Figure(
+            "5 scale",
+            f"synthetic warehouse {args.scale_rows:,} articles: insert",
+            rows / built["insert_s"],
+            "rows/s",
+            note=f"{rows:,} rows in {built['insert_s']:.0f} s (pages, analysis, "
+            f"{built['rows']['analysis.mentions']:,} mentions, bands); "
+            f"~{built['mean_body_words']:.0f} body words",
+        )
+    )
+    results.add(Figure("5 scale", "build_models (all marts)", built["models_s"], "s"))
+    load_s = float(out["load"].result["seconds"])
+    results.add(
+        Figure(
+            "5 scale",
+            f"incremental load {args.incremental:,} new (pipeline.load)",
+            load_s,
+            "s",
+            "<= 10 s",
+            load_s <= 10,
+            f"{args.incremental / load_s:.0f} articles/s",
+        )
+    )
+    check_s = float(out["check"].result["seconds"])
+    results.add(
+        Figure(
+            "5 scale",
+            "quality gate (checks.run_gate)",
+            check_s,
+            "s",
+            "<= 20 s",
+            check_s <= 20,
+            f"passed={out['check'].result.get('passed')}",
+        )
+    )
+    report_s = float(out["report"].result["seconds"])
+    results.add(
+        Figure(
+            "5 scale",
+            "daily report (report.build_report)",
+            report_s,
+            "s",
+            "<= 30 s",
+            report_s <= 30,
+        )
+    )
+    for label, q in out["queries"].items():
+        results.add(
+            Figure(
+                "5 scale",
+                f"query: {label}",
+                q["median_s"],
+                "s",
+                "<= 1 s",
+                q["median_s"] <= 1,
+                f"median of 3; first {q['first_s']:.2f} s; {q['rows']} rows",
+            )
+        )
+
+
+def airflow_figures(args: argparse.Namespace, results: Results, state: dict[str, Any]) -> None:
+    """Figure 6: both DAGs under `airflow dags test` vs `mediawatch run`, same fixture web."""
+    from airflow_cycle import run_cycle
+    from ingest import start_web
+
+    web = start_web(args.airflow_articles * 5, args.seed)
+    try:
+        out = run_cycle(web, args.work / "airflow")
+    finally:
+        web.stop()
+    results.details["airflow"] = out
+    cli_s, af_s = out["cli"]["seconds"], out["airflow"]["seconds"]
+    note = "; ".join(out["airflow"]["problems"]) or "polite default crawl settings on both sides"
+    results.add(
+        Figure("6 airflow", f"mediawatch run ({args.airflow_articles}/site)", cli_s, "s", note=note)
+    )
+    results.add(
+        Figure(
+            "6 airflow",
+            "airflow dags test crawl + process",
+            af_s,
+            "s",
+            note=f"crawl {out['mediawatch_crawl']['seconds']:.0f} s + "
+            f"process {out['mediawatch_process']['seconds']:.0f} s",
+        )
+    )
+    results.add(
+        Figure(
+            "6 airflow",
+            "Airflow overhead (difference)",
+            af_s - cli_s,
+            "s",
+            note=f"{af_s / cli_s:.2f}x the CLI's wall time" if cli_s else "",
+        )
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    started = time.perf_counter()
+    args.work.mkdir(parents=True, exist_ok=True)
+    machine = machine_info()
+    results = Results()
+    state: dict[str, Any] = {}
+    needs_ingest = args.groups & {"ingest", "peer", "incremental", "memory"}
+    if needs_ingest:
+        guarded(results, "1 ingest", "ingest run", lambda: ingest_figures(args, results, state))
+    if "memory" in args.groups and "ingest" in state:
+        guarded(results, "4 memory", "memory run", lambda: memory_figures(args, results, state))
+    if "scale" in args.groups:
+        guarded(results, "5 scale", "warehouse scale", lambda: scale_figures(args, results, state))
+    if "airflow" in args.groups:
+        guarded(
+            results, "6 airflow", "airflow cycle", lambda: airflow_figures(args, results, state)
+        )
+    total = time.perf_counter() - started
+    results.details["total_seconds"] = round(total, 1)
+    results.details["sizes"] = {
+        k: getattr(args, k)
+        for k in (
+            "n",
+            "big_n",
+            "scale_rows",
+            "incremental",
+            "body_words",
+            "peer_n",
+            "airflow_articles",
+        )
+    }
+    print(
+        f"mediawatch bench: {machine['cores']} cores, {machine['ram_gib']} GiB, {machine['cpu_model']}, "
+        f"Python {machine['python']}, {machine['date_utc']}, commit {machine['git_commit']}"
+    )
+    print(
+        "crawl settings for the local fixture web (figures 1-4): "
+        + ", ".join(f"{k}={v}" for k, v in FAST_CRAWL.items())
+        + "; figure 6 uses the polite defaults"
+    )
+    print(render_table(results.figures))
+    misses = sum(1 for f in results.figures if f.verdict() == "MISS")
+    failed = sum(1 for f in results.figures if f.value is None)
+    print(
+        f"{len(results.figures)} figures, {misses} MISS, {failed} not measured; total {total / 60:.1f} min"
+    )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    command = [
+        Path(sys.executable).name,
+        "bench/run_bench.py",
+        *(argv if argv is not None else sys.argv[1:]),
+    ]
+    args.out.write_text(json.dumps(results.to_json(machine, command), indent=1, default=str) + "\n")
+    print(f"written: {args.out}")
+    if args.work.exists() and args.quick:
+        shutil.rmtree(args.work / "scale", ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
