@@ -28,6 +28,8 @@ export AIRFLOW__CELERY__RESULT_BACKEND="db+postgresql://$_mw_pg/airflow"
 export AIRFLOW__CELERY__WORKER_CONCURRENCY="$MW_WORKER_CONCURRENCY"
 # a worker killed mid-task: its task is re-queued when the task's heartbeat stops (not after hours)
 export AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT="${AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT:-60}"
+# a task stuck in a dead worker's prefetch queue is re-queued after this, not after the default 10 min
+export AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT="${AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT:-180}"
 export AIRFLOW__CELERY__TASK_ACKS_LATE=True
 export AIRFLOW__API__PORT="$MW_API_PORT"
 export AIRFLOW__API__BASE_URL="http://127.0.0.1:$MW_API_PORT"
