@@ -7,6 +7,7 @@ options for the CLI), so both crawl everything from scratch.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -21,6 +22,13 @@ from benchlib import REPO_ROOT
 from mediawatch.fixture_web import FixtureWeb
 
 FAILED = re.compile(r"state=failed|DagRunState.FAILED|Marking run .* failed")
+LOADED = re.compile(r"mediawatch load: .*?\barticles=(\d+)")
+
+
+def _articles_in(log: Path) -> int | None:
+    """Articles in the warehouse after the load, as the step's summary line states it."""
+    found = LOADED.findall(log.read_text(errors="replace")) if log.exists() else []
+    return int(found[-1]) if found else None
 
 
 def _paths(root: Path, sources: Path) -> dict[str, str]:
@@ -74,6 +82,11 @@ def run_cycle(web: FixtureWeb, root: Path, timeout: float = 1200) -> dict[str, A
     ]
     cli_s, cli_code = _run(command, cli_env, root / "mediawatch_run.log", timeout)
     out["cli"] = {"seconds": cli_s, "exit": cli_code, "log": str(root / "mediawatch_run.log")}
+    try:
+        last = (root / "mediawatch_run.log").read_text(errors="replace").strip().splitlines()[-1]
+        out["cli"]["articles"] = json.loads(last)["load"]["articles"]
+    except (IndexError, KeyError, ValueError):
+        out["cli"]["articles"] = None
 
     airflow_env = {**os.environ, **_paths(root / "airflow", sources)}
     total, problems = 0.0, []
@@ -86,7 +99,11 @@ def run_cycle(web: FixtureWeb, root: Path, timeout: float = 1200) -> dict[str, A
         out[dag] = {"seconds": seconds, "exit": code, "log": str(log)}
         if code != 0 or FAILED.search(log.read_text(errors="replace")):
             problems.append(f"{dag} failed (exit {code}); see {log}")
-    out["airflow"] = {"seconds": total, "problems": problems}
+    out["airflow"] = {
+        "seconds": total,
+        "problems": problems,
+        "articles": _articles_in(root / "mediawatch_process.log"),
+    }
     if cli_code != 0:
         problems.append(
             f"mediawatch run failed (exit {cli_code}); see {root / 'mediawatch_run.log'}"
