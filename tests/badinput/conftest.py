@@ -36,7 +36,8 @@ def gzip_bomb(inflated: int = BOMB_INFLATED_BYTES) -> bytes:
 class Route:
     """What the server answers for one path."""
 
-    body: bytes
+    body: bytes = b""
+    status: int = 200
     content_type: str = "text/html; charset=utf-8"
     headers: dict[str, str] = field(default_factory=dict)
     stream_bytes: int = 0  # > 0: send this many bytes of filler after `body`, with no Content-Length
@@ -77,7 +78,7 @@ class _Handler(BaseHTTPRequestHandler):
         if route is None:
             self.send_error(404)
             return
-        self.send_response(200)
+        self.send_response(route.status)
         self.send_header("Content-Type", route.content_type)
         for key, value in route.headers.items():
             self.send_header(key, value)
