@@ -143,10 +143,6 @@ def test_each_step_run_twice_with_the_same_run_id_changes_nothing(tmp_path: Path
 
 
 @pytest.mark.timeout(180)
-@pytest.mark.xfail(strict=True, reason="a retried crawl with the same run id overwrites the first "
-                   "attempt's staging file (StagingWriter.close renames over <run_id>.jsonl), and the "
-                   "retry does not refetch what that file listed (known state reads staging): if the "
-                   "first attempt was not loaded yet, its articles are lost")
 def test_a_retried_crawl_before_any_load_loses_nothing(tmp_path: Path) -> None:
     with FixtureWeb(seed=5, articles=5) as web:
         paths = make_paths(tmp_path, web.write_sources(tmp_path / "sources.yaml"))

@@ -102,9 +102,6 @@ def test_a_source_crashing_three_runs_in_a_row_is_flagged_and_reported(observed:
     assert "sitemaponly" in Path(observed["built"]["report"]).read_text()
 
 
-@pytest.mark.xfail(strict=True, reason="sql/marts/crawl_runs.sql counts a crawl as succeeded when its "
-                   "feeds/sitemaps all failed (discovery errors are not in `failed`), so a source whose "
-                   "only feed is down is never flagged failing")
 def test_a_source_whose_feed_is_down_three_runs_in_a_row_is_flagged(observed: dict[str, Any]) -> None:
     flags = dict(query(observed["paths"].warehouse, "select source, failing from sources"))
     assert flags["deadsite"] is True

@@ -141,7 +141,7 @@ def test_each_blocked_url_is_staged_and_counted(ssrf_crawl: dict[str, Any]) -> N
     rebinding = [link for link in ssrf_crawl["links"] if "rebinding" in link]
     for link in ssrf_crawl["links"]:
         assert link in staged, f"{link} was not staged"
-        # the connect-time check (spiders/resolver.py) blocks rebinding names; see the xfail below
+        # the connect-time check (spiders/resolver.py) blocks rebinding names (named blocked_address)
         reasons = {"blocked_address", "dns_error"} if link in rebinding else {"blocked_address"}
         assert staged[link].kind == FAILED and staged[link].reason in reasons, staged[link]
     errors = ssrf_crawl["stats"]["errors_by_kind"]
@@ -149,10 +149,6 @@ def test_each_blocked_url_is_staged_and_counted(ssrf_crawl: dict[str, Any]) -> N
     assert errors["blocked_address"] >= len(ssrf_crawl["links"]) - len(rebinding)
 
 
-@pytest.mark.xfail(strict=True, reason="a name that passes the pre-flight check and then resolves to "
-                   "loopback is blocked at connect time, but Twisted's resolver adapter turns the "
-                   "BlockedResolution into a plain DNS failure: staged as dns_error (retried as "
-                   "transient) instead of blocked_address")
 def test_a_rebinding_name_is_named_as_blocked(ssrf_crawl: dict[str, Any]) -> None:
     staged = {p.url: p for p in ssrf_crawl["pages"]}
     reasons = {staged[link].reason for link in ssrf_crawl["links"] if "rebinding" in link}
