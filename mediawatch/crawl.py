@@ -18,7 +18,7 @@ from typing import Any
 
 from mediawatch.config import REPO_ROOT, Paths
 from mediawatch.sources import load_registry
-from mediawatch.staging import stats_path
+from mediawatch.staging import attempt_run_id, stats_path
 
 __all__ = ["CrawlError", "crawl_all", "crawl_source"]
 
@@ -77,10 +77,28 @@ def settings_from_env() -> dict[str, str]:
     return overrides
 
 
+def _finished_stats(paths: Paths, source: str, run_id: str) -> dict[str, Any] | None:
+    staged = paths.staging_dir / source / f"{run_id}.jsonl"
+    try:
+        stats = json.loads(stats_path(paths.staging_dir, source, run_id).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return stats if staged.exists() and not stats.get("error") else None
+
+
 def crawl_source(
     paths: Paths, source: str, run_id: str, settings: dict[str, str] | None = None
 ) -> dict[str, Any]:
-    """Crawl one source into staging; return its stats dict or raise CrawlError."""
+    """Crawl one source into staging; return its stats dict or raise CrawlError.
+
+    Re-running a crawl that already finished under this run id (an Airflow retry after a lost
+    heartbeat) returns that crawl's stats and fetches nothing: the task behaves like a transaction.
+    A retry after a failed attempt crawls again under a new attempt id, never over earlier files."""
+    finished = _finished_stats(paths, source, run_id)
+    if finished is not None:
+        log.info("crawl %s of %s already finished; returning its stats", run_id, source)
+        return finished
+    run_id = attempt_run_id(paths.staging_dir, source, run_id)
     env = dict(os.environ)
     env.update(
         MEDIAWATCH_SOURCES=str(paths.sources),

@@ -83,6 +83,20 @@ def stats_path(staging_dir: Path, source: str, run_id: str) -> Path:
     return staging_dir / source / f"{run_id}.stats.json"
 
 
+def attempt_run_id(staging_dir: Path, source: str, run_id: str) -> str:
+    """The run id this crawl attempt writes under. A retry of a crawl that already finished (the
+    same Airflow run id, e.g. after a lost heartbeat) gets `<run_id>.2`, `.3`, ...: it must never
+    replace a staging file the loader may not have read yet. A crashed attempt (only a `.part`
+    left) keeps the id, and the retry appends to its `.part`."""
+    candidate, attempt = run_id, 1
+    while (staging_dir / source / f"{candidate}.jsonl").exists() or stats_path(
+        staging_dir, source, candidate
+    ).exists():
+        attempt += 1
+        candidate = f"{run_id}.{attempt}"
+    return candidate
+
+
 def staging_files(staging_dir: Path, source: str) -> list[Path]:
     """Finished staging files of `source`, oldest first (by name; run ids sort by time)."""
     folder = staging_dir / source

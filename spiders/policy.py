@@ -4,6 +4,7 @@ named in stats and staging."""
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
 from scrapy.settings import BaseSettings
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -40,11 +41,16 @@ def classify_failure(failure: Failure) -> str:
     from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
     from spiders.middlewares import BlockedRequest
-    from spiders.resolver import BlockedResolution
+    from spiders.resolver import BlockedResolution, GuardedResolver
 
     exc = failure.value
     if isinstance(exc, BlockedResolution) or isinstance(exc.__cause__, BlockedResolution):
         return "blocked_address"
+    request = getattr(failure, "request", None)
+    if isinstance(exc, DNSLookupError | CannotResolveHostError) and request is not None:
+        host = (urlsplit(request.url).hostname or "").lower()
+        if host in GuardedResolver.blocked_hosts:
+            return "blocked_address"
     if isinstance(exc, HttpError):
         return f"http_{exc.response.status}"
     if isinstance(exc, BlockedRequest):
@@ -68,6 +74,8 @@ def classify_failure(failure: Failure) -> str:
         (ResponseFailed, "connection_error"),
         (ConnectionError, "connection_error"),
     )
+    if type(exc).__name__ == "DownloadFailedError":  # Scrapy 2.19: connection closed or failed
+        return "connection_error"
     for cls, kind in kinds:
         if isinstance(exc, cls):
             return kind

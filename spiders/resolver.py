@@ -22,6 +22,9 @@ class GuardedResolver(CachingThreadedResolver):
     """Scrapy's caching resolver plus the SSRF rule applied to the resolved address."""
 
     allowlist: frozenset[str] = frozenset()
+    # names refused here: Twisted's resolver adapter re-raises our refusal as a plain DNS failure,
+    # so the error classifier looks the host up here to name it blocked_address, not dns_error
+    blocked_hosts: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Any, reactor: Any) -> GuardedResolver:
@@ -39,6 +42,7 @@ class GuardedResolver(CachingThreadedResolver):
 
         def check(address: str) -> str:
             if not resolution_allowed(name, address, self.allowlist):
+                GuardedResolver.blocked_hosts.add(name.lower())
                 raise BlockedResolution(f"blocked_address: {name} resolved to {address}")
             return address
 

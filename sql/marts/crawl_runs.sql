@@ -13,8 +13,9 @@
 -- @column bytes: bytes downloaded
 -- @column responses_by_status: JSON object, HTTP status -> count
 -- @column errors_by_kind: JSON object, failure reason -> count
+-- @column errors: failures of any kind, pages and feeds/sitemaps alike (sum of errors_by_kind)
 -- @column crawl_error: why the whole crawl failed; empty when it completed
--- @column succeeded: true when the crawl completed and not every page failed
+-- @column succeeded: false when the crawl died, or everything it tried failed (e.g. its only feed was down)
 with
 
 final as (
@@ -33,10 +34,13 @@ final as (
         stats.bytes,
         stats.responses_by_status,
         stats.errors_by_kind,
+        stats.errors,
         stats.crawl_error,
         stats.crawl_error = ''
-        and not (stats.failed > 0 and stats.articles + stats.skipped + stats.not_modified = 0)
-            as succeeded,
+        and not (
+            stats.failed + stats.errors > 0
+            and stats.articles + stats.skipped + stats.not_modified = 0
+        ) as succeeded,
     from staging.stg_crawl_stats as stats
 )
 

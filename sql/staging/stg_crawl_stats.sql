@@ -25,6 +25,9 @@ final as (
         coalesce(cast(stats.stats ->> 'bytes' as bigint), 0) as bytes,
         stats.stats -> 'responses_by_status' as responses_by_status,
         stats.stats -> 'errors_by_kind' as errors_by_kind,
+        coalesce(
+            list_sum(map_values(try_cast(stats.stats -> 'errors_by_kind' as map (varchar, bigint)))), 0
+        ) as errors,
         coalesce(stats.stats ->> 'error', '') as crawl_error,
     from stats
 )
