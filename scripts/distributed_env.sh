@@ -12,12 +12,13 @@ export MW_API_PORT="${MW_API_PORT:-8090}"
 export MW_PG_USER="${MW_PG_USER:-mediawatch}"
 export MW_WORKERS="${MW_WORKERS:-2}"                     # Celery workers, each a stand-in for a machine
 export MW_WORKER_CONCURRENCY="${MW_WORKER_CONCURRENCY:-2}" # task slots (so crawls) per worker
-export MW_WRITER_SLOTS="${MW_WRITER_SLOTS:-2}"           # warehouse writer pool (DuckLake: >1 is safe)
 export MW_CRAWL_SLOTS="${MW_CRAWL_SLOTS:-4}"             # crawl pool: concurrent crawls cluster-wide
 export MW_LOG_PORT_BASE="${MW_LOG_PORT_BASE:-58793}"     # worker log servers: base, base+1, ...
 export MW_SHARED="${MW_SHARED:-$MW_DIST_DIR/shared}"     # stands in for storage every machine mounts
 
 export PGPASSFILE="$MW_DIST_DIR/pgpass"
+# the cluster policy that routes crawls through the crawl pool (scripts/distributed/airflow_local_settings.py)
+case ":${PYTHONPATH:-}:" in *":$_mw_root/scripts/distributed:"*) ;; *) export PYTHONPATH="$_mw_root/scripts/distributed${PYTHONPATH:+:$PYTHONPATH}" ;; esac
 _mw_pg="$MW_PG_USER@127.0.0.1:$MW_PG_PORT"
 
 # Airflow: same DAGs and AIRFLOW_HOME as `make up`, different executor, database, broker and port
@@ -47,4 +48,9 @@ export MEDIAWATCH_DUCKLAKE_CATALOG="${MEDIAWATCH_DUCKLAKE_CATALOG:-dbname=lake h
 export MEDIAWATCH_DUCKLAKE_DATA="${MEDIAWATCH_DUCKLAKE_DATA:-$MW_SHARED/lake}"
 export MEDIAWATCH_WAREHOUSE="${MEDIAWATCH_WAREHOUSE:-$MW_SHARED/warehouse.duckdb}"
 export MEDIAWATCH_REPORTS="${MEDIAWATCH_REPORTS:-$MW_SHARED/reports}"
+# the warehouse writer pool: a DuckDB file has one writer; DuckLake commits are checked against each
+# other (snapshot isolation, conflicting commits fail and are retried), so two writers are safe
+if [ "$MEDIAWATCH_WAREHOUSE_BACKEND" = ducklake ]; then _mw_slots=2; else _mw_slots=1; fi
+export MW_WRITER_SLOTS="${MW_WRITER_SLOTS:-$_mw_slots}"
+unset _mw_slots
 unset _mw_root _mw_pg

@@ -79,7 +79,7 @@ for db in airflow lake; do
 done
 
 # the lake's catalog tables and the warehouse schema, once, before any worker writes
-"$MW_ROOT/.venv/bin/python" -c "
+[ "$MEDIAWATCH_WAREHOUSE_BACKEND" != ducklake ] || "$MW_ROOT/.venv/bin/python" -c "
 import sys; from pathlib import Path; from mediawatch.warehouse.backend import init_lake
 print('lake migrations applied:', init_lake(Path(sys.argv[1])) or 'none (up to date)')" "$MEDIAWATCH_WAREHOUSE" \
   || { echo "error: could not initialise the DuckLake (catalog: $MEDIAWATCH_DUCKLAKE_CATALOG)"; exit 2; }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -36,4 +37,7 @@ def cluster() -> Iterator[Cluster]:
             raise
         yield cluster
     finally:
-        cluster.destroy()
+        if os.environ.get("MW_KEEP_CLUSTER"):  # debugging: keep data and logs, stop the processes
+            cluster.down()
+        else:
+            cluster.destroy()

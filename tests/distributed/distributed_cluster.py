@@ -6,6 +6,7 @@ private folder on free ports, so it never touches `make up`, `make up-distribute
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -183,11 +184,34 @@ class Cluster:
         path = self.folder / "logs" / f"worker-{number}.log"
         return path.read_text(errors="replace") if path.exists() else ""
 
-    def kill_worker(self, number: int) -> int:
-        """SIGKILL a worker's whole process group (worker, task supervisors, crawls): a machine dying."""
+    def running_crawl(self, number: int) -> bool:
+        """Whether worker `number` is running a `scrapy crawl` subprocess right now."""
+        import psutil
+
+        try:
+            root = psutil.Process(int((self.folder / "run" / f"worker-{number}.pid").read_text()))
+            for child in root.children(recursive=True):
+                with contextlib.suppress(psutil.Error):
+                    if "scrapy" in child.cmdline():
+                        return True
+        except (OSError, ValueError, psutil.Error):
+            return False
+        return False
+
+    def kill_worker(self, number: int) -> list[int]:
+        """SIGKILL a worker and every process it started (task runners, crawls): a machine dying.
+
+        Airflow's task runners start their own process groups, so killing the worker's group alone
+        would leave its crawls running (that is a network partition, not a dead machine)."""
+        import psutil
+
         pid = int((self.folder / "run" / f"worker-{number}.pid").read_text())
-        os.killpg(pid, signal.SIGKILL)
-        return pid
+        root = psutil.Process(pid)
+        victims = [root, *root.children(recursive=True)]
+        for proc in victims:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                proc.send_signal(signal.SIGKILL)
+        return [p.pid for p in victims]
 
 
 def start_fixture_web(folder: Path, articles: int) -> tuple[subprocess.Popen[bytes], Path]:
