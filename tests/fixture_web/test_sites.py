@@ -11,6 +11,7 @@ import yaml
 from fixture_http import fetch
 
 from mediawatch.fixture_web import FixtureWeb
+from mediawatch.sources import load_registry
 
 SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -182,27 +183,11 @@ def test_registry_has_the_shared_format(shared_web: FixtureWeb, tmp_path) -> Non
     assert set(registry["network"]["allowlist"]) == {
         urlsplit(b).netloc for b in shared_web.base_urls.values()
     }
-    allowed = {
-        "name",
-        "homepage",
-        "allowed_domains",
-        "feeds",
-        "sitemaps",
-        "sections",
-        "article_patterns",
-        "exclude_patterns",
-        "language",
-        "country",
-        "crawl_interval",
-        "delay",
-        "news_sitemap_window_days",
-        "extraction",
-    }
+    # the crawl's own validator accepts it: the registry contract is checked in one place
+    checked = load_registry(path)
+    assert [source.name for source in checked.sources] == list(shared_web.base_urls)
     names = []
     for source in registry["sources"]:
-        assert set(source) <= allowed
-        assert re.fullmatch(r"[a-z0-9_]+", source["name"])
-        assert source.get("feeds") or source.get("sitemaps") or source.get("sections")
         names.append(source["name"])
         for url in shared_web.article_urls(source["name"])[:5]:
             assert any(re.search(p, urlsplit(url).path) for p in source["article_patterns"])
