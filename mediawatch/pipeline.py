@@ -79,23 +79,11 @@ def crawl_one(
     from mediawatch.crawl import CrawlError, crawl_source
 
     paths.ensure()
-    run_id = _unused_run_id(paths, source, run_id)
     try:
         return crawl_source(paths, source, run_id, settings=settings)
     except CrawlError as exc:
         record_failed_crawl(paths, source, run_id, str(exc))
         raise
-
-
-def _unused_run_id(paths: Paths, source: str, run_id: str) -> str:
-    """The run id for this attempt. A retried crawl task (its worker lost contact after the crawl
-    finished) must not overwrite the staging file the earlier attempt finished: staging files are
-    immutable, so the retry gets its own id. An unfinished `.part` of the same id is continued."""
-    candidate, attempt = run_id, 1
-    while (paths.staging_dir / source / f"{candidate}.jsonl").exists():
-        attempt += 1
-        candidate = f"{run_id}.attempt{attempt}"
-    return candidate
 
 
 def record_failed_crawl(paths: Paths, source: str, run_id: str, error: str) -> Path:

@@ -57,6 +57,8 @@ def classify_failure(failure: Failure) -> str:
         return "dns_error" if exc.reason.startswith("dns_error") else "blocked_address"
     if isinstance(exc, IgnoreRequest):
         message = str(exc).lower()
+        if "maxsize" in message:  # also a gzip bomb: Scrapy stops inflating at DOWNLOAD_MAXSIZE
+            return "too_large"
         if "robots" in message:
             return "robots_disallowed"
         if "redirect" in message:

@@ -24,7 +24,7 @@ def _is_site(part: str, site_names: list[str]) -> bool:
     return False
 
 
-def clean_title(
+def _clean_title(
     title: str | None, site_name: str | None, host: str, h1: str | None, section: str | None = None
 ) -> str | None:
     """`title` without " - Site" / " | Site" / "Site: " / "Section | " decorations."""
@@ -56,6 +56,21 @@ def clean_title(
 
 # A thousand characters identify the language as well as the whole text, at a fraction of the cost.
 _LANGID_CHARS = 1000
+
+
+MAX_TITLE_CHARS = 300  # real headlines stay far below; longer "titles" are stuffed or broken pages
+
+
+def clean_title(
+    title: str | None, site_name: str | None, host: str, h1: str | None, section: str | None = None
+) -> str | None:
+    """The page's headline without site-name decorations, cut at a word boundary to
+    MAX_TITLE_CHARS (a 10,000-character <title> is not a headline to store or count)."""
+    title = _clean_title(title, site_name, host, h1, section)
+    if title and len(title) > MAX_TITLE_CHARS:
+        cut = title[:MAX_TITLE_CHARS].rsplit(" ", 1)[0] or title[:MAX_TITLE_CHARS]
+        title = cut.rstrip(" ,;:-|") + "…"
+    return title
 
 
 def detect_language(text: str | None, html_lang: str | None) -> str | None:

@@ -147,8 +147,6 @@ def test_a_gzip_bomb_page_fails_without_inflating(crawled: dict[str, Any]) -> No
     assert crawled["peak_rss_bytes"] < BOMB_INFLATED_BYTES * 3 // 4
 
 
-@pytest.mark.xfail(strict=True, reason="spiders/policy.py classify_failure names the decompression "
-                   "limit (IgnoreRequest from HttpCompressionMiddleware) 'ignored', not 'too_large'")
 def test_a_gzip_bomb_page_is_counted_as_too_large(crawled: dict[str, Any]) -> None:
     assert crawled["pages"]["gzip-bomb"].reason == "too_large"
 
@@ -175,8 +173,6 @@ def test_stored_text_has_no_nul_and_dates_are_sane(crawled: dict[str, Any]) -> N
             assert when is None or datetime(1990, 1, 1, tzinfo=UTC) <= when <= latest, when
 
 
-@pytest.mark.xfail(strict=True, reason="a 10,000-character title is stored as the headline: no cap in "
-                   "extraction and no title-length check (quarantine) in the quality gate")
 def test_an_absurd_title_is_quarantined_or_cut(crawled: dict[str, Any]) -> None:
     paths = crawled["paths"]
     quarantined = query(paths.warehouse, "select url from quarantine where url like '%long_title%'")

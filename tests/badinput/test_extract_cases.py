@@ -47,16 +47,12 @@ def test_binary_served_as_html_is_an_error() -> None:
     assert extract_article(case_bytes("binary.html"), URL).error == "unparseable_html"
 
 
-@pytest.mark.xfail(strict=True, reason="extraction keeps a 10,000-character title as the headline "
-                   "(no length cap in mediawatch/extract, no title-length check in the quality gate)")
 def test_an_absurdly_long_title_is_not_kept_as_a_headline() -> None:
     record = extract_article(case_bytes("long_title.html"), URL)
     assert record.error or len(record.title or "") <= MAX_TITLE_CHARS
 
 
 @pytest.mark.timeout(10)
-@pytest.mark.xfail(strict=True, reason="extract_article has no input size cap: 10 MB of HTML takes "
-                   "about a minute (50 MB several), blocking the crawl's item pipeline meanwhile")
 def test_a_50_mb_page_is_refused_quickly() -> None:
     para = b"<p>Xiaomi said on Tuesday that its new car will reach dealers in Europe next spring.</p>\n"
     html = b"<html><body><article><h1>Big</h1>" + para * (BIG_PAGE_BYTES // len(para)) + b"</article>"
