@@ -34,7 +34,11 @@ def safe_run_id(run_id: str) -> str:
 
 def log_summary(step: str, summary: dict[str, Any]) -> dict[str, Any]:
     """Log a step's counts as one readable line (Airflow task logs) and return the summary unchanged."""
-    counts = ", ".join(f"{k}={v}" for k, v in summary.items() if isinstance(v, int | float | bool))
+    flat = dict(summary)
+    for key, value in summary.items():  # e.g. the report's {"counts": {...}}
+        if isinstance(value, dict):
+            flat.update({f"{key}.{k}": v for k, v in value.items()})
+    counts = ", ".join(f"{k}={v}" for k, v in flat.items() if isinstance(v, int | float | bool))
     log.info("mediawatch %s: %s", step, counts)
     for key, value in summary.items():
         if isinstance(value, list) and value:
