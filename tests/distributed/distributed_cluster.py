@@ -26,9 +26,19 @@ PG_BIN = sorted(Path("/usr/lib/postgresql").glob("*/bin"))
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    return free_ports(1)[0]
+
+
+def free_ports(count: int) -> list[int]:
+    """`count` distinct free ports (all held open while choosing, so none is handed out twice)."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [int(s.getsockname()[1]) for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
 
 
 def can_run() -> str | None:
@@ -54,13 +64,13 @@ class Cluster:
     def create(cls, **settings: str) -> Cluster:
         folder = Path(tempfile.mkdtemp(prefix="mw-dist-", dir="/tmp"))
         folder.chmod(0o755)  # PostgreSQL runs as `postgres` and must reach its data dir inside
-        log_base = free_port()
+        pg, redis, api, log_base = free_ports(4)
         env = dict(
             os.environ,
             MW_DIST_DIR=str(folder),
-            MW_PG_PORT=str(free_port()),
-            MW_REDIS_PORT=str(free_port()),
-            MW_API_PORT=str(free_port()),
+            MW_PG_PORT=str(pg),
+            MW_REDIS_PORT=str(redis),
+            MW_API_PORT=str(api),
             MW_LOG_PORT_BASE=str(log_base),
             **settings,
         )
@@ -173,6 +183,17 @@ class Cluster:
                     return run
             time.sleep(3)
         raise TimeoutError(f"{dag_id} run {run_id or after} not finished within {timeout} s: {run}")
+
+    def wait_new_runs(self, dag_id: str, before: set[str], timeout: float = 300) -> list[dict[str, Any]]:
+        """Wait until runs of `dag_id` not in `before` exist and have all finished; return them."""
+        deadline = time.time() + timeout
+        new: list[dict[str, Any]] = []
+        while time.time() < deadline:
+            new = [r for r in self.runs(dag_id) if r["dag_run_id"] not in before]
+            if new and all(r["state"] in ("success", "failed") for r in new):
+                return new
+            time.sleep(2)
+        raise TimeoutError(f"new {dag_id} runs not finished within {timeout} s: {new}")
 
     def task_instances(self, dag_id: str, run_id: str) -> list[dict[str, Any]]:
         path = f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances?limit=100"
