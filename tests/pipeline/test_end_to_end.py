@@ -81,3 +81,16 @@ def test_analyze_gives_exactly_the_mentions_the_warehouse_stored(pipeline_run: d
         assert mine == stored, url
         compared += len(mine)
     assert compared > 0
+
+
+def test_the_syndicated_story_forms_one_cluster_across_two_sites(pipeline_run: dict) -> None:
+    con = connect_reader(Path(last_json(pipeline_run["first"])["analyst_db"]))
+    pairs = [(url, meta["syndicated_of"]) for url, meta in pipeline_run["truth"].items() if meta["syndicated_of"]]
+    assert pairs, "the fixture web republishes at least one story"
+    for copy, original in pairs:
+        rows = dict(con.execute(
+            "select canonical_url, cluster_id from articles where canonical_url in (?, ?)", [copy, original]
+        ).fetchall())
+        assert rows[copy] == rows[original], (copy, original)
+        sources = con.execute("select sources from clusters where cluster_id = ?", [rows[copy]]).fetchone()
+        assert sources == (2,)
