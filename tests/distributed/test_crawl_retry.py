@@ -30,7 +30,8 @@ def test_a_retry_with_the_same_run_id_keeps_the_finished_staging_file(tmp_path: 
         web.terminate()
         web.wait(timeout=30)
     assert finished.read_bytes() == kept  # the finished file is immutable: not overwritten
-    assert retry["run_id"] == "scheduled__run.attempt2"
-    assert retry["articles"] == 0  # the first attempt's pages count as known: nothing fetched twice
-    second = paths.staging_dir / "techpress" / "scheduled__run.attempt2.stats.json"
-    assert json.loads(second.read_text())["run_id"] == "scheduled__run.attempt2"
+    # the retry reports the finished crawl and fetches nothing (the task behaves like a transaction)
+    assert retry == first
+    assert sorted(p.name for p in (paths.staging_dir / "techpress").glob("*.jsonl")) == ["scheduled__run.jsonl"]
+    stats = paths.staging_dir / "techpress" / "scheduled__run.stats.json"
+    assert json.loads(stats.read_text())["articles"] == 6

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -43,6 +44,12 @@ def staged_input(paths: Paths, sources: list[str], per_source: int = 20) -> int:
         write_staging(paths, source, "run-001", range(first, first + per_source))
     write_staging(paths, sources[0], "run-002", range(0, 5), variant="Updated with a correction.")
     return len(sources) * per_source
+
+
+def without_limit(sql: str) -> str:
+    """The query without its final LIMIT: rows tied on the ORDER BY keys may be cut differently by
+    any two runs (on any backend), so the comparison uses every row, in a total order."""
+    return re.sub(r"\blimit\s+\d+\s*\)\s*\n\s*select \* from final", ")\nselect * from final", sql, flags=re.I)
 
 
 def rows(con: Any, sql: str) -> list[tuple[Any, ...]]:
@@ -108,16 +115,16 @@ def test_analyst_examples_give_the_same_answers_on_both_backends(
     lake_copy = connect_reader(on_lake.analyst_db)
     compared = 0
     for example in EXAMPLES:
-        sql = example.read_text()
-        expected = rows(file_con, sql)
+        sql = without_limit(example.read_text())
+        expected = sorted(rows(file_con, sql), key=repr)
         assert expected, f"{example.name} returns nothing on this input: the comparison would be empty"
         # the lake-backed analyst copy always matches, full-text search included
-        assert rows(lake_copy, sql) == expected, example.name
+        assert sorted(rows(lake_copy, sql), key=repr) == expected, example.name
         if example.name == FULL_TEXT:
             # the BM25 index is built in the analyst copy; the lake itself has none
             with pytest.raises(Exception, match="fts_main_articles"):
                 lake_con.execute(sql)
             continue
-        assert rows(lake_con, sql) == expected, example.name
+        assert sorted(rows(lake_con, sql), key=repr) == expected, example.name
         compared += 1
     assert compared == len(EXAMPLES) - 1
