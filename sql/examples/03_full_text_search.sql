@@ -1,5 +1,6 @@
 -- Full-text search (BM25, fts extension) over titles and bodies: the best matches for a phrase.
--- The analyst copy carries the index; in the duckdb CLI run `load fts;` first if it is not loaded.
+-- The analyst copy carries the index. It needs the fts extension of the Python package: run it through
+-- mediawatch.warehouse.db.connect_reader (the duckdb-cli binary cannot load that 1.5.5 extension file).
 with
 
 scored as (

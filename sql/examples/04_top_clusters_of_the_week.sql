@@ -14,7 +14,8 @@ final as (
     where
         clusters.first_published_at
         >= (select max(latest.first_published_at) from clusters as latest) - interval 7 day
-    order by clusters.sources desc, clusters.articles desc, clusters.first_published_at
+    order by
+        clusters.sources desc, clusters.articles desc, clusters.first_published_at, clusters.cluster_id
     limit 10
 )
 
