@@ -51,7 +51,7 @@ def run_gate(paths: Paths, run_id: str) -> dict[str, Any]:
     """Run every suite on the warehouse, record the outcome, raise GateFailed on a critical failure."""
     from mediawatch.warehouse.db import connect_writer
     from mediawatch.warehouse.migrate import migrate
-    from mediawatch.warehouse.publish import publish_analyst_db
+    from mediawatch.warehouse.publish import publish_analyst_db, refresh_analyst_tables
 
     thresholds = Thresholds.from_env()
     checks = build_checks(thresholds)
@@ -89,7 +89,10 @@ def run_gate(paths: Paths, run_id: str) -> dict[str, Any]:
         summary = _summary(run_id, results, quarantined, len(batch), str(docs))
         _record(con, run_id, started, results, summary)
         con.execute("checkpoint")
-        publish_analyst_db(con, paths.analyst_db)
+        if quarantined or forgot:
+            publish_analyst_db(con, paths.analyst_db)  # marts changed: rebuild the copy
+        else:
+            refresh_analyst_tables(con, paths.analyst_db)  # only the gate's own tables changed
     finally:
         if validation is not None:
             validation.discard()
