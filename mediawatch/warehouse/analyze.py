@@ -44,8 +44,9 @@ _NEW_VERSIONS = """
     from staging.stg_article_versions as v
     anti join analysis.article_analysis as a
         on v.article_id = a.article_id and v.content_hash = a.content_hash
-    order by v.fetched_at, v.article_id
 """
+# new versions are read and analysed this many at a time, so memory stays flat however big a load is
+CHUNK = 1000
 
 
 def analyze_new_versions(
@@ -69,41 +70,49 @@ def analyze_new_versions(
         if everything:
             for table in ("article_analysis", "mentions", "lsh_bands", "entity_alerts"):
                 con.execute(f"delete from analysis.{table}")
-        rows = con.execute(_NEW_VERSIONS).fetchall()
-        columns = [d[0] for d in con.description or []]
-        analysis_rows: list[dict[str, Any]] = []
-        mention_rows: list[dict[str, Any]] = []
-        signatures: dict[str, list[int]] = {}
-        latest: dict[str, tuple[Any, str]] = {}
+        con.execute(
+            "create or replace temp table pending_versions as select "
+            f"row_number() over (order by fetched_at, article_id) as n, * from ({_NEW_VERSIONS})"
+        )
+        count = con.execute("select count(*) from pending_versions").fetchone()
+        total = int(count[0]) if count else 0
+        # the latest new version of each article: (published, content_hash, source, signature)
+        latest: dict[str, tuple[Any, str, str, list[int]]] = {}
         now = datetime.now(UTC)
-        for index, values in enumerate(rows):
-            row = dict(zip(columns, values, strict=True))
-            record = ArticleRecord(
-                url=row["url"],
-                title=row["title"],
-                body=row["body"],
-                language=row["language"],
-                canonical_url=row["canonical_url"],
-                authors=list(row["authors"] or []),
-            )
-            result = analyze_article(record, watchlist)
-            sentiment = result.sentiment
-            signature = minhash_signature(row["body"] or "")
-            signatures[row["content_hash"]] = signature
-            analysis_rows.append(
-                {
-                    "article_id": row["article_id"],
-                    "content_hash": row["content_hash"],
-                    "sentiment": sentiment.score if sentiment else None,
-                    "sentiment_label": sentiment.label if sentiment else None,
-                    "signature": signature,
-                    "cluster_id": None,
-                    "analyzed_at": now,
-                    "watchlist_hash": digest,
-                }
-            )
-            for m in result.mentions:
-                mention_rows.append(
+        for first in range(0, total, CHUNK):
+            rows = con.execute(
+                "select * exclude (n) from pending_versions where n > ? and n <= ? order by n",
+                [first, first + CHUNK],
+            ).fetchall()
+            columns = [d[0] for d in con.description or []]
+            analysis_rows: list[dict[str, Any]] = []
+            mention_rows: list[dict[str, Any]] = []
+            for values in rows:
+                row = dict(zip(columns, values, strict=True))
+                record = ArticleRecord(
+                    url=row["url"],
+                    title=row["title"],
+                    body=row["body"],
+                    language=row["language"],
+                    canonical_url=row["canonical_url"],
+                    authors=list(row["authors"] or []),
+                )
+                result = analyze_article(record, watchlist)
+                sentiment = result.sentiment
+                signature = minhash_signature(row["body"] or "")
+                analysis_rows.append(
+                    {
+                        "article_id": row["article_id"],
+                        "content_hash": row["content_hash"],
+                        "sentiment": sentiment.score if sentiment else None,
+                        "sentiment_label": sentiment.label if sentiment else None,
+                        "signature": signature,
+                        "cluster_id": None,
+                        "analyzed_at": now,
+                        "watchlist_hash": digest,
+                    }
+                )
+                mention_rows += [
                     {
                         "article_id": row["article_id"],
                         "content_hash": row["content_hash"],
@@ -117,42 +126,54 @@ def analyze_new_versions(
                         "sentiment": m.sentiment.score if m.sentiment else None,
                         "sentiment_label": m.sentiment.label if m.sentiment else None,
                     }
-                )
-            published = row["published_at"] or row["fetched_at"]
-            latest[row["article_id"]] = (published, row["content_hash"], row["source"])
+                    for m in result.mentions
+                ]
+                published = row["published_at"] or row["fetched_at"]
+                latest[row["article_id"]] = (published, row["content_hash"], row["source"], signature)
+            _insert(con, "analysis.article_analysis", pd.DataFrame(analysis_rows))
+            _insert(con, "analysis.mentions", pd.DataFrame(mention_rows))
+            summary.mentions += len(mention_rows)
             if progress:
-                progress(index + 1, len(rows))
-        summary.versions = len(rows)
-        summary.mentions = len(mention_rows)
+                progress(min(first + CHUNK, total), total)
+        con.execute("drop table pending_versions")
+        summary.versions = total
 
         # clusters: only the latest new version of each article takes part
         new_bands = [
             (article_id, key)
-            for article_id, (_, content_hash, _) in latest.items()
-            for key in band_keys(signatures[content_hash])
+            for article_id, (_, _, _, signature) in latest.items()
+            for key in band_keys(signature)
         ]
         candidates = _candidates(con, new_bands, set(latest))
         assignment = assign_clusters(
             [
-                (article_id, signatures[content_hash], published, source)
-                for article_id, (published, content_hash, source) in latest.items()
+                (article_id, signature, published, source)
+                for article_id, (published, _, source, signature) in latest.items()
             ],
             candidates,
         )
         summary.clusters_joined = sum(
             1 for article_id, cluster in assignment.items() if cluster != article_id
         )
-        for item in analysis_rows:
-            if latest.get(item["article_id"], (None, None))[1] == item["content_hash"]:
-                item["cluster_id"] = assignment.get(item["article_id"])
-
+        clustered = pd.DataFrame(
+            [(aid, latest[aid][1], cluster) for aid, cluster in assignment.items()],
+            columns=["article_id", "content_hash", "cluster_id"],
+        )
+        if not clustered.empty:
+            con.register("clustered_frame", clustered)
+            try:
+                con.execute(
+                    "update analysis.article_analysis as a set cluster_id = c.cluster_id "
+                    "from clustered_frame as c "
+                    "where a.article_id = c.article_id and a.content_hash = c.content_hash"
+                )
+            finally:
+                con.unregister("clustered_frame")
         if latest:
             # an updated article's bands are replaced by those of its new version
             con.execute(
                 "delete from analysis.lsh_bands where list_contains(?, article_id)", [list(latest)]
             )
-        _insert(con, "analysis.article_analysis", pd.DataFrame(analysis_rows))
-        _insert(con, "analysis.mentions", pd.DataFrame(mention_rows))
         _insert(con, "analysis.lsh_bands", pd.DataFrame(new_bands, columns=["article_id", "band_key"]))
         con.execute("commit")
     except Exception:
