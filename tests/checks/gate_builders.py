@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+from support import registry_text
 
 from mediawatch import pipeline
 from mediawatch.config import REPO_ROOT, Paths
@@ -18,19 +19,8 @@ SOURCES = ["alpha", "beta"]
 
 
 def make_paths(root: Path, sources: list[str] = SOURCES) -> Paths:  # noqa: B006
-    lines = ["version: 1", "sources:"]
-    for name in sources:
-        lines += [
-            f"  - name: {name}",
-            f"    homepage: https://{name}.example.com/",
-            f"    allowed_domains: [{name}.example.com]",
-            f"    feeds: [https://{name}.example.com/feed/]",
-            "    language: en",
-            "    country: US",
-            "    crawl_interval: 1h",
-        ]
     root.mkdir(parents=True, exist_ok=True)
-    (root / "sources.yaml").write_text("\n".join(lines) + "\n")
+    (root / "sources.yaml").write_text(registry_text(sources))
     return Paths(
         sources=root / "sources.yaml",
         watchlist=REPO_ROOT / "watchlist.yaml",

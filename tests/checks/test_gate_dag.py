@@ -4,24 +4,17 @@ stops the DAG before the report task, and the last good report stays published u
 from __future__ import annotations
 
 import hashlib
-import os
 import sqlite3
-import subprocess
 from pathlib import Path
 
 import pytest
 from gate_builders import good_batch, make_paths, page, query, recently, stage
+from support import airflow, private_airflow
 
-from mediawatch.config import REPO_ROOT, Paths
+from mediawatch.config import Paths
 
 pytestmark = pytest.mark.slow
-AIRFLOW = REPO_ROOT / ".venv" / "bin" / "airflow"
-POOL = "mediawatch_warehouse_writer"
 
-
-def airflow(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(AIRFLOW), *args], env=env, capture_output=True, text=True,
-                          timeout=300, cwd=REPO_ROOT)
 
 
 def task_states(db: Path) -> list[dict[str, str]]:
@@ -50,23 +43,7 @@ def report_files(paths: Paths) -> dict[str, str]:
 
 def test_a_critical_failure_keeps_the_last_good_report(tmp_path: Path) -> None:
     paths = make_paths(tmp_path / "mediawatch")
-    metadata = tmp_path / "airflow" / "airflow.db"
-    metadata.parent.mkdir()
-    env = dict(os.environ)
-    env.update(
-        AIRFLOW_HOME=str(REPO_ROOT),
-        # the test's own metadata DB and logs, so it never touches the project's Airflow state
-        AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=f"sqlite:///{metadata}",
-        AIRFLOW__LOGGING__BASE_LOG_FOLDER=str(tmp_path / "airflow" / "logs"),
-        AIRFLOW__CORE__LOAD_EXAMPLES="False",
-        MEDIAWATCH_SOURCES=str(paths.sources),
-        MEDIAWATCH_WATCHLIST=str(paths.watchlist),
-        MEDIAWATCH_WAREHOUSE=str(paths.warehouse),
-        MEDIAWATCH_REPORTS=str(paths.reports),
-    )
-    for args in (("db", "migrate"), ("pools", "set", POOL, "1", "single DuckDB writer")):
-        done = airflow(env, *args)
-        assert done.returncode == 0, done.stderr[-2000:]
+    env = private_airflow(tmp_path, paths)
 
     good_batch(paths, "run1", recently(2))
     first = airflow(env, "dags", "test", "mediawatch_process")
@@ -80,7 +57,7 @@ def test_a_critical_failure_keeps_the_last_good_report(tmp_path: Path) -> None:
 
     assert second.returncode != 0
     assert "title_present" in second.stdout + second.stderr
-    assert task_states(metadata) == [
+    assert task_states(tmp_path / "airflow" / "airflow.db") == [
         {"load": "success", "quality_gate": "success", "report": "success"},
         {"load": "success", "quality_gate": "failed", "report": "upstream_failed"},
     ]

@@ -4,28 +4,20 @@ gives it a new run id) leaves the same warehouse and report, and every task log 
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
+from support import airflow, private_airflow
 
 from mediawatch import pipeline
-from mediawatch.config import REPO_ROOT
 from mediawatch.fixture_web import FixtureWeb
 
 from .conftest import FAST, make_paths, query
 
 pytestmark = pytest.mark.slow
-AIRFLOW = REPO_ROOT / ".venv" / "bin" / "airflow"
-POOL = "mediawatch_warehouse_writer"
 LOGICAL_DATE = "2026-01-05T00:00:00+00:00"
 
-
-def airflow(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(AIRFLOW), *args], env=env, capture_output=True, text=True,
-                          timeout=300, cwd=REPO_ROOT)
 
 
 @pytest.mark.timeout(600)
@@ -33,23 +25,7 @@ def test_a_rerun_of_mediawatch_process_is_idempotent_and_logs_its_counts(tmp_pat
     with FixtureWeb(seed=13, articles=4) as web:
         paths = make_paths(tmp_path / "mw", web.write_sources(tmp_path / "sources.yaml"))
         crawled = pipeline.crawl_one(paths, "techpress", "crawl-1", dict(FAST))
-    metadata = tmp_path / "airflow" / "airflow.db"
-    metadata.parent.mkdir()
-    env = dict(os.environ)
-    env.update(
-        AIRFLOW_HOME=str(REPO_ROOT),
-        # the test's own metadata DB and logs: the project's Airflow state is never touched
-        AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=f"sqlite:///{metadata}",
-        AIRFLOW__LOGGING__BASE_LOG_FOLDER=str(tmp_path / "airflow" / "logs"),
-        AIRFLOW__CORE__LOAD_EXAMPLES="False",
-        MEDIAWATCH_SOURCES=str(paths.sources),
-        MEDIAWATCH_WATCHLIST=str(paths.watchlist),
-        MEDIAWATCH_WAREHOUSE=str(paths.warehouse),
-        MEDIAWATCH_REPORTS=str(paths.reports),
-    )
-    for args in (("db", "migrate"), ("pools", "set", POOL, "1", "single DuckDB writer")):
-        done = airflow(env, *args)
-        assert done.returncode == 0, done.stderr[-2000:]
+    env = private_airflow(tmp_path, paths)
 
     outputs, logs = [], []
     for _ in range(2):

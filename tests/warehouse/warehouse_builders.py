@@ -7,6 +7,8 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from support import registry_text
+
 from mediawatch.config import REPO_ROOT, Paths
 from mediawatch.records import ARTICLE, FAILED, SKIPPED, ArticleRecord, StagedPage
 
@@ -17,21 +19,6 @@ TOPICS = [
     "Huawei opened a chip plant; analysts expect more AI accelerators next year.",
     "NIO swapped its millionth battery as Lei Jun praised the pace of Chinese EV makers.",
 ]
-
-
-def registry_text(sources: list[str]) -> str:
-    lines = ["version: 1", "sources:"]
-    for name in sources:
-        lines += [
-            f"  - name: {name}",
-            f"    homepage: https://{name}.example.com/",
-            f"    allowed_domains: [{name}.example.com]",
-            f"    feeds: [https://{name}.example.com/feed/]",
-            "    language: en",
-            "    country: US",
-            "    crawl_interval: 1h",
-        ]
-    return "\n".join(lines) + "\n"
 
 
 def make_paths(root: Path, sources: list[str] = ["alpha", "beta"]) -> Paths:  # noqa: B006
