@@ -12,6 +12,7 @@ DEMO_ARTICLES ?= 20
 DEMO_SOURCES := var/demo/sources.yaml
 POOL := mediawatch_warehouse_writer
 
+# (bench-scaling alone: .venv/bin/python bench/scaling.py)
 .PHONY: help venv demo test test-slow lint bench bench-extract up down airflow-init lock docs clean
 
 help:
@@ -55,6 +56,7 @@ bench-extract: $(STAMP)
 
 bench: $(STAMP) airflow-init
 	$(BIN)/python bench/run_bench.py
+	$(BIN)/python bench/scaling.py  # 1 vs 2 Celery workers, DuckDB vs DuckLake (starts PostgreSQL and Redis)
 
 up: $(STAMP) airflow-init
 	@bash scripts/airflow_up.sh
