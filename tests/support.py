@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
+import threading
 from pathlib import Path
 
 from mediawatch.config import REPO_ROOT, Paths
@@ -54,3 +56,39 @@ def private_airflow(tmp_path: Path, paths: Paths) -> dict[str, str]:
         done = airflow(env, *args)
         assert done.returncode == 0, done.stderr[-2000:]
     return env
+
+
+class CountingListener:
+    """A TCP listener on a 127.0.0.0/8 address that only counts accepted connections."""
+
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.host = host
+        self.sock = socket.socket()
+        self.sock.bind((host, 0))
+        self.sock.listen(16)
+        self.sock.settimeout(0.2)
+        self.port = int(self.sock.getsockname()[1])
+        self.accepted = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            self.accepted += 1
+            conn.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=2)
+        self.sock.close()
+
+    def __enter__(self) -> CountingListener:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -4,11 +4,10 @@ with its reason, healthy articles are all stored, and the loopback redirect neve
 from __future__ import annotations
 
 import json
-import socket
-import threading
 from collections import Counter
 
 import pytest
+from support import CountingListener
 
 from mediawatch.crawl import crawl_source
 from mediawatch.fixture_web import FixtureWeb
@@ -16,35 +15,6 @@ from mediawatch.records import ARTICLE, FAILED
 from mediawatch.staging import iter_staged_pages
 
 from .conftest import FAST, make_paths
-
-
-class CountingListener:
-    """A TCP listener on 127.0.0.1 that only counts accepted connections."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
-        self.accepted = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                continue
-            self.accepted += 1
-            conn.close()
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=2)
-        self.sock.close()
 
 
 @pytest.fixture(scope="module")

@@ -16,13 +16,14 @@ from typing import Any
 
 import pytest
 import yaml
+from support import CountingListener
 
 from mediawatch import pipeline
 from mediawatch.config import Paths
 from mediawatch.crawl import CrawlError
 from mediawatch.fixture_web import FixtureWeb
 
-from .conftest import FAST, CountingListener, make_paths, query
+from .conftest import FAST, make_paths, query
 
 
 def with_dead_source(web: FixtureWeb, root: Path, port: int) -> Path:

@@ -17,13 +17,14 @@ from typing import Any
 
 import pytest
 from badinput.conftest import CorpusServer, Route
+from support import CountingListener
 
 from mediawatch.crawl import crawl_source
 from mediawatch.netguard import BlockedAddress, check_url
 from mediawatch.records import FAILED
 from mediawatch.staging import iter_staged_pages
 
-from .conftest import FAST, CountingListener, make_paths
+from .conftest import FAST, make_paths
 
 SHIM = Path(__file__).parent / "dns_shim"
 
