@@ -11,7 +11,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from reliability.conftest import FAST, CountingListener, query
+from reliability.conftest import FAST, query
+from support import CountingListener
 
 from mediawatch import pipeline
 from mediawatch.checks import GateFailed, run_gate
