@@ -36,8 +36,11 @@ _LEVELS = {
 class CrawlError(RuntimeError):
     """A crawl subprocess failed; carries the source, exit code and the last log lines."""
 
-    def __init__(self, source: str, returncode: int, tail: list[str], hint: str = "") -> None:
+    def __init__(
+        self, source: str, returncode: int, tail: list[str], hint: str = "", run_id: str = ""
+    ) -> None:
         self.source = source
+        self.run_id = run_id  # the attempt's run id (a retry may have crawled under `<run>.2`)
         self.returncode = returncode
         self.tail = tail
         last = "\n".join(f"    {line}" for line in tail)
@@ -127,13 +130,13 @@ def crawl_source(
             crawl_log.log(_level(line), "%s", line)
         returncode = process.wait()
     if returncode != 0:
-        raise CrawlError(source, returncode, list(tail))
+        raise CrawlError(source, returncode, list(tail), run_id=run_id)
     path = stats_path(paths.staging_dir, source, run_id)
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         hint = f"no readable stats file {path} ({exc})"
-        raise CrawlError(source, returncode, list(tail), hint) from None
+        raise CrawlError(source, returncode, list(tail), hint, run_id=run_id) from None
 
 
 def crawl_all(

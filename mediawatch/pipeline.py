@@ -86,7 +86,8 @@ def crawl_one(
     try:
         return crawl_source(paths, source, run_id, settings=settings)
     except CrawlError as exc:
-        record_failed_crawl(paths, source, run_id, str(exc))
+        # under the attempt's own id, so a failed retry is recorded beside the earlier attempt
+        record_failed_crawl(paths, source, exc.run_id or run_id, str(exc))
         raise
 
 
