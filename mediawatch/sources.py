@@ -57,6 +57,10 @@ SOURCE_KEYS = {
     "delay",
     "news_sitemap_window_days",
     "extraction",
+    "discover_homepage",  # start discovery at the homepage (default true)
+    "autodiscover",  # find feeds (homepage <link>) and sitemaps (robots.txt, usual paths); default true
+    "max_sections",  # section pages taken from the homepage's links (default 10)
+    "section_max_pages",  # pages followed per discovered section (default 3)
 }
 SECTION_KEYS = {"url", "pagination", "max_pages"}
 
@@ -125,6 +129,10 @@ class Source:
     delay: float | None = None
     news_sitemap_window_days: float | None = None
     extraction: str | None = None
+    discover_homepage: bool = True
+    autodiscover: bool = True
+    max_sections: int = 10
+    section_max_pages: int = 3
 
     @property
     def crawl_interval_seconds(self) -> int:
@@ -256,6 +264,20 @@ class _Checker:
             return None
         return float(value)
 
+    def flag(self, where: str, data: dict[str, Any], key: str, default: bool) -> bool:
+        value = data.get(key, default)
+        if not isinstance(value, bool):
+            self.add(where, key, f"must be true or false (got {value!r})")
+            return default
+        return value
+
+    def count(self, where: str, data: dict[str, Any], key: str, default: int, low: int = 0) -> int:
+        value = data.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            self.add(where, key, f"must be an integer >= {low} (got {value!r})")
+            return default
+        return value
+
     def sections(self, where: str, data: dict[str, Any]) -> tuple[Section, ...]:
         value = data.get("sections") or []
         if not isinstance(value, list):
@@ -310,11 +332,17 @@ class _Checker:
         feeds = self.url_list(where, raw, "feeds")
         sitemaps = self.url_list(where, raw, "sitemaps")
         sections = self.sections(where, raw)
-        if not (raw.get("feeds") or raw.get("sitemaps") or raw.get("sections")):
+        discover_homepage = self.flag(where, raw, "discover_homepage", True)
+        autodiscover = self.flag(where, raw, "autodiscover", True)
+        if not (
+            raw.get("feeds") or raw.get("sitemaps") or raw.get("sections")
+            or discover_homepage or autodiscover
+        ):
             self.add(
                 where,
                 "feeds",
-                "no discovery method: give at least one of feeds, sitemaps, sections",
+                "no discovery method: give feeds, sitemaps or sections, or leave "
+                "discover_homepage / autodiscover on",
             )
         domains = self.str_list(where, raw, "allowed_domains")
         for domain in domains:
@@ -341,6 +369,10 @@ class _Checker:
             exclude_patterns=self.str_list(where, raw, "exclude_patterns", regex=True),
             delay=self.number(where, raw, "delay"),
             news_sitemap_window_days=self.number(where, raw, "news_sitemap_window_days"),
+            discover_homepage=discover_homepage,
+            autodiscover=autodiscover,
+            max_sections=self.count(where, raw, "max_sections", 10),
+            section_max_pages=self.count(where, raw, "section_max_pages", 3, low=1),
         )
         if len(self.problems) > before:
             return None

@@ -6,13 +6,44 @@ are rejected before parsing, and lxml never expands entities, loads DTDs or touc
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
+from scrapy.utils.gz import gunzip
 
-__all__ = ["Entry", "XmlRejected", "feed_entries", "parse_date", "parse_xml", "sitemap_entries"]
+GZIP_MAGIC = b"\x1f\x8b"
+# where sites put their sitemap when robots.txt names none (generic, WordPress core, Yoast/Rank Math)
+USUAL_SITEMAP_PATHS = ("/sitemap.xml", "/sitemap_index.xml", "/wp-sitemap.xml")
+FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml")
+MAX_FEED_LINKS = 5
+# first path segments of pages that are never listings of articles (or are listings we don't want:
+# tags and authors re-list the same articles); a section candidate is none of these
+_NOT_SECTIONS = re.compile(
+    r"^/(tags?|authors?|search|feed|wp-admin|wp-login|wp-json|login|register|account|cart|"
+    r"about|about-us|contact|contact-us|privacy|privacy-policy|terms|imprint|impressum|cookies?|"
+    r"advertise|newsletter|subscribe|jobs|careers|shop|events?)(/|$)|/feed/?$|/page/\d+/?$",
+    re.I,
+)
+_FILE = re.compile(r"\.(xml|rss|atom|json|jpe?g|png|gif|webp|svg|pdf|zip|mp4|mp3|css|js)$", re.I)
+
+__all__ = [
+    "Entry",
+    "XmlRejected",
+    "feed_entries",
+    "feed_links",
+    "is_section_candidate",
+    "parse_date",
+    "parse_xml",
+    "robots_sitemaps",
+    "sitemap_entries",
+    "usual_sitemap_urls",
+    "xml_body",
+]
 
 
 class XmlRejected(Exception):
@@ -146,3 +177,61 @@ def sitemap_entries(root: etree._Element) -> tuple[list[Entry], list[Entry]]:
         lastmod = _iso(_child_text(node, "lastmod")) or _iso(published)
         pages.append(Entry(loc, lastmod, news=news is not None))
     return [], pages
+
+
+def xml_body(body: bytes, max_size: int) -> bytes:
+    """The XML of a feed or sitemap; a gzipped one (`.xml.gz`) inflated to at most `max_size` bytes."""
+    if not body.startswith(GZIP_MAGIC):
+        return body
+    try:
+        return gunzip(body, max_size=max_size)
+    except ValueError:  # Scrapy's size-limit error (a gzip bomb) is a ValueError
+        raise XmlRejected("xml_too_large", f"inflates past {max_size} bytes") from None
+    except (OSError, EOFError) as exc:
+        raise XmlRejected("malformed_gzip", str(exc)[:200]) from None
+
+
+def robots_sitemaps(text: str, base: str) -> list[str]:
+    """Absolute URLs of the `Sitemap:` lines of a robots.txt, in order, without duplicates."""
+    found: dict[str, None] = {}
+    for line in text.splitlines()[:10_000]:
+        key, _, value = line.partition(":")
+        if key.strip().lower() == "sitemap" and value.strip():
+            url = urljoin(base, value.strip())
+            if url.startswith(("http://", "https://")):
+                found[url] = None
+    return list(found)
+
+
+def usual_sitemap_urls(homepage: str) -> list[str]:
+    """The usual sitemap locations of a site, tried when robots.txt names none."""
+    parts = urlsplit(homepage)
+    return [f"{parts.scheme}://{parts.netloc}{path}" for path in USUAL_SITEMAP_PATHS]
+
+
+def feed_links(response: Any) -> list[str]:
+    """Feeds a page advertises (`<link rel="alternate" type="application/rss+xml|atom+xml">`),
+    comment feeds left out, at most MAX_FEED_LINKS."""
+    found: dict[str, None] = {}
+    for link in response.css("link[href]"):
+        rel = (link.attrib.get("rel") or "").lower().split()
+        kind = (link.attrib.get("type") or "").lower().strip()
+        if "alternate" not in rel or kind not in FEED_TYPES:
+            continue
+        url = response.urljoin(link.attrib["href"].strip())
+        title = (link.attrib.get("title") or "").lower()
+        if "comment" in title or "/comments/" in url:
+            continue
+        found[url] = None
+    return list(found)[:MAX_FEED_LINKS]
+
+
+def is_section_candidate(url: str) -> bool:
+    """True when a homepage link may be a section (category/archive) page: a shallow path of the
+    site, no query, and none of the pages that never list articles (tags, authors, about, ...)."""
+    parts = urlsplit(url)
+    path = parts.path or "/"
+    segments = [s for s in path.split("/") if s]
+    if parts.query or not segments or len(segments) > 2:
+        return False
+    return not (_NOT_SECTIONS.search(path) or _FILE.search(path))

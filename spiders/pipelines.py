@@ -138,5 +138,7 @@ class StatsPipeline(_CrawlerAware):
                 "errors_by_kind": prefixed("mediawatch/errors/"),
                 "bytes": stats.get("downloader/response_bytes", 0),
                 "not_modified": stats.get("mediawatch/not_modified", 0),
+                # what discovery found beyond the registry (feeds, sitemaps, sections) or missed
+                "discovery": prefixed("mediawatch/discovery/"),
             },
         )

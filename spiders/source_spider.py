@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
@@ -28,9 +29,14 @@ from spiders.discovery import (
     Entry,
     XmlRejected,
     feed_entries,
+    feed_links,
+    is_section_candidate,
     parse_date,
     parse_xml,
+    robots_sitemaps,
     sitemap_entries,
+    usual_sitemap_urls,
+    xml_body,
 )
 from spiders.items import FetchedPage, PageOutcome
 from spiders.policy import MAX_RETRY_RUNS, apply_polite_overrides, classify_failure, is_transient
@@ -45,6 +51,11 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 def _now() -> str:
     return datetime.now(UTC).isoformat()
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _header(response: Response, name: str) -> str | None:
@@ -90,6 +101,8 @@ class SourceSpider(scrapy.Spider):
         self.retry_next: dict[str, int] = {}  # transient failures of this run, retried next run
         self.crawler.signals.connect(self._on_idle, signal=signals.spider_idle)
         self.section_urls: set[str] = set()
+        self.xml_urls: set[str] = set()  # feeds and sitemaps requested this run (declared or found)
+        self.discovered_sections = 0
         window = self.source.news_sitemap_window_days
         if window is None:
             window = self.registry.settings.get("news_sitemap_window_days")
@@ -109,7 +122,15 @@ class SourceSpider(scrapy.Spider):
         self.count(f"errors/{kind}")
 
     # ---- discovery ----------------------------------------------------------------------------
+    # Discovery is bounded in depth: homepage -> section pages (and their next pages, up to a limit)
+    # -> articles; feeds and sitemaps list articles directly. With `autodiscover` the homepage's
+    # feed <link>s and robots.txt's Sitemap: lines (else the usual sitemap paths) are added to the
+    # declared ones. Listing pages are never staged; robots.txt applies to every request.
     async def start(self) -> AsyncIterator[Any]:
+        if self.source.autodiscover:
+            yield self._robots_request()
+        if self.source.discover_homepage:
+            yield self._homepage_request()
         for url in self.source.sitemaps:
             yield self._xml_request(url, "sitemap", 0)
         for url in self.source.feeds:
@@ -122,7 +143,80 @@ class SourceSpider(scrapy.Spider):
                 self.discovered.add(url)
                 self.pending.append(url)
 
-    def _xml_request(self, url: str, kind: str, depth: int) -> scrapy.Request:
+    def _robots_request(self) -> scrapy.Request:
+        url = self._on_site("/robots.txt")
+        return scrapy.Request(
+            url,
+            callback=self.parse_robots,
+            errback=self.on_discovery_error,
+            meta={"mw_kind": "robots", "mw_url": url, "mw_probe": True},
+        )
+
+    def _on_site(self, path: str) -> str:
+        return f"{_origin(self.source.homepage)}{path}"
+
+    def parse_robots(self, response: Response) -> Iterator[Any]:
+        """Sitemaps named by robots.txt; when it names none (and none is declared), the usual paths."""
+        text = response.text if isinstance(response, TextResponse) else ""
+        found = [u for u in robots_sitemaps(text, response.url) if self.source.allows_host(u)]
+        if not found and not self.source.sitemaps:
+            for url in usual_sitemap_urls(self.source.homepage):
+                yield self._xml_request(url, "sitemap", 0, probe=True)
+            return
+        for url in found:
+            if normalize_url(url) not in self.xml_urls:
+                self.count("discovery/sitemaps_found")
+                yield self._xml_request(url, "sitemap", 0)
+
+    def _homepage_request(self) -> scrapy.Request:
+        url = self.source.homepage
+        return scrapy.Request(
+            url,
+            callback=self.parse_homepage,
+            errback=self.on_discovery_error,
+            headers=self.http_state.headers_for(url),
+            meta={"mw_kind": "homepage", "mw_url": url, "handle_httpstatus_list": [304]},
+        )
+
+    def parse_homepage(self, response: Response) -> Iterator[Any]:
+        """Articles linked from the homepage, its section pages (depth 1) and, with `autodiscover`,
+        its advertised feeds. The homepage itself is a listing: never staged."""
+        if response.status == 304:
+            self.count("not_modified")
+            return
+        if not isinstance(response, TextResponse):
+            self.count_error("homepage_not_html")
+            return
+        if self.source.autodiscover:
+            for url in feed_links(response):
+                if self.source.allows_host(url) and normalize_url(url) not in self.xml_urls:
+                    self.count("discovery/feeds_found")
+                    yield self._xml_request(url, "feed", 0)
+        declared = {normalize_url(s.url) for s in self.source.sections}
+        home = normalize_url(self.source.homepage)
+        for href in response.css("a::attr(href)").getall():
+            url = normalize_url(response.urljoin(href.strip()))
+            if url == home or url in self.section_urls or not self.source.allows_host(url):
+                continue
+            if self.source.looks_like_article(url):
+                yield from self._article(url, None, listed=False)
+            elif (
+                self.discovered_sections < self.source.max_sections
+                and url not in declared
+                and is_section_candidate(url)
+            ):
+                self.discovered_sections += 1
+                self.count("discovery/sections_found")
+                section = Section(url=url, max_pages=self.source.section_max_pages)
+                request = self._section_request(section, url, 1)
+                request.meta["mw_probe"] = True  # a guess: if it is not there, nothing is wrong
+                yield request
+        self.http_state.remember(
+            response.meta["mw_url"], _header(response, "ETag"), _header(response, "Last-Modified")
+        )
+
+    def _xml_request(self, url: str, kind: str, depth: int, probe: bool = False) -> scrapy.Request:
+        self.xml_urls.add(normalize_url(url))
         return scrapy.Request(
             url,
             callback=self.parse_xml_document,
@@ -132,6 +226,7 @@ class SourceSpider(scrapy.Spider):
                 "mw_kind": kind,
                 "mw_url": url,
                 "mw_depth": depth,
+                "mw_probe": probe,
                 "handle_httpstatus_list": [304],
             },
         )
@@ -142,16 +237,22 @@ class SourceSpider(scrapy.Spider):
             self.count("not_modified")
             return
         intact = True
+        probe = response.meta.get("mw_probe", False)
         try:
-            root = parse_xml(response.body)
+            # .xml.gz sitemaps: inflated under the same size limit as any other body
+            body = xml_body(response.body, self.settings.getint("DOWNLOAD_MAXSIZE"))
+            root = parse_xml(body)
         except XmlRejected as exc:
+            if probe:  # a guessed sitemap path that holds no sitemap: nothing is wrong
+                self.count("discovery/probe_not_xml")
+                return
             self.count_error(exc.kind)
             self.logger.warning("%s: %s", response.url, exc)
             if exc.kind != "malformed_xml":
                 return
             intact = False
             try:  # salvage the readable entries; the error is already counted
-                root = parse_xml(response.body, recover=True)
+                root = parse_xml(body, recover=True)
             except XmlRejected:
                 return
         try:
@@ -160,9 +261,14 @@ class SourceSpider(scrapy.Spider):
             else:
                 children, entries = [], feed_entries(root)
         except XmlRejected as exc:
+            if probe:
+                self.count("discovery/probe_not_xml")
+                return
             self.count_error(exc.kind)
             self.logger.warning("%s: %s", response.url, exc)
             return
+        if probe:
+            self.count("discovery/sitemaps_found")
         if intact:
             url = response.meta["mw_url"]
             self.http_state.remember(
@@ -226,8 +332,11 @@ class SourceSpider(scrapy.Spider):
             return
         if section.pagination:
             next_url = section.pagination.format(page=page + 1)
-        else:
-            next_url = response.css("link[rel=next]::attr(href), a[rel~=next]::attr(href)").get()
+        else:  # rel=next, else the usual "next" / "older posts" links of CMS themes
+            next_url = response.css(
+                "link[rel=next]::attr(href), a[rel~=next]::attr(href), a.next::attr(href), "
+                ".nav-previous a::attr(href), .pagination-next a::attr(href)"
+            ).get()
         if next_url:
             yield self._section_request(section, response.urljoin(next_url), page + 1)
 
@@ -236,6 +345,9 @@ class SourceSpider(scrapy.Spider):
         kind = classify_failure(failure)
         meta = failure.request.meta
         if kind == "http_404" and meta.get("mw_kind") == "section" and meta.get("mw_page", 1) > 1:
+            return
+        if meta.get("mw_probe"):  # robots.txt or a guessed sitemap path that is not there
+            self.count("discovery/probe_missing")
             return
         self.count_error(kind)
         self.logger.warning("%s %s failed: %s", meta.get("mw_kind"), failure.request.url, kind)

@@ -123,7 +123,7 @@ def test_hostname_resolving_to_loopback_is_blocked_in_the_crawl(tmp_path):
     finally:
         listener.close()
     assert listener.accepted == 0
-    assert stats["errors_by_kind"] == {"blocked_address": 2}
+    assert stats["errors_by_kind"] == {"blocked_address": 3}  # feed, sitemap and the homepage
     assert stats["requests"] == 0
 
 

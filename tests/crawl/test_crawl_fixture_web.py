@@ -34,6 +34,7 @@ STATS_KEYS = {
     "errors_by_kind",
     "bytes",
     "not_modified",
+    "discovery",
 }
 
 

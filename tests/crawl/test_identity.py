@@ -84,6 +84,7 @@ def test_url_variants_of_one_article_make_one_record(site, tmp_path):
         f"version: 1\nnetwork: {{allowlist: ['127.0.0.1:{port}']}}\nsources:\n"
         f"  - name: tiny\n    homepage: {site}/\n    feeds: ['{site}/feed/']\n"
         "    language: en\n    country: US\n    crawl_interval: 1h\n"
+        "    discover_homepage: false\n"  # this site serves only its feed and article
     )
     paths = make_paths(tmp_path, registry)
     stats = crawl_source(paths, "tiny", "r1", FAST)

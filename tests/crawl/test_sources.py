@@ -68,6 +68,8 @@ def test_every_problem_is_reported_with_file_source_and_field(tmp_path):
             language: en
             country: us
             crawl_interval: often
+            discover_homepage: false
+            autodiscover: false
         """,
     )
     with pytest.raises(RegistryError) as caught:
