@@ -21,6 +21,11 @@ GZIP_MAGIC = b"\x1f\x8b"
 USUAL_SITEMAP_PATHS = ("/sitemap.xml", "/sitemap_index.xml", "/wp-sitemap.xml")
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml")
 MAX_FEED_LINKS = 5
+# a listing's next page: rel=next, else the usual "next" / "older posts" links of CMS themes
+NEXT_PAGE_CSS = (
+    "link[rel=next]::attr(href), a[rel~=next]::attr(href), a.next::attr(href), "
+    ".nav-previous a::attr(href), .pagination-next a::attr(href)"
+)
 # first path segments of pages that are never listings of articles (or are listings we don't want:
 # tags and authors re-list the same articles); a section candidate is none of these
 _NOT_SECTIONS = re.compile(
@@ -32,6 +37,7 @@ _NOT_SECTIONS = re.compile(
 _FILE = re.compile(r"\.(xml|rss|atom|json|jpe?g|png|gif|webp|svg|pdf|zip|mp4|mp3|css|js)$", re.I)
 
 __all__ = [
+    "NEXT_PAGE_CSS",
     "Entry",
     "XmlRejected",
     "feed_entries",

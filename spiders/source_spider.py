@@ -26,6 +26,7 @@ from mediawatch.sources import Registry, Section, Source
 from mediawatch.staging import finalize_leftovers, lock_source
 from mediawatch.urls import normalize_url
 from spiders.discovery import (
+    NEXT_PAGE_CSS,
     Entry,
     XmlRejected,
     feed_entries,
@@ -332,11 +333,8 @@ class SourceSpider(scrapy.Spider):
             return
         if section.pagination:
             next_url = section.pagination.format(page=page + 1)
-        else:  # rel=next, else the usual "next" / "older posts" links of CMS themes
-            next_url = response.css(
-                "link[rel=next]::attr(href), a[rel~=next]::attr(href), a.next::attr(href), "
-                ".nav-previous a::attr(href), .pagination-next a::attr(href)"
-            ).get()
+        else:
+            next_url = response.css(NEXT_PAGE_CSS).get()
         if next_url:
             yield self._section_request(section, response.urljoin(next_url), page + 1)
 

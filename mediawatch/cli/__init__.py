@@ -26,6 +26,7 @@ COMMAND_MODULES = [
     "analyze_cmd",  # analyze
     "crawl_tools_cmd",  # reextract
     "quality_cmd",  # quarantine list|release
+    "sources_cmd",  # sources add|check
 ]
 
 for _name in COMMAND_MODULES:
