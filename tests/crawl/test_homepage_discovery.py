@@ -150,3 +150,29 @@ def test_robots_sitemap_lines_and_section_candidates():
         "https://s.example/logo.png",
     ):
         assert not is_section_candidate(url), url
+
+
+def test_the_fixture_archive_site_is_found_from_its_homepage_alone(tmp_path):
+    """archivepost lists its stories only in a paginated section its homepage links to; registered
+    with just its homepage, every story is stored once and no gallery or listing page is."""
+    import yaml
+
+    from mediawatch.fixture_web import FixtureWeb
+
+    with FixtureWeb(seed=0, articles=25) as web:
+        registry = yaml.safe_load(web.write_sources(tmp_path / "full.yaml").read_text())
+        entry = next(s for s in registry["sources"] if s["name"] == "archivepost")
+        pages_needed = entry["sections"][0]["max_pages"]
+        del entry["sections"]
+        entry["section_max_pages"] = pages_needed
+        registry["sources"] = [entry]
+        path = tmp_path / "sources.yaml"
+        path.write_text(yaml.safe_dump(registry, sort_keys=False))
+        truth = {u for u, meta in web.ground_truth().items() if meta["site"] == "archivepost"}
+        paths = make_paths(tmp_path, path)
+        stats = crawl_source(paths, "archivepost", "r1", FAST)
+        pages = list(iter_staged_pages(paths.staging_dir / "archivepost" / "r1.jsonl"))
+    stored = stored_urls(pages)
+    assert set(stored) == truth and max(stored.values()) == 1
+    assert not [p for p in pages if p.kind == ARTICLE and ("/section/" in p.url or "/gallery/" in p.url)]
+    assert stats["discovery"]["sections_found"] >= 1 and stats["failed"] == 0
