@@ -26,6 +26,7 @@ COMMAND_MODULES = [
     "analyze_cmd",  # analyze
     "crawl_tools_cmd",  # reextract
     "quality_cmd",  # quarantine list|release
+    "backfill_cmd",  # backfill
 ]
 
 for _name in COMMAND_MODULES:
