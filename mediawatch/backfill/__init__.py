@@ -52,7 +52,15 @@ from mediawatch.staging import (
 )
 from mediawatch.urls import normalize_url
 
-__all__ = ["BackfillError", "SKIP_KINDS", "backfill", "backfill_one", "parse_when"]
+__all__ = [
+    "SKIP_KINDS",
+    "BackfillError",
+    "backfill",
+    "backfill_from_params",
+    "backfill_one",
+    "check_params",
+    "parse_when",
+]
 
 log = logging.getLogger(__name__)
 
@@ -596,3 +604,24 @@ def summarize(results: list[dict[str, Any]], failed: dict[str, str], seconds: fl
         "records_per_s": round(records / seconds, 1) if seconds > 0 else None,
         "results": results,
     }
+
+
+def check_params(params: dict[str, Any]) -> list[str]:
+    """The inputs of a `mediawatch_backfill` run, after checking its params (a clear error for a
+    bad date or an empty list, before any task is mapped)."""
+    warcs = [str(w).strip() for w in params.get("warcs") or [] if str(w).strip()]
+    if not warcs:
+        raise BackfillError('no input: trigger with params {"warcs": ["/path/or/url.warc.gz"]}')
+    parse_when(params.get("since") or None)
+    parse_when(params.get("until") or None, end=True)
+    return warcs
+
+
+def backfill_from_params(paths: Paths, warc: str, params: dict[str, Any]) -> dict[str, Any]:
+    """One mapped task of `mediawatch_backfill`: backfill one input; raise if it cannot be read
+    (the task fails and its retry resumes)."""
+    summary = backfill(paths, [warc], source=params.get("source") or None,
+                       since=params.get("since") or None, until=params.get("until") or None)
+    if summary["failed_inputs"]:
+        raise BackfillError("; ".join(summary["failed_inputs"].values()))
+    return summary
