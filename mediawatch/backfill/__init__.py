@@ -565,11 +565,14 @@ def backfill(
     results: list[dict[str, Any]] = []
     failed: dict[str, str] = {}
     state = BackfillState(work_dir(paths) / "state.sqlite")
-    pool = None
+    pool, pool_start_s = None, 0.0
     if options.workers > 1:
         import multiprocessing
 
-        pool = multiprocessing.get_context("spawn").Pool(options.workers)
+        # spawn, not fork: the caller may hold threads (progress bar, Airflow's task runner)
+        pool = multiprocessing.get_context("spawn").Pool(options.workers, initializer=_warm_up)
+        pool.map(abs, range(options.workers))  # returns once the workers have warmed up
+        pool_start_s = time.perf_counter() - started
     try:
         for name in inputs:
             try:
@@ -582,7 +585,22 @@ def backfill(
         if pool is not None:
             pool.close()
             pool.join()
-    return summarize(results, failed, time.perf_counter() - started)
+    summary = summarize(results, failed, time.perf_counter() - started)
+    summary["workers"], summary["pool_start_s"] = options.workers, round(pool_start_s, 3)
+    return summary
+
+
+_WARM_UP_PAGE = (
+    "<html><head><title>Warm-up</title></head><body><article><h1>Warm-up</h1>"
+    + "<p>Each worker loads its parsers and language model once, before the first batch.</p>" * 3
+    + "</article></body></html>"
+)
+
+
+def _warm_up() -> None:
+    from mediawatch.extract import extract_article  # the heavy imports, once per worker process
+
+    extract_article(_WARM_UP_PAGE, "https://warm-up.invalid/2025/01/01/warm-up")
 
 
 def summarize(results: list[dict[str, Any]], failed: dict[str, str], seconds: float) -> dict[str, Any]:
