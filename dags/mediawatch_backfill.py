@@ -48,10 +48,11 @@ from mediawatch_assets import STAGING
 def mediawatch_backfill() -> None:
     @task
     def list_warcs() -> list[str]:
+        from mediawatch import pipeline
         from mediawatch.backfill import BackfillError, check_params
 
         try:
-            return check_params(get_current_context()["params"])
+            return check_params(get_current_context()["params"], pipeline.paths_from_env())
         except BackfillError as bad:  # wrong params: a retry would not change them
             raise AirflowFailException(str(bad)) from bad
 

@@ -624,14 +624,19 @@ def summarize(results: list[dict[str, Any]], failed: dict[str, str], seconds: fl
     }
 
 
-def check_params(params: dict[str, Any]) -> list[str]:
+def check_params(params: dict[str, Any], paths: Paths | None = None) -> list[str]:
     """The inputs of a `mediawatch_backfill` run, after checking its params (a clear error for a
-    bad date or an empty list, before any task is mapped)."""
+    bad date, an unknown source or an empty list, before any task is mapped)."""
     warcs = [str(w).strip() for w in params.get("warcs") or [] if str(w).strip()]
     if not warcs:
         raise BackfillError('no input: trigger with params {"warcs": ["/path/or/url.warc.gz"]}')
     parse_when(params.get("since") or None)
     parse_when(params.get("until") or None, end=True)
+    if params.get("source") and paths is not None:
+        try:
+            load_registry(paths.sources).get(str(params["source"]))
+        except KeyError as exc:
+            raise BackfillError(str(exc).strip('"')) from None
     return warcs
 
 

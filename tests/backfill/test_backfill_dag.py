@@ -31,10 +31,13 @@ def test_backfill_dag_maps_one_task_per_warc(paths: Paths, tmp_path: Path) -> No
     assert (run.stdout + run.stderr).count("mediawatch backfill: inputs=1") == 2
 
 
-def test_bad_params_are_refused_before_any_task_is_mapped() -> None:
+def test_bad_params_are_refused_before_any_task_is_mapped(paths: Paths) -> None:
     # what list_warcs runs; the DAG turns the error into a failure that is not retried
     with pytest.raises(BackfillError, match="no input: trigger with params"):
         check_params({"warcs": []})
     with pytest.raises(BackfillError, match="not a date"):
         check_params({"warcs": ["a.warc.gz"], "since": "yesterday"})
-    assert check_params({"warcs": [" a.warc.gz ", ""], "until": "2025-02-01"}) == ["a.warc.gz"]
+    with pytest.raises(BackfillError, match="no source 'nope'"):
+        check_params({"warcs": ["a.warc.gz"], "source": "nope"}, paths)
+    assert check_params({"warcs": [" a.warc.gz ", ""], "until": "2025-02-01", "source": "archive"},
+                        paths) == ["a.warc.gz"]
