@@ -26,7 +26,7 @@ sys.path.insert(1, str(BENCH_DIR.parent))
 
 from benchlib import FAST_CRAWL, GIB, MIB, REPO_ROOT, Figure, Results, machine_info, render_table  # noqa: E402
 
-GROUPS = ("ingest", "peer", "incremental", "memory", "scale", "airflow")
+GROUPS = ("ingest", "peer", "incremental", "memory", "scale", "airflow", "backfill")
 QUICK = {
     "n": 25,
     "big_n": 50,
@@ -34,6 +34,8 @@ QUICK = {
     "incremental": 40,
     "peer_n": 10,
     "airflow_articles": 2,
+    "backfill_pages": 8,
+    "backfill_copies": 1,
 }
 
 
@@ -65,6 +67,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         type=int,
         default=20,
         help="articles per site in figure 6 (as make demo)",
+    )
+    p.add_argument(
+        "--backfill-pages", type=int, default=88, help="corpus pages in the backfill WARC (figure 7)"
+    )
+    p.add_argument(
+        "--backfill-copies", type=int, default=3, help="copies of each page in it (figure 7)"
     )
     p.add_argument("--seed", type=int, default=1)
     p.add_argument(
@@ -456,6 +464,30 @@ def airflow_figures(args: argparse.Namespace, results: Results, state: dict[str,
     )
 
 
+def backfill_figures(args: argparse.Namespace, results: Results, state: dict[str, Any]) -> None:
+    """Figure 7: `mediawatch backfill` on a WARC of the corpus pages vs plain single-core extraction."""
+    from backfill import run_backfill_bench
+
+    out = run_backfill_bench(args.work / "backfill", args.backfill_pages, args.backfill_copies)
+    results.details["backfill"] = out
+    traf = out["plain"]["trafilatura"]
+    one, two = out["backfill_1"], out["backfill_2"]
+    results.add(Figure("7 backfill", "plain trafilatura.extract, 1 core", traf, "records/s",
+                       note=f"same HTML; {out['what']} x {args.backfill_copies}"))
+    results.add(Figure("7 backfill", "mediawatch extract_article, 1 core",
+                       out["plain"]["extract_article"], "records/s", note="extraction alone"))
+    results.add(Figure("7 backfill", "backfill 1 worker, 1 core", one["records_per_s"], "records/s",
+                       note=f"{one['records']} records ({out['warc_bytes'] / MIB:.1f} MiB WARC), "
+                            f"{one['articles']} articles staged in {one['seconds']:.1f} s"))
+    results.add(Figure("7 backfill", "backfill --workers 2", two["records_per_s"], "records/s",
+                       note=f"{two['seconds']:.1f} s incl. {two['pool_start_s']:.1f} s pool start-up; "
+                            f"{two['records_per_s_after_start']:.1f} records/s after it"))
+    ratio = two["records_per_s"] / traf if traf else None
+    results.add(Figure("7 backfill", "ratio backfill (2 workers) / trafilatura", ratio, "x",
+                       ">= 1.0", None if ratio is None else ratio >= 1.0,
+                       f"1 worker: {one['records_per_s'] / traf:.2f}x" if traf else ""))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     started = time.perf_counter()
@@ -474,6 +506,8 @@ def main(argv: list[str] | None = None) -> int:
         guarded(
             results, "6 airflow", "airflow cycle", lambda: airflow_figures(args, results, state)
         )
+    if "backfill" in args.groups:
+        guarded(results, "7 backfill", "backfill", lambda: backfill_figures(args, results, state))
     total = time.perf_counter() - started
     results.details["total_seconds"] = round(total, 1)
     results.details["load_avg_at_end"] = [round(x, 2) for x in os.getloadavg()]
@@ -487,6 +521,8 @@ def main(argv: list[str] | None = None) -> int:
             "body_words",
             "peer_n",
             "airflow_articles",
+            "backfill_pages",
+            "backfill_copies",
         )
     }
     print(

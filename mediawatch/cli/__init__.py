@@ -27,6 +27,7 @@ COMMAND_MODULES = [
     "crawl_tools_cmd",  # reextract
     "quality_cmd",  # quarantine list|release
     "sources_cmd",  # sources add|check
+    "backfill_cmd",  # backfill
 ]
 
 for _name in COMMAND_MODULES:
