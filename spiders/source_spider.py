@@ -108,8 +108,16 @@ class SourceSpider(scrapy.Spider):
     def count_error(self, kind: str) -> None:
         self.count(f"errors/{kind}")
 
+    def count_endpoint_failure(self, meta: dict[str, Any]) -> None:
+        """A registry endpoint (a root feed, sitemap or a section's first page) gave nothing usable."""
+        if meta.get("mw_depth", 0) == 0 and meta.get("mw_page", 1) == 1:
+            self.count("endpoints_failed")
+
     # ---- discovery ----------------------------------------------------------------------------
     async def start(self) -> AsyncIterator[Any]:
+        # the registry's endpoints: when none answers, the crawl's outcome is `failed`
+        source = self.source
+        self.count("endpoints", len(source.sitemaps) + len(source.feeds) + len(source.sections))
         for url in self.source.sitemaps:
             yield self._xml_request(url, "sitemap", 0)
         for url in self.source.feeds:
@@ -148,11 +156,13 @@ class SourceSpider(scrapy.Spider):
             self.count_error(exc.kind)
             self.logger.warning("%s: %s", response.url, exc)
             if exc.kind != "malformed_xml":
+                self.count_endpoint_failure(response.meta)
                 return
             intact = False
             try:  # salvage the readable entries; the error is already counted
                 root = parse_xml(response.body, recover=True)
             except XmlRejected:
+                self.count_endpoint_failure(response.meta)
                 return
         try:
             if root.tag.endswith(("sitemapindex", "urlset")):
@@ -162,6 +172,7 @@ class SourceSpider(scrapy.Spider):
         except XmlRejected as exc:
             self.count_error(exc.kind)
             self.logger.warning("%s: %s", response.url, exc)
+            self.count_endpoint_failure(response.meta)
             return
         if intact:
             url = response.meta["mw_url"]
@@ -211,6 +222,7 @@ class SourceSpider(scrapy.Spider):
             return
         if not isinstance(response, TextResponse):
             self.count_error("section_not_html")
+            self.count_endpoint_failure(response.meta)
             return
         for href in response.css("a::attr(href)").getall():
             url = normalize_url(response.urljoin(href.strip()))
@@ -238,6 +250,7 @@ class SourceSpider(scrapy.Spider):
         if kind == "http_404" and meta.get("mw_kind") == "section" and meta.get("mw_page", 1) > 1:
             return
         self.count_error(kind)
+        self.count_endpoint_failure(meta)
         self.logger.warning("%s %s failed: %s", meta.get("mw_kind"), failure.request.url, kind)
 
     # ---- articles -----------------------------------------------------------------------------

@@ -34,6 +34,13 @@ STATS_KEYS = {
     "errors_by_kind",
     "bytes",
     "not_modified",
+    # added with the crawl outcome (mediawatch.crawl_stats)
+    "endpoints",
+    "endpoints_failed",
+    "candidates",
+    "not_article_by_reason",
+    "outcome",
+    "dominant_not_article_reason",
 }
 
 
