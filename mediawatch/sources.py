@@ -57,6 +57,7 @@ SOURCE_KEYS = {
     "delay",
     "news_sitemap_window_days",
     "extraction",
+    "thresholds",  # per-source quality-gate limits (mediawatch.checks.thresholds.PER_SOURCE)
 }
 SECTION_KEYS = {"url", "pagination", "max_pages"}
 
@@ -125,6 +126,7 @@ class Source:
     delay: float | None = None
     news_sitemap_window_days: float | None = None
     extraction: str | None = None
+    thresholds: tuple[tuple[str, float], ...] = ()  # quality-gate overrides, e.g. yield_min_share
 
     @property
     def crawl_interval_seconds(self) -> int:
@@ -256,6 +258,26 @@ class _Checker:
             return None
         return float(value)
 
+    def thresholds(self, where: str, data: dict[str, Any]) -> tuple[tuple[str, float], ...]:
+        from mediawatch.checks.thresholds import PER_SOURCE
+
+        value = data.get("thresholds")
+        if value is None:
+            return ()
+        if not isinstance(value, dict):
+            self.add(where, "thresholds", f"must be a mapping of {', '.join(PER_SOURCE)} to numbers")
+            return ()
+        result = []
+        for name, number in value.items():
+            if name not in PER_SOURCE:
+                self.add(where, "thresholds",
+                         f"unknown threshold {name!r}; allowed: {', '.join(PER_SOURCE)}")
+            elif isinstance(number, bool) or not isinstance(number, int | float) or number < 0:
+                self.add(where, "thresholds", f"{name} must be a non-negative number (got {number!r})")
+            else:
+                result.append((str(name), float(number)))
+        return tuple(sorted(result))
+
     def sections(self, where: str, data: dict[str, Any]) -> tuple[Section, ...]:
         value = data.get("sections") or []
         if not isinstance(value, list):
@@ -341,6 +363,7 @@ class _Checker:
             exclude_patterns=self.str_list(where, raw, "exclude_patterns", regex=True),
             delay=self.number(where, raw, "delay"),
             news_sitemap_window_days=self.number(where, raw, "news_sitemap_window_days"),
+            thresholds=self.thresholds(where, raw),
         )
         if len(self.problems) > before:
             return None

@@ -84,7 +84,8 @@ def run_gate(paths: Paths, run_id: str) -> dict[str, Any]:
             rebuild_marts(con, paths)
 
         results += validation.run("warehouse", warehouse_frame(con), checks)
-        results += validation.run("sources", sources_frame(con, thresholds), checks)
+        sources = sources_frame(con, thresholds, _source_thresholds(paths, thresholds))
+        results += [_explain_yield(r, sources) for r in validation.run("sources", sources, checks)]
         docs = validation.publish_docs()
         summary = _summary(run_id, results, quarantined, len(batch), str(docs))
         _record(con, run_id, started, results, summary)
@@ -102,6 +103,49 @@ def run_gate(paths: Paths, run_id: str) -> dict[str, Any]:
     if not summary["passed"]:
         raise GateFailed(summary)
     return summary
+
+
+def _source_thresholds(paths: Paths, t: Thresholds) -> dict[str, Thresholds]:
+    """Per-source limits from the registry's `thresholds:` entries (none without a registry file)."""
+    if not paths.sources.exists():
+        log.info("no registry at %s: every source uses the default thresholds", paths.sources)
+        return {}
+    from mediawatch.sources import load_registry
+
+    return {
+        source.name: t.for_source(dict(source.thresholds))
+        for source in load_registry(paths.sources).sources
+        if source.thresholds
+    }
+
+
+def _explain_yield(result: CheckResult, sources: pd.DataFrame) -> CheckResult:
+    """A collapsed yield names each source, its yield and the dominant not_article reason."""
+    if result.name != "source_yield" or result.success or "error" in result.details:
+        return result
+    collapsed = sources[sources["yield_collapsed"].eq(True)].sort_values("source")
+    rows = []
+    for row in collapsed.itertuples(index=False):
+        rows.append({
+            "source": row.source,
+            "run_id": row.yield_latest_run_id,
+            "crawls": int(row.yield_runs),
+            "candidates": int(row.yield_candidates),
+            "articles": int(row.yield_articles),
+            "yield": round(float(row.article_yield), 4),
+            "limit": round(float(row.yield_limit), 4),
+            "history_yield": None if pd.isna(row.history_yield) else round(float(row.history_yield), 4),
+            "dominant_not_article_reason": row.dominant_not_article_reason,
+            "dominant_reason_pages": int(row.dominant_reason_pages),
+        })
+    result.details["collapsed"] = rows
+    result.observed_value = "; ".join(
+        f"{r['source']}: {r['articles']} of {r['candidates']} pages became articles "
+        f"(yield {r['yield']:.0%}, limit {r['limit']:.0%}), mostly {r['dominant_not_article_reason']} "
+        f"({r['dominant_reason_pages']} pages)"
+        for r in rows
+    )
+    return result
 
 
 def _require_marts(con: duckdb.DuckDBPyConnection, paths: Paths) -> None:
