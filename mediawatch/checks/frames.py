@@ -8,6 +8,7 @@ new article version but no body text (only its length), which keeps it small at 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -67,7 +68,11 @@ select
         anti join main.clusters as clusters on articles.cluster_id = clusters.cluster_id
     ) as orphan_cluster_ids,
     (select epoch(now() - max(fetched_at)) / 3600.0 from main.articles) as hours_since_newest_article,
-    (select count(*) from main.articles) as articles
+    (select count(*) from main.articles) as articles,
+    (
+        select count(distinct rejects.staging_file) from raw.staging_rejects as rejects
+        where rejects.recorded_at > $since
+    ) as staging_files_with_rejects
 """
 
 # one row per source: its crawls ranked newest first (crawl stats joined to the pages they staged)
@@ -254,8 +259,28 @@ def batch_frame(con: duckdb.DuckDBPyConnection, t: Thresholds) -> pd.DataFrame:
 
 
 def warehouse_frame(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """One row of whole-warehouse invariants, aggregated by DuckDB."""
-    return con.execute(_WAREHOUSE).df()
+    """One row of whole-warehouse invariants, aggregated by DuckDB (staging rejects: those recorded
+    since the previous gate run, so each torn file is warned about once)."""
+    return con.execute(_WAREHOUSE, {"since": previous_gate_start(con)}).df()
+
+
+def previous_gate_start(con: duckdb.DuckDBPyConnection) -> Any:
+    """Start of the latest recorded gate run (the current run is not recorded yet), else epoch."""
+    row = con.execute(
+        "select coalesce(max(started_at), timestamptz '1970-01-01 00:00:00+00') from main.dq_gate_runs"
+    ).fetchone()
+    return row[0] if row else None
+
+
+def staging_rejects_since(con: duckdb.DuckDBPyConnection, since: Any) -> list[dict[str, Any]]:
+    """Staging files with rejected lines recorded after `since`: what the gate's warning names."""
+    cursor = con.execute(
+        "select staging_file, lines_loaded, lines_rejected, rejected_lines, kept_at, error "
+        "from raw.staging_rejects where recorded_at > ? order by staging_file, recorded_at",
+        [since],
+    )
+    columns = [d[0] for d in cursor.description or []]
+    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
 def sources_frame(

@@ -20,7 +20,13 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from mediawatch.checks.frames import batch_frame, sources_frame, warehouse_frame
+from mediawatch.checks.frames import (
+    batch_frame,
+    previous_gate_start,
+    sources_frame,
+    staging_rejects_since,
+    warehouse_frame,
+)
 from mediawatch.checks.gx_runner import CheckResult, Validation
 from mediawatch.checks.quarantine import hold, rebuild_marts
 from mediawatch.checks.suites import CRITICAL, WARNING, build_checks
@@ -83,7 +89,9 @@ def run_gate(paths: Paths, run_id: str) -> dict[str, Any]:
         if quarantined or forgot:
             rebuild_marts(con, paths)
 
-        results += validation.run("warehouse", warehouse_frame(con), checks)
+        since = previous_gate_start(con)
+        results += [_explain_rejects(r, con, since)
+                    for r in validation.run("warehouse", warehouse_frame(con), checks)]
         sources = sources_frame(con, thresholds, _source_thresholds(paths, thresholds))
         results += [_explain_yield(r, sources) for r in validation.run("sources", sources, checks)]
         docs = validation.publish_docs()
@@ -144,6 +152,20 @@ def _explain_yield(result: CheckResult, sources: pd.DataFrame) -> CheckResult:
         f"(yield {r['yield']:.0%}, limit {r['limit']:.0%}), mostly {r['dominant_not_article_reason']} "
         f"({r['dominant_reason_pages']} pages)"
         for r in rows
+    )
+    return result
+
+
+def _explain_rejects(result: CheckResult, con: duckdb.DuckDBPyConnection, since: Any) -> CheckResult:
+    """A torn staging file warning names each file, what was loaded and where the rest is kept."""
+    if result.name != "staging_files_intact" or result.success or "error" in result.details:
+        return result
+    files = staging_rejects_since(con, since)
+    result.details["files"] = files
+    result.observed_value = "; ".join(
+        f"{f['staging_file']}: {f['lines_loaded']} line(s) loaded, {f['lines_rejected']} rejected"
+        + (f" (kept in {f['kept_at']})" if f["kept_at"] else "")
+        for f in files
     )
     return result
 

@@ -11,7 +11,7 @@ Three suites, each validated by Great Expectations against one small DataFrame t
   critical. Versions repeat an article_id legitimately (an update is a new version), so uniqueness
   here is of (article_id, content_hash).
 - `warehouse`: one row of invariants that DuckDB aggregates over the marts (GX would pull every row
-  otherwise); any violation is critical except freshness, which warns.
+  otherwise); any violation is critical except freshness and torn staging files, which warn.
 - `sources`: one row per source (crawl volume, failure rate, latest crawl, article yield); all
   warnings, because a site being down is news for the operator, not a reason to withhold the report.
 
@@ -156,6 +156,17 @@ def build_checks(t: Thresholds) -> list[Check]:
                 meta=meta(
                     "newest_article_fresh",
                     f"the newest article was fetched less than {t.freshness_max_hours:g} h ago",
+                ),
+            ),
+        ),
+        Check(
+            "staging_files_intact", "warehouse", WARNING,
+            gxe.ExpectColumnMaxToBeBetween(
+                column="staging_files_with_rejects", min_value=0, max_value=0, severity=WARNING,
+                meta=meta(
+                    "staging_files_intact",
+                    "no staging file loaded since the previous gate run had torn or unreadable lines "
+                    "(their complete lines are loaded, the rest kept in <run>.jsonl.rejected)",
                 ),
             ),
         ),
