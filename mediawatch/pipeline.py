@@ -282,7 +282,7 @@ def export(paths: Paths, folder: Path) -> list[Path]:
 
 
 def status(paths: Paths) -> dict[str, Any]:
-    """What the published analyst copy holds, and where every output is."""
+    """What the published analyst copy holds, where every output is, and each source's health."""
     from mediawatch.warehouse.db import connect_reader
 
     con = connect_reader(paths.analyst_db)
@@ -290,6 +290,7 @@ def status(paths: Paths) -> dict[str, Any]:
         counts = warehouse_counts(con)
         row = con.execute("select max(fetched_at) from articles").fetchone()
         newest = row[0] if row else None
+        health = source_health(con)
     finally:
         con.close()
     reports = sorted(paths.reports.glob("*/report.html"), key=lambda p: p.stat().st_mtime)
@@ -300,4 +301,25 @@ def status(paths: Paths) -> dict[str, Any]:
         "report_index": str(paths.reports / "index.html"),
         "newest_fetch": str(newest) if newest else None,
         **counts,
+        "sources": health,
     }
+
+
+HEALTH_FIELDS = ("source", "last_outcome", "last_success_at", "last_failure_at", "failing",
+                 "consecutive_failures", "article_yield", "yield_collapsed", "yield_reason")
+
+
+def source_health(con: Any) -> list[dict[str, Any]]:
+    """Each source's health, from the report's source-health query: latest outcome, last success
+    and failure, article yield and whether the quality gate flagged its yield."""
+    from datetime import date
+
+    from mediawatch.report.queries import run_query
+
+    today = datetime.now(UTC).date()
+    table = run_query(con, "source_health", date_from=date.min, date_to=today)
+    return [
+        {key: (str(value) if isinstance(value, datetime) else value)
+         for key, value in record.items() if key in HEALTH_FIELDS}
+        for record in table.records()
+    ]

@@ -16,7 +16,7 @@
 -- @column errors: failures of any kind, pages and feeds/sitemaps alike (sum of errors_by_kind)
 -- @column crawl_error: why the whole crawl failed; empty when it completed
 -- @column succeeded: false when the crawl died, or everything it tried failed (e.g. its only feed was down)
--- @column outcome: ok, degraded (some endpoints or pages failed, it still delivered) or failed (died, no endpoint answered, or every page errored)
+-- @column outcome: ok, degraded (some endpoints or pages failed, it delivered) or failed (delivered nothing)
 -- @column endpoints: feeds, sitemaps and sections in the source's registry entry (null for older crawls)
 -- @column endpoints_failed: of those, the ones that gave nothing usable
 -- @column candidates: fetched pages extraction judged: articles (duplicates included) and not_article pages
@@ -32,7 +32,8 @@ outcomes as (
             stats.outcome,
             -- stats files written before the outcome existed: the same rule without endpoints
             case
-                when stats.crawl_error <> ''
+                when
+                    stats.crawl_error <> ''
                     or (
                         stats.failed + stats.errors > 0
                         and stats.articles + stats.skipped + stats.duplicates + stats.not_modified = 0

@@ -6,6 +6,8 @@ source and the dominant not_article reason; judged against its own history when 
 from __future__ import annotations
 
 import json
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -39,7 +41,13 @@ def walled(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         second = pipeline.crawl(paths, "crawl-2", settings=dict(FAST))
         pipeline.load(paths)
         gate_2 = pipeline.check(paths, "gate-2")
-    return {"paths": paths, "crawls": (first, second), "gates": (gate_1, gate_2)}
+        built = pipeline.report(paths, run_id="gate-2")
+    status = subprocess.run(
+        [str(REPO_ROOT / ".venv" / "bin" / "mediawatch"), "status", "--sources", str(paths.sources),
+         "--warehouse", str(paths.warehouse), "--reports", str(paths.reports)],
+        capture_output=True, text=True, timeout=120)
+    return {"paths": paths, "crawls": (first, second), "gates": (gate_1, gate_2), "built": built,
+            "status": status}
 
 
 def yield_result(paths: Paths, run_id: str) -> tuple[str, bool, str, dict[str, Any]]:
@@ -81,3 +89,27 @@ def test_crawl_runs_carry_each_crawls_yield(walled: dict[str, Any]) -> None:
     assert by_run[("walled", "crawl-1")] == (6, 1.0, None)
     assert by_run[("walled", "crawl-2")] == (8, 0.0, "not_article:too_short")
     assert by_run[("steady", "crawl-2")] == (6, 1.0, None)
+
+
+def test_the_reports_source_health_shows_the_collapse(walled: dict[str, Any]) -> None:
+    built = walled["built"]
+    assert any("Source walled stopped yielding articles" in w and "not_article:too_short" in w
+               for w in built["warnings"]), built["warnings"]
+    assert not any("Source steady stopped" in w for w in built["warnings"])
+    html = Path(built["report"]).read_text()
+    section = html.split('id="sources"')[1]
+    assert "walled" in section and "not_article:too_short" in section
+
+
+def test_status_shows_each_sources_health(walled: dict[str, Any]) -> None:
+    done = walled["status"]
+    assert done.returncode == 0, done.stderr[-2000:]
+    health = {h["source"]: h for h in json.loads(done.stdout.strip().splitlines()[-1])["sources"]}
+    assert set(health) == {"walled", "steady", "newwall", "tolerant"}
+    assert health["walled"]["yield_collapsed"] is True and health["walled"]["article_yield"] == 0.0
+    assert health["walled"]["yield_reason"] == "not_article:too_short"
+    assert health["walled"]["last_outcome"] == "ok" and health["walled"]["last_success_at"]
+    assert health["steady"]["yield_collapsed"] is False and health["steady"]["article_yield"] == 1.0
+    assert health["steady"]["last_failure_at"] is None
+    line = next(ln for ln in done.stderr.splitlines() if ln.strip().startswith("walled:"))
+    assert "yield 0%" in line and "YIELD COLLAPSED (not_article:too_short)" in line

@@ -90,3 +90,11 @@ def test_the_healthy_source_loads_and_the_dead_one_is_recorded_failed(crawled: d
     assert urls == set(crawled["truth"])
     assert runs == {"techpress": OK, "deadsite": FAILED}
     assert succeeded == {"techpress": True, "deadsite": False}
+
+
+def test_status_shows_the_dead_sources_last_failure(crawled: dict) -> None:
+    health = {h["source"]: h for h in pipeline.status(crawled["paths"])["sources"]}
+    assert health["deadsite"]["last_outcome"] == FAILED and health["deadsite"]["last_failure_at"]
+    assert health["deadsite"]["last_success_at"] is None and health["deadsite"]["article_yield"] is None
+    assert health["techpress"]["last_outcome"] == OK and health["techpress"]["last_success_at"]
+    assert health["techpress"]["last_failure_at"] is None and health["techpress"]["article_yield"] == 1.0
