@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from mediawatch.config import REPO_ROOT, Paths
+from mediawatch.crawl_stats import FAILED, CrawlStats
 from mediawatch.sources import load_registry
 from mediawatch.staging import attempt_run_id, stats_path
 
@@ -83,10 +84,11 @@ def settings_from_env() -> dict[str, str]:
 def _finished_stats(paths: Paths, source: str, run_id: str) -> dict[str, Any] | None:
     staged = paths.staging_dir / source / f"{run_id}.jsonl"
     try:
-        stats = json.loads(stats_path(paths.staging_dir, source, run_id).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        stats = CrawlStats.read(stats_path(paths.staging_dir, source, run_id))
+    except (OSError, ValueError, KeyError):
         return None
-    return stats if staged.exists() and not stats.get("error") else None
+    # a failed crawl is not "finished": its retry crawls again (under its own attempt id)
+    return stats.to_dict() if staged.exists() and stats.outcome != FAILED else None
 
 
 def crawl_source(
@@ -147,8 +149,8 @@ def crawl_all(
     parallel: int = 2,
 ) -> list[dict[str, Any]]:
     """Crawl several sources (default: all in the registry), `parallel` at a time. A failing source
-    does not stop the others. Each result is that source's stats dict plus "error" (None when the
-    crawl succeeded; else the message, with only "source" and "run_id" besides)."""
+    does not stop the others. Each result is that source's stats dict (`CrawlStats.to_dict()`) with
+    "error" None when the crawl completed, else the message (and the attempt's run id)."""
     names = sources or load_registry(paths.sources).names
 
     def one(name: str) -> dict[str, Any]:
@@ -156,7 +158,8 @@ def crawl_all(
             stats = crawl_source(paths, name, run_id, settings)
         except Exception as exc:  # noqa: BLE001 - reported per source, never fatal for the rest
             log.error("%s", exc)
-            return {"source": name, "run_id": run_id, "error": str(exc)}
+            attempt = getattr(exc, "run_id", "") or run_id
+            return CrawlStats.crashed(name, attempt, str(exc)).to_dict()
         return {**stats, "error": None}
 
     with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:

@@ -7,7 +7,6 @@ Each returns a small summary dict that the caller logs (Airflow task log) or pri
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import uuid
@@ -58,48 +57,73 @@ def source_names(paths: Paths) -> list[str]:
     return [source.name for source in load_registry(paths.sources).sources]
 
 
+class SourceFailed(RuntimeError):
+    """A source's crawl delivered nothing (outcome `failed`); its stats are recorded and loadable."""
+
+    def __init__(self, stats: dict[str, Any]) -> None:
+        from mediawatch.crawl_stats import CrawlStats
+
+        self.stats = stats
+        record = CrawlStats.from_dict(stats)
+        super().__init__(
+            f"crawl of {record.source!r} failed (run {record.run_id}): {record.describe()}. "
+            "Its stats are staged and the other sources are unaffected; check the site and the "
+            f"registry entry, then rerun `mediawatch crawl --source {record.source}`."
+        )
+
+
 def crawl(
     paths: Paths,
     run_id: str,
     sources: list[str] | None = None,
     settings: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Crawl sources (one `scrapy crawl` subprocess each) into staging files. Never opens the warehouse."""
+    """Crawl sources (one `scrapy crawl` subprocess each) into staging files. Never opens the warehouse.
+
+    The summary names each source's outcome; `failed_sources` are those whose crawl delivered
+    nothing (the CLI then exits non-zero). A crawl that died is recorded with its error, so the
+    loader counts it."""
     from mediawatch.crawl import crawl_all
+    from mediawatch.crawl_stats import CrawlStats, crawl_summary
 
     paths.ensure()
-    results = crawl_all(paths, run_id, sources=sources, settings=settings)
-    summary: dict[str, Any] = {"run_id": run_id, "sources": len(results), "failed_sources": []}
-    for key in ("requests", "articles", "skipped", "duplicates", "failed", "not_modified"):
-        summary[key] = sum(int(r.get(key) or 0) for r in results)
-    summary["failed_sources"] = [r["source"] for r in results if r.get("error")]
-    return summary
+    results = [CrawlStats.from_dict(r) for r in crawl_all(paths, run_id, sources=sources, settings=settings)]
+    for result in results:
+        if result.error:
+            record_failed_crawl(paths, result.source, result.run_id, result.error)
+    return crawl_summary(run_id, results)
 
 
 def crawl_one(
     paths: Paths, source: str, run_id: str, settings: dict[str, str] | None = None
 ) -> dict[str, Any]:
-    """Crawl one source. A crawl that dies still leaves a stats file saying why, so it is counted."""
+    """Crawl one source and return its stats (`CrawlStats.to_dict()`). A crawl that dies still
+    leaves a stats file saying why, so it is counted; a crawl whose outcome is `failed` raises
+    SourceFailed (its stats are staged first), so an Airflow task for it fails and is retried."""
     from mediawatch.crawl import CrawlError, crawl_source
+    from mediawatch.crawl_stats import FAILED, CrawlStats
 
     paths.ensure()
     try:
-        return crawl_source(paths, source, run_id, settings=settings)
+        stats = crawl_source(paths, source, run_id, settings=settings)
     except CrawlError as exc:
         # under the attempt's own id, so a failed retry is recorded beside the earlier attempt
         record_failed_crawl(paths, source, exc.run_id or run_id, str(exc))
         raise
+    record = CrawlStats.from_dict(stats)
+    if record.outcome == FAILED:
+        raise SourceFailed(record.to_dict())
+    return record.to_dict()
 
 
 def record_failed_crawl(paths: Paths, source: str, run_id: str, error: str) -> Path:
     """Write a stats file for a crawl that could not finish, unless the crawl wrote its own."""
-    target = paths.staging_dir / source / f"{run_id}.stats.json"
+    from mediawatch.crawl_stats import CrawlStats
+    from mediawatch.staging import atomic_write_json, stats_path
+
+    target = stats_path(paths.staging_dir, source, run_id)
     if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        now = datetime.now(UTC).isoformat()
-        stats = {"run_id": run_id, "source": source, "started_at": now, "finished_at": now,
-                 "error": error[-2000:], "requests": 0, "articles": 0, "failed": 0}
-        target.write_text(json.dumps(stats))
+        atomic_write_json(target, CrawlStats.crashed(source, run_id, error).to_dict())
     return target
 
 
@@ -258,7 +282,7 @@ def export(paths: Paths, folder: Path) -> list[Path]:
 
 
 def status(paths: Paths) -> dict[str, Any]:
-    """What the published analyst copy holds, and where every output is."""
+    """What the published analyst copy holds, where every output is, and each source's health."""
     from mediawatch.warehouse.db import connect_reader
 
     con = connect_reader(paths.analyst_db)
@@ -266,6 +290,7 @@ def status(paths: Paths) -> dict[str, Any]:
         counts = warehouse_counts(con)
         row = con.execute("select max(fetched_at) from articles").fetchone()
         newest = row[0] if row else None
+        health = source_health(con)
     finally:
         con.close()
     reports = sorted(paths.reports.glob("*/report.html"), key=lambda p: p.stat().st_mtime)
@@ -276,4 +301,25 @@ def status(paths: Paths) -> dict[str, Any]:
         "report_index": str(paths.reports / "index.html"),
         "newest_fetch": str(newest) if newest else None,
         **counts,
+        "sources": health,
     }
+
+
+HEALTH_FIELDS = ("source", "last_outcome", "last_success_at", "last_failure_at", "failing",
+                 "consecutive_failures", "article_yield", "yield_collapsed", "yield_reason")
+
+
+def source_health(con: Any) -> list[dict[str, Any]]:
+    """Each source's health, from the report's source-health query: latest outcome, last success
+    and failure, article yield and whether the quality gate flagged its yield."""
+    from datetime import date
+
+    from mediawatch.report.queries import run_query
+
+    today = datetime.now(UTC).date()
+    table = run_query(con, "source_health", date_from=date.min, date_to=today)
+    return [
+        {key: (str(value) if isinstance(value, datetime) else value)
+         for key, value in record.items() if key in HEALTH_FIELDS}
+        for record in table.records()
+    ]

@@ -61,6 +61,7 @@ SOURCE_KEYS = {
     "autodiscover",  # find feeds (homepage <link>) and sitemaps (robots.txt, usual paths); default true
     "max_sections",  # section pages taken from the homepage's links (default 10)
     "section_max_pages",  # pages followed per discovered section (default 3)
+    "thresholds",  # per-source quality-gate limits (mediawatch.checks.thresholds.PER_SOURCE)
 }
 SECTION_KEYS = {"url", "pagination", "max_pages"}
 
@@ -133,6 +134,7 @@ class Source:
     autodiscover: bool = True
     max_sections: int = 10
     section_max_pages: int = 3
+    thresholds: tuple[tuple[str, float], ...] = ()  # quality-gate overrides, e.g. yield_min_share
 
     @property
     def crawl_interval_seconds(self) -> int:
@@ -277,6 +279,25 @@ class _Checker:
             self.add(where, key, f"must be an integer >= {low} (got {value!r})")
             return default
         return value
+    def thresholds(self, where: str, data: dict[str, Any]) -> tuple[tuple[str, float], ...]:
+        from mediawatch.checks.thresholds import PER_SOURCE
+
+        value = data.get("thresholds")
+        if value is None:
+            return ()
+        if not isinstance(value, dict):
+            self.add(where, "thresholds", f"must be a mapping of {', '.join(PER_SOURCE)} to numbers")
+            return ()
+        result = []
+        for name, number in value.items():
+            if name not in PER_SOURCE:
+                self.add(where, "thresholds",
+                         f"unknown threshold {name!r}; allowed: {', '.join(PER_SOURCE)}")
+            elif isinstance(number, bool) or not isinstance(number, int | float) or number < 0:
+                self.add(where, "thresholds", f"{name} must be a non-negative number (got {number!r})")
+            else:
+                result.append((str(name), float(number)))
+        return tuple(sorted(result))
 
     def sections(self, where: str, data: dict[str, Any]) -> tuple[Section, ...]:
         value = data.get("sections") or []
@@ -373,6 +394,7 @@ class _Checker:
             autodiscover=autodiscover,
             max_sections=self.count(where, raw, "max_sections", 10),
             section_max_pages=self.count(where, raw, "section_max_pages", 3, low=1),
+            thresholds=self.thresholds(where, raw),
         )
         if len(self.problems) > before:
             return None

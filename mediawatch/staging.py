@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from mediawatch.crawl_stats import CrawlStats
 from mediawatch.records import ARTICLE, FAILED, SKIPPED, StagedPage
 from mediawatch.sources import Source
 from mediawatch.urls import normalize_url
@@ -116,25 +117,19 @@ def iter_staged_pages(path: Path) -> Iterator[StagedPage]:
 
 
 def _recovered_stats(path: Path, source: str, run_id: str) -> dict[str, Any]:
-    counts = {ARTICLE: 0, SKIPPED: 0, FAILED: 0}
-    for page in iter_staged_pages(path):
-        counts[page.kind] = counts.get(page.kind, 0) + 1
-    return {
-        "run_id": run_id,
-        "source": source,
-        "started_at": None,
-        "finished_at": None,
-        "duration_s": None,
-        "requests": None,
-        "responses_by_status": {},
-        "articles": counts[ARTICLE],
-        "skipped": counts[SKIPPED],
-        "duplicates": 0,
-        "failed": counts[FAILED],
-        "errors_by_kind": {"crashed_run": 1},
-        "bytes": None,
-        "not_modified": None,
-    }
+    stats = CrawlStats.from_pages(
+        source,
+        run_id,
+        ((page.kind, page.reason) for page in iter_staged_pages(path)),
+        started_at=None,
+        finished_at=None,
+        requests=None,
+        bytes=None,
+        not_modified=None,
+        errors_by_kind={"crashed_run": 1},
+        error="the crawl was interrupted; a later run finalised the pages it had staged",
+    )
+    return stats.to_dict()
 
 
 def finalize_leftovers(staging_dir: Path, source: str, keep: str | None = None) -> list[Path]:

@@ -9,7 +9,8 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from mediawatch.records import ARTICLE, FAILED, SKIPPED
+from mediawatch.crawl_stats import CrawlStats
+from mediawatch.records import ARTICLE, FAILED
 from mediawatch.staging import (
     StagingWriter,
     atomic_write_json,
@@ -100,18 +101,18 @@ class StagePipeline(_CrawlerAware):
 
 
 class StatsPipeline(_CrawlerAware):
-    """Counts staged pages by kind and writes `<run_id>.stats.json` once the spider has closed
-    (after the staging file is in place)."""
+    """Counts staged pages by kind and writes `<run_id>.stats.json` (a CrawlStats record) once the
+    spider has closed (after the staging file is in place)."""
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
-        self.counts = {ARTICLE: 0, SKIPPED: 0, FAILED: 0}
+        self.pages = CrawlStats(run_id="", source="", candidates=0)
         self.started_at = datetime.now(UTC)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     def process_item(self, item: Any) -> Any:
         if isinstance(item, PageOutcome):
-            self.counts[item.page.kind] = self.counts.get(item.page.kind, 0) + 1
+            self.pages.count_page(item.page.kind, item.page.reason)
         return item
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
@@ -121,24 +122,29 @@ class StatsPipeline(_CrawlerAware):
         def prefixed(prefix: str) -> dict[str, int]:
             return {k[len(prefix) :]: v for k, v in sorted(stats.items()) if k.startswith(prefix)}
 
+        duplicates = stats.get("mediawatch/duplicates", 0)
+        record = CrawlStats(
+            run_id=spider.run_id,
+            source=spider.name,
+            started_at=self.started_at.isoformat(),
+            finished_at=finished.isoformat(),
+            duration_s=round((finished - self.started_at).total_seconds(), 3),
+            requests=stats.get("downloader/request_count", 0),
+            responses_by_status=prefixed("downloader/response_status_count/"),
+            articles=self.pages.articles,
+            skipped=self.pages.skipped,
+            duplicates=duplicates,
+            failed=self.pages.failed,
+            errors_by_kind=prefixed("mediawatch/errors/"),
+            bytes=stats.get("downloader/response_bytes", 0),
+            not_modified=stats.get("mediawatch/not_modified", 0),
+            endpoints=stats.get("mediawatch/endpoints", 0),
+            endpoints_failed=stats.get("mediawatch/endpoints_failed", 0),
+            # duplicates were articles too (dropped before this pipeline saw them)
+            candidates=(self.pages.candidates or 0) + duplicates,
+            not_article_by_reason=dict(sorted(self.pages.not_article_by_reason.items())),
+            discovery=prefixed("mediawatch/discovery/"),
+        )
         atomic_write_json(
-            stats_path(spider.paths.staging_dir, spider.name, spider.run_id),
-            {
-                "run_id": spider.run_id,
-                "source": spider.name,
-                "started_at": self.started_at.isoformat(),
-                "finished_at": finished.isoformat(),
-                "duration_s": round((finished - self.started_at).total_seconds(), 3),
-                "requests": stats.get("downloader/request_count", 0),
-                "responses_by_status": prefixed("downloader/response_status_count/"),
-                "articles": self.counts[ARTICLE],
-                "skipped": self.counts[SKIPPED],
-                "duplicates": stats.get("mediawatch/duplicates", 0),
-                "failed": self.counts[FAILED],
-                "errors_by_kind": prefixed("mediawatch/errors/"),
-                "bytes": stats.get("downloader/response_bytes", 0),
-                "not_modified": stats.get("mediawatch/not_modified", 0),
-                # what discovery found beyond the registry (feeds, sitemaps, sections) or missed
-                "discovery": prefixed("mediawatch/discovery/"),
-            },
+            stats_path(spider.paths.staging_dir, spider.name, spider.run_id), record.to_dict()
         )

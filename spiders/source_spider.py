@@ -59,6 +59,12 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
+def _declared(request: scrapy.Request) -> scrapy.Request:
+    """Mark a request for an endpoint the registry declares (its failure counts for the outcome)."""
+    request.meta["mw_declared"] = True
+    return request
+
+
 def _header(response: Response, name: str) -> str | None:
     value = response.headers.get(name)
     return value.decode("latin-1") if value else None
@@ -122,22 +128,33 @@ class SourceSpider(scrapy.Spider):
     def count_error(self, kind: str) -> None:
         self.count(f"errors/{kind}")
 
+    def count_endpoint_failure(self, meta: dict[str, Any]) -> None:
+        """A registry endpoint (the homepage, a root feed, sitemap or a section's first page) gave
+        nothing usable."""
+        if meta.get("mw_declared") and meta.get("mw_depth", 0) == 0 and meta.get("mw_page", 1) == 1:
+            self.count("endpoints_failed")
+
     # ---- discovery ----------------------------------------------------------------------------
     # Discovery is bounded in depth: homepage -> section pages (and their next pages, up to a limit)
     # -> articles; feeds and sitemaps list articles directly. With `autodiscover` the homepage's
     # feed <link>s and robots.txt's Sitemap: lines (else the usual sitemap paths) are added to the
     # declared ones. Listing pages are never staged; robots.txt applies to every request.
     async def start(self) -> AsyncIterator[Any]:
+        # the registry's endpoints (the homepage among them when it is a discovery start): when
+        # none answers, the crawl's outcome is `failed`; what autodiscovery adds is not counted
+        source = self.source
+        declared = len(source.sitemaps) + len(source.feeds) + len(source.sections)
+        self.count("endpoints", declared + int(source.discover_homepage))
         if self.source.autodiscover:
             yield self._robots_request()
         if self.source.discover_homepage:
-            yield self._homepage_request()
+            yield _declared(self._homepage_request())
         for url in self.source.sitemaps:
-            yield self._xml_request(url, "sitemap", 0)
+            yield _declared(self._xml_request(url, "sitemap", 0))
         for url in self.source.feeds:
-            yield self._xml_request(url, "feed", 0)
+            yield _declared(self._xml_request(url, "feed", 0))
         for section in self.source.sections:
-            yield self._section_request(section, section.url, 1)
+            yield _declared(self._section_request(section, section.url, 1))
         # articles whose fetch failed transiently last time: their listings may now answer 304
         for url in self.http_state.retry:
             if url not in self.discovered:
@@ -187,6 +204,7 @@ class SourceSpider(scrapy.Spider):
             return
         if not isinstance(response, TextResponse):
             self.count_error("homepage_not_html")
+            self.count_endpoint_failure(response.meta)
             return
         if self.source.autodiscover:
             for url in feed_links(response):
@@ -250,11 +268,13 @@ class SourceSpider(scrapy.Spider):
             self.count_error(exc.kind)
             self.logger.warning("%s: %s", response.url, exc)
             if exc.kind != "malformed_xml":
+                self.count_endpoint_failure(response.meta)
                 return
             intact = False
             try:  # salvage the readable entries; the error is already counted
                 root = parse_xml(body, recover=True)
             except XmlRejected:
+                self.count_endpoint_failure(response.meta)
                 return
         try:
             if root.tag.endswith(("sitemapindex", "urlset")):
@@ -267,6 +287,7 @@ class SourceSpider(scrapy.Spider):
                 return
             self.count_error(exc.kind)
             self.logger.warning("%s: %s", response.url, exc)
+            self.count_endpoint_failure(response.meta)
             return
         if probe:
             self.count("discovery/sitemaps_found")
@@ -318,6 +339,7 @@ class SourceSpider(scrapy.Spider):
             return
         if not isinstance(response, TextResponse):
             self.count_error("section_not_html")
+            self.count_endpoint_failure(response.meta)
             return
         for href in response.css("a::attr(href)").getall():
             url = normalize_url(response.urljoin(href.strip()))
@@ -348,6 +370,7 @@ class SourceSpider(scrapy.Spider):
             self.count("discovery/probe_missing")
             return
         self.count_error(kind)
+        self.count_endpoint_failure(meta)
         self.logger.warning("%s %s failed: %s", meta.get("mw_kind"), failure.request.url, kind)
 
     # ---- articles -----------------------------------------------------------------------------

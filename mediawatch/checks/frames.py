@@ -7,6 +7,9 @@ new article version but no body text (only its length), which keeps it small at 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import duckdb
 import pandas as pd
 
@@ -65,7 +68,11 @@ select
         anti join main.clusters as clusters on articles.cluster_id = clusters.cluster_id
     ) as orphan_cluster_ids,
     (select epoch(now() - max(fetched_at)) / 3600.0 from main.articles) as hours_since_newest_article,
-    (select count(*) from main.articles) as articles
+    (select count(*) from main.articles) as articles,
+    (
+        select count(distinct rejects.staging_file) from raw.staging_rejects as rejects
+        where rejects.recorded_at > $since
+    ) as staging_files_with_rejects
 """
 
 # one row per source: its crawls ranked newest first (crawl stats joined to the pages they staged)
@@ -139,18 +146,196 @@ select * from final order by source
 """
 
 
+# one row per source: the article yield of its latest crawls against its own history. `yield_limits`
+# is a registered frame (source, min_candidates) carrying per-source overrides from the registry.
+_YIELD = """
+with
+
+runs as (
+    select
+        crawl_runs.source,
+        crawl_runs.run_id,
+        coalesce(crawl_runs.finished_at, crawl_runs.started_at) as ran_at,
+        crawl_runs.candidates,
+        crawl_runs.articles + crawl_runs.duplicates as articles,
+        crawl_runs.not_article_by_reason,
+        coalesce(yield_limits.min_candidates, $min_candidates) as min_candidates,
+    from main.crawl_runs as crawl_runs
+    left join yield_limits on crawl_runs.source = yield_limits.source
+    where crawl_runs.candidates > 0
+),
+
+ranked as (
+    select
+        runs.*,
+        -- candidates of the newer crawls: the batch is the newest crawls until it holds enough
+        coalesce(
+            sum(runs.candidates) over (
+                partition by runs.source
+                order by runs.ran_at desc nulls last, runs.run_id desc
+                rows between unbounded preceding and 1 preceding
+            ),
+            0
+        ) < runs.min_candidates as in_batch,
+    from runs
+),
+
+history_runs as (
+    select
+        ranked.*,
+        row_number() over (
+            partition by ranked.source order by ranked.ran_at desc nulls last, ranked.run_id desc
+        ) as history_recency,
+    from ranked
+    where not ranked.in_batch and ranked.candidates >= ranked.min_candidates
+),
+
+batch as (
+    select
+        ranked.source,
+        count(*) as yield_runs,
+        arg_max(ranked.run_id, ranked.ran_at) as yield_latest_run_id,
+        sum(ranked.candidates) as yield_candidates,
+        sum(ranked.articles) as yield_articles,
+        any_value(ranked.min_candidates) as yield_min_candidates,
+    from ranked
+    where ranked.in_batch
+    group by ranked.source
+),
+
+history as (
+    select
+        history_runs.source,
+        count(*) as yield_history_runs,
+        sum(history_runs.articles) / sum(history_runs.candidates) as history_yield,
+    from history_runs
+    where history_runs.history_recency <= $window
+    group by history_runs.source
+),
+
+reasons as (
+    select
+        ranked.source,
+        reason.entry.key as reason,
+        sum(reason.entry.value) as pages,
+    from ranked,
+        unnest(map_entries(try_cast(ranked.not_article_by_reason as map (varchar, bigint)))) as reason (entry)
+    where ranked.in_batch
+    group by ranked.source, reason.entry.key
+),
+
+dominant as (
+    select
+        reasons.source,
+        first(reasons.reason order by reasons.pages desc, reasons.reason) as dominant_not_article_reason,
+        max(reasons.pages) as dominant_reason_pages,
+    from reasons
+    group by reasons.source
+),
+
+final as (
+    select
+        batch.*,
+        case
+            when batch.yield_candidates >= batch.yield_min_candidates
+                then batch.yield_articles / batch.yield_candidates
+        end as article_yield,
+        coalesce(history.yield_history_runs, 0) as yield_history_runs,
+        history.history_yield,
+        dominant.dominant_not_article_reason,
+        coalesce(dominant.dominant_reason_pages, 0) as dominant_reason_pages,
+    from batch
+    left join history on batch.source = history.source
+    left join dominant on batch.source = dominant.source
+)
+
+select * from final order by source
+"""
+
+
 def batch_frame(con: duckdb.DuckDBPyConnection, t: Thresholds) -> pd.DataFrame:
     """New article versions: those no gate run has checked yet."""
     return con.execute(_BATCH, {"tolerance_hours": t.published_future_tolerance_hours}).df()
 
 
 def warehouse_frame(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """One row of whole-warehouse invariants, aggregated by DuckDB."""
-    return con.execute(_WAREHOUSE).df()
+    """One row of whole-warehouse invariants, aggregated by DuckDB (staging rejects: those recorded
+    since the previous gate run, so each torn file is warned about once)."""
+    return con.execute(_WAREHOUSE, {"since": previous_gate_start(con)}).df()
 
 
-def sources_frame(con: duckdb.DuckDBPyConnection, t: Thresholds) -> pd.DataFrame:
-    """One row per source: volume against its trailing mean, failure rate, latest crawl outcome."""
+def previous_gate_start(con: duckdb.DuckDBPyConnection) -> Any:
+    """Start of the latest recorded gate run (the current run is not recorded yet), else epoch."""
+    row = con.execute(
+        "select coalesce(max(started_at), timestamptz '1970-01-01 00:00:00+00') from main.dq_gate_runs"
+    ).fetchone()
+    return row[0] if row else None
+
+
+def staging_rejects_since(con: duckdb.DuckDBPyConnection, since: Any) -> list[dict[str, Any]]:
+    """Staging files with rejected lines recorded after `since`: what the gate's warning names."""
+    cursor = con.execute(
+        "select staging_file, lines_loaded, lines_rejected, rejected_lines, kept_at, error "
+        "from raw.staging_rejects where recorded_at > ? order by staging_file, recorded_at",
+        [since],
+    )
+    columns = [d[0] for d in cursor.description or []]
+    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+def sources_frame(
+    con: duckdb.DuckDBPyConnection, t: Thresholds, overrides: Mapping[str, Thresholds] | None = None
+) -> pd.DataFrame:
+    """One row per source: volume against its trailing mean, failure rate, latest crawl outcome,
+    article yield (`overrides`: per-source thresholds from the registry)."""
+    frame = _volume_and_failures(con, t)
+    yields = yield_frame(con, t, overrides or {})
+    return frame.merge(yields, on="source", how="outer") if not yields.empty else frame.assign(
+        **{column: None for column in YIELD_COLUMNS}
+    )
+
+
+YIELD_COLUMNS = [
+    "yield_runs", "yield_latest_run_id", "yield_candidates", "yield_articles", "yield_min_candidates",
+    "article_yield", "yield_history_runs", "history_yield", "dominant_not_article_reason",
+    "dominant_reason_pages", "yield_limit", "yield_collapsed",
+]
+
+
+def yield_frame(
+    con: duckdb.DuckDBPyConnection, t: Thresholds, overrides: Mapping[str, Thresholds]
+) -> pd.DataFrame:
+    """One row per source with candidates: yield of its latest crawls, its history, the limit that
+    applies (its own history x `yield_collapse_ratio`, else `yield_min_share`) and the verdict."""
+    limits = pd.DataFrame(
+        {"source": list(overrides), "min_candidates": [o.yield_min_candidates for o in overrides.values()]}
+    ).astype({"source": "object", "min_candidates": "int64"})
+    con.register("yield_limits", limits)
+    try:
+        frame = con.execute(
+            _YIELD, {"min_candidates": t.yield_min_candidates, "window": t.yield_window_runs}
+        ).df()
+    finally:
+        con.unregister("yield_limits")
+
+    def limit(row: pd.Series) -> float:
+        mine = overrides.get(row["source"], t)
+        history = row["history_yield"]
+        if row["yield_history_runs"] >= t.yield_min_history and pd.notna(history):
+            return float(history) * mine.yield_collapse_ratio
+        return mine.yield_min_share
+
+    if frame.empty:
+        return frame.assign(yield_limit=pd.Series(dtype=float), yield_collapsed=pd.Series(dtype=object))
+    frame["yield_limit"] = frame.apply(limit, axis=1)
+    frame["yield_collapsed"] = [
+        None if pd.isna(share) else bool(share < bound)
+        for share, bound in zip(frame["article_yield"], frame["yield_limit"], strict=True)
+    ]
+    return frame.astype({"yield_collapsed": object})
+
+
+def _volume_and_failures(con: duckdb.DuckDBPyConnection, t: Thresholds) -> pd.DataFrame:
     return con.execute(
         _SOURCES,
         {

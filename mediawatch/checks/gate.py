@@ -20,7 +20,13 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from mediawatch.checks.frames import batch_frame, sources_frame, warehouse_frame
+from mediawatch.checks.frames import (
+    batch_frame,
+    previous_gate_start,
+    sources_frame,
+    staging_rejects_since,
+    warehouse_frame,
+)
 from mediawatch.checks.gx_runner import CheckResult, Validation
 from mediawatch.checks.quarantine import hold, rebuild_marts
 from mediawatch.checks.suites import CRITICAL, WARNING, build_checks
@@ -83,8 +89,11 @@ def run_gate(paths: Paths, run_id: str) -> dict[str, Any]:
         if quarantined or forgot:
             rebuild_marts(con, paths)
 
-        results += validation.run("warehouse", warehouse_frame(con), checks)
-        results += validation.run("sources", sources_frame(con, thresholds), checks)
+        since = previous_gate_start(con)
+        results += [_explain_rejects(r, con, since)
+                    for r in validation.run("warehouse", warehouse_frame(con), checks)]
+        sources = sources_frame(con, thresholds, _source_thresholds(paths, thresholds))
+        results += [_explain_yield(r, sources) for r in validation.run("sources", sources, checks)]
         docs = validation.publish_docs()
         summary = _summary(run_id, results, quarantined, len(batch), str(docs))
         _record(con, run_id, started, results, summary)
@@ -102,6 +111,63 @@ def run_gate(paths: Paths, run_id: str) -> dict[str, Any]:
     if not summary["passed"]:
         raise GateFailed(summary)
     return summary
+
+
+def _source_thresholds(paths: Paths, t: Thresholds) -> dict[str, Thresholds]:
+    """Per-source limits from the registry's `thresholds:` entries (none without a registry file)."""
+    if not paths.sources.exists():
+        log.info("no registry at %s: every source uses the default thresholds", paths.sources)
+        return {}
+    from mediawatch.sources import load_registry
+
+    return {
+        source.name: t.for_source(dict(source.thresholds))
+        for source in load_registry(paths.sources).sources
+        if source.thresholds
+    }
+
+
+def _explain_yield(result: CheckResult, sources: pd.DataFrame) -> CheckResult:
+    """A collapsed yield names each source, its yield and the dominant not_article reason."""
+    if result.name != "source_yield" or result.success or "error" in result.details:
+        return result
+    collapsed = sources[sources["yield_collapsed"].eq(True)].sort_values("source")
+    rows = []
+    for row in collapsed.itertuples(index=False):
+        rows.append({
+            "source": row.source,
+            "run_id": row.yield_latest_run_id,
+            "crawls": int(row.yield_runs),
+            "candidates": int(row.yield_candidates),
+            "articles": int(row.yield_articles),
+            "yield": round(float(row.article_yield), 4),
+            "limit": round(float(row.yield_limit), 4),
+            "history_yield": None if pd.isna(row.history_yield) else round(float(row.history_yield), 4),
+            "dominant_not_article_reason": row.dominant_not_article_reason,
+            "dominant_reason_pages": int(row.dominant_reason_pages),
+        })
+    result.details["collapsed"] = rows
+    result.observed_value = "; ".join(
+        f"{r['source']}: {r['articles']} of {r['candidates']} pages became articles "
+        f"(yield {r['yield']:.0%}, limit {r['limit']:.0%}), mostly {r['dominant_not_article_reason']} "
+        f"({r['dominant_reason_pages']} pages)"
+        for r in rows
+    )
+    return result
+
+
+def _explain_rejects(result: CheckResult, con: duckdb.DuckDBPyConnection, since: Any) -> CheckResult:
+    """A torn staging file warning names each file, what was loaded and where the rest is kept."""
+    if result.name != "staging_files_intact" or result.success or "error" in result.details:
+        return result
+    files = staging_rejects_since(con, since)
+    result.details["files"] = files
+    result.observed_value = "; ".join(
+        f"{f['staging_file']}: {f['lines_loaded']} line(s) loaded, {f['lines_rejected']} rejected"
+        + (f" (kept in {f['kept_at']})" if f["kept_at"] else "")
+        for f in files
+    )
+    return result
 
 
 def _require_marts(con: duckdb.DuckDBPyConnection, paths: Paths) -> None:

@@ -11,9 +11,9 @@ Three suites, each validated by Great Expectations against one small DataFrame t
   critical. Versions repeat an article_id legitimately (an update is a new version), so uniqueness
   here is of (article_id, content_hash).
 - `warehouse`: one row of invariants that DuckDB aggregates over the marts (GX would pull every row
-  otherwise); any violation is critical except freshness, which warns.
-- `sources`: one row per source (crawl volume, failure rate, latest crawl); all warnings, because a
-  site being down is news for the operator, not a reason to withhold the report.
+  otherwise); any violation is critical except freshness and torn staging files, which warn.
+- `sources`: one row per source (crawl volume, failure rate, latest crawl, article yield); all
+  warnings, because a site being down is news for the operator, not a reason to withhold the report.
 
 Critical failures raise `GateFailed` after everything is recorded (see mediawatch.checks.gate).
 """
@@ -159,6 +159,17 @@ def build_checks(t: Thresholds) -> list[Check]:
                 ),
             ),
         ),
+        Check(
+            "staging_files_intact", "warehouse", WARNING,
+            gxe.ExpectColumnMaxToBeBetween(
+                column="staging_files_with_rejects", min_value=0, max_value=0, severity=WARNING,
+                meta=meta(
+                    "staging_files_intact",
+                    "no staging file loaded since the previous gate run had torn or unreadable lines "
+                    "(their complete lines are loaded, the rest kept in <run>.jsonl.rejected)",
+                ),
+            ),
+        ),
         # ---- per source
         Check(
             "source_volume_stable", "sources", WARNING,
@@ -180,6 +191,19 @@ def build_checks(t: Thresholds) -> list[Check]:
                     "source_failure_rate",
                     f"at most {t.failure_max_rate:.0%} of pages failed over the latest "
                     f"{t.failure_window_runs} crawls of a source",
+                ),
+            ),
+        ),
+        Check(
+            "source_yield", "sources", WARNING,
+            gxe.ExpectColumnValuesToBeInSet(
+                column="yield_collapsed", value_set=[False], severity=WARNING,
+                meta=meta(
+                    "source_yield",
+                    "of the pages extraction judged in a source's latest crawls (at least "
+                    f"{t.yield_min_candidates}), the share that became articles is not under "
+                    f"{t.yield_collapse_ratio:g} x its own recent yield (without history: under "
+                    f"{t.yield_min_share:.0%}); a collapse means a bot wall or a changed layout",
                 ),
             ),
         ),

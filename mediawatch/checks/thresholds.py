@@ -3,6 +3,9 @@
 Override any of them with an environment variable `MEDIAWATCH_DQ_<NAME>` (upper case), e.g.
 `MEDIAWATCH_DQ_FRESHNESS_MAX_HOURS=72`. A value that does not parse is an error naming the variable,
 not a silent fallback: a gate that quietly used other limits than the operator set would mislead.
+The per-source limits in PER_SOURCE can also be set for one source in the registry
+(`thresholds: {yield_min_share: 0.05}` in its sources.yaml entry), e.g. for a site whose listings
+are mostly galleries.
 """
 
 from __future__ import annotations
@@ -47,6 +50,17 @@ class Thresholds:
     failure_window_runs: int = 3
     failure_min_pages: int = 10
     failure_max_rate: float = 0.5
+    # article yield per source: of the pages extraction judged (articles and not_article pages) in the
+    # source's latest crawls (newest first, until they hold `yield_min_candidates`), the share that
+    # became articles. It has collapsed (a bot wall, a changed layout) when it is under
+    # `yield_collapse_ratio` x the source's own yield over its previous `yield_window_runs` crawls
+    # (at least `yield_min_history` of them with enough candidates), or, without that history,
+    # under `yield_min_share`. It fires on the first bad crawl that has enough candidates.
+    yield_min_candidates: int = 5
+    yield_min_share: float = 0.2
+    yield_collapse_ratio: float = 0.25
+    yield_window_runs: int = 7
+    yield_min_history: int = 1
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Thresholds:
@@ -72,3 +86,21 @@ class Thresholds:
 
     def as_dict(self) -> dict[str, int | float]:
         return dataclasses.asdict(self)
+
+    def for_source(self, overrides: Mapping[str, float]) -> Thresholds:
+        """These limits with a source's registry overrides (names in PER_SOURCE) applied."""
+        unknown = sorted(set(overrides) - set(PER_SOURCE))
+        if unknown:
+            raise ValueError(
+                f"unknown per-source threshold(s) {unknown}; allowed: {', '.join(PER_SOURCE)}"
+            )
+        values = {}
+        for name, value in overrides.items():
+            kind = int if name in _INT_FIELDS else float
+            values[name] = kind(value)
+        return dataclasses.replace(self, **values)
+
+
+# the limits a source's registry entry may override (`thresholds:` in sources.yaml)
+PER_SOURCE = ("yield_min_candidates", "yield_min_share", "yield_collapse_ratio")
+_INT_FIELDS = {f.name for f in dataclasses.fields(Thresholds) if f.type in ("int", int)}

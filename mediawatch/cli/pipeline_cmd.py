@@ -214,7 +214,10 @@ def register(app: typer.Typer) -> None:
         with friendly_errors():
             summary = pipeline.status(paths)
         for key, value in summary.items():
-            say(f"{key:>22}: {value}")
+            if key != "sources":
+                say(f"{key:>22}: {value}")
+        for health in summary.get("sources") or []:
+            say(_health_line(health))
         emit_json(summary)
 
     @app.command()
@@ -229,6 +232,16 @@ def register(app: typer.Typer) -> None:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(data_dictionary())
         say(f"wrote {out}")
+
+
+def _health_line(h: dict[str, Any]) -> str:
+    """One source's health for `mediawatch status`: outcome, last success / failure, yield."""
+    share = "-" if h["article_yield"] is None else f"{h['article_yield']:.0%}"
+    flags = [f for f, on in (("FAILING", h["failing"]),
+                             (f"YIELD COLLAPSED ({h['yield_reason']})", h["yield_collapsed"])) if on]
+    return (f"{h['source']:>22}: {h['last_outcome'] or 'never crawled'}, last success "
+            f"{h['last_success_at'] or 'never'}, last failure {h['last_failure_at'] or 'never'}, "
+            f"yield {share}" + (f"  {' '.join(flags)}" if flags else ""))
 
 
 def _day(value: str | None, flag: str) -> date | None:

@@ -120,9 +120,18 @@ def source_health(con: duckdb.DuckDBPyConnection, date_from: date, date_to: date
                        Series("failed crawls", [r["failed_runs"] for r in rows], PALETTE[4])]) if rows else ""
     warnings = [f"Source {r['source']} is failing: its last {r['consecutive_failures']} crawls failed"
                 for r in rows if r["failing"]]
+    warnings += [f"Source {r['source']} stopped yielding articles: its latest pages were mostly "
+                 f"{r['yield_reason']} (article yield {_share(r['article_yield'])})"
+                 for r in rows if r["yield_collapsed"]]
     return Section("sources", "Source health",
                    "Articles and crawl failures per source in the period; a source whose last three or more "
-                   "crawls failed is flagged as failing.", [table], [chart], warnings)
+                   "crawls failed is flagged as failing, and one whose fetched pages stopped becoming "
+                   "articles (a bot wall, a changed layout) is flagged by the quality gate's yield check.",
+                   [table], [chart], warnings)
+
+
+def _share(value: float | None) -> str:
+    return "unknown" if value is None else f"{value:.0%}"
 
 
 def data_quality(con: duckdb.DuckDBPyConnection, data_docs: str | None) -> Section:

@@ -16,7 +16,35 @@
 -- @column errors: failures of any kind, pages and feeds/sitemaps alike (sum of errors_by_kind)
 -- @column crawl_error: why the whole crawl failed; empty when it completed
 -- @column succeeded: false when the crawl died, or everything it tried failed (e.g. its only feed was down)
+-- @column outcome: ok, degraded (some endpoints or pages failed, it delivered) or failed (delivered nothing)
+-- @column endpoints: feeds, sitemaps and sections in the source's registry entry (null for older crawls)
+-- @column endpoints_failed: of those, the ones that gave nothing usable
+-- @column candidates: fetched pages extraction judged: articles (duplicates included) and not_article pages
+-- @column article_yield: share of the candidates that became articles (null without candidates)
+-- @column not_article_by_reason: JSON object, not_article reason -> pages
+-- @column dominant_not_article_reason: the most frequent not_article reason of the crawl
 with
+
+outcomes as (
+    select
+        stats.*,
+        coalesce(
+            stats.outcome,
+            -- stats files written before the outcome existed: the same rule without endpoints
+            case
+                when
+                    stats.crawl_error <> ''
+                    or (
+                        stats.failed + stats.errors > 0
+                        and stats.articles + stats.skipped + stats.duplicates + stats.not_modified = 0
+                    )
+                    then 'failed'
+                when stats.failed + stats.errors > 0 then 'degraded'
+                else 'ok'
+            end
+        ) as run_outcome,
+    from staging.stg_crawl_stats as stats
+),
 
 final as (
     select
@@ -36,12 +64,15 @@ final as (
         stats.errors_by_kind,
         stats.errors,
         stats.crawl_error,
-        stats.crawl_error = ''
-        and not (
-            stats.failed + stats.errors > 0
-            and stats.articles + stats.skipped + stats.not_modified = 0
-        ) as succeeded,
-    from staging.stg_crawl_stats as stats
+        stats.run_outcome <> 'failed' as succeeded,
+        stats.run_outcome as outcome,
+        stats.endpoints,
+        stats.endpoints_failed,
+        stats.candidates,
+        (stats.articles + stats.duplicates) / nullif(stats.candidates, 0) as article_yield,
+        stats.not_article_by_reason,
+        stats.dominant_not_article_reason,
+    from outcomes as stats
 )
 
 select * from final

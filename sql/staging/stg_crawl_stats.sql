@@ -29,6 +29,13 @@ final as (
             list_sum(map_values(try_cast(stats.stats -> 'errors_by_kind' as map (varchar, bigint)))), 0
         ) as errors,
         coalesce(stats.stats ->> 'error', '') as crawl_error,
+        -- added with the crawl outcome (mediawatch.crawl_stats); null in older stats files
+        stats.stats ->> 'outcome' as outcome,
+        cast(stats.stats ->> 'endpoints' as bigint) as endpoints,
+        cast(stats.stats ->> 'endpoints_failed' as bigint) as endpoints_failed,
+        cast(stats.stats ->> 'candidates' as bigint) as candidates,
+        stats.stats -> 'not_article_by_reason' as not_article_by_reason,
+        stats.stats ->> 'dominant_not_article_reason' as dominant_not_article_reason,
     from stats
 )
 

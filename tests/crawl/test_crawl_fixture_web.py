@@ -35,6 +35,13 @@ STATS_KEYS = {
     "bytes",
     "not_modified",
     "discovery",
+    # added with the crawl outcome (mediawatch.crawl_stats)
+    "endpoints",
+    "endpoints_failed",
+    "candidates",
+    "not_article_by_reason",
+    "outcome",
+    "dominant_not_article_reason",
 }
 
 

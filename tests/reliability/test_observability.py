@@ -54,7 +54,9 @@ def observed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             with pytest.raises(CrawlError) as crashed:  # a setting Scrapy refuses: the process dies
                 pipeline.crawl_one(paths, "sitemaponly", f"run-{i}", {**FAST, "LOG_LEVEL": "NOPE"})
             crashes.append(crashed.value)
-            crawls.append(pipeline.crawl_one(paths, "deadsite", f"run-{i}", dict(FAST)))
+            with pytest.raises(pipeline.SourceFailed) as dead:  # nothing answered: a failed source
+                pipeline.crawl_one(paths, "deadsite", f"run-{i}", dict(FAST))
+            crawls.append(dead.value.stats)
         loaded = pipeline.load(paths)
         gate = pipeline.check(paths, "gate-1")
         built = pipeline.report(paths, run_id="gate-1")
