@@ -570,8 +570,10 @@ def backfill(
         import multiprocessing
 
         # spawn, not fork: the caller may hold threads (progress bar, Airflow's task runner)
-        pool = multiprocessing.get_context("spawn").Pool(options.workers, initializer=_warm_up)
-        pool.map(abs, range(options.workers))  # returns once the workers have warmed up
+        context = multiprocessing.get_context("spawn")
+        ready = context.Barrier(options.workers)
+        pool = context.Pool(options.workers, initializer=_warm_up, initargs=(ready,))
+        pool.map(abs, range(options.workers))  # returns once every worker has warmed up
         pool_start_s = time.perf_counter() - started
     try:
         for name in inputs:
@@ -590,17 +592,28 @@ def backfill(
     return summary
 
 
+_WARM_UP_PARAGRAPH = (
+    "<p>Each worker process loads its parsers and its language model once, before the first "
+    "record of the archive reaches it, so that no record of a real backfill has to wait for a "
+    "cold start and the throughput measured is the throughput of extraction itself.</p>"
+)
 _WARM_UP_PAGE = (
-    "<html><head><title>Warm-up</title></head><body><article><h1>Warm-up</h1>"
-    + "<p>Each worker loads its parsers and language model once, before the first batch.</p>" * 3
+    '<html><head><title>Warm-up</title><script type="application/ld+json">'
+    '{"@type": "NewsArticle", "headline": "Warm-up", "datePublished": "2025-01-01T08:00:00Z"}'
+    '</script></head><body><article><h1>Warm-up</h1><time datetime="2025-01-01">1 Jan</time>'
+    + _WARM_UP_PARAGRAPH * 6
     + "</article></body></html>"
 )
 
 
-def _warm_up() -> None:
-    from mediawatch.extract import extract_article  # the heavy imports, once per worker process
+def _warm_up(ready: Any = None) -> None:
+    """Pool initializer: the heavy imports and lazy models, once per worker, before any record;
+    the barrier holds every worker until all are ready, so no record waits for a cold one."""
+    from mediawatch.extract import extract_article
 
     extract_article(_WARM_UP_PAGE, "https://warm-up.invalid/2025/01/01/warm-up")
+    if ready is not None:
+        ready.wait(timeout=300)
 
 
 def summarize(results: list[dict[str, Any]], failed: dict[str, str], seconds: float) -> dict[str, Any]:

@@ -172,3 +172,51 @@ def test_date_range_is_by_capture_time(paths: Paths, tmp_path: Path) -> None:
     pages = [p for f in out["staging_files"] for p in iter_staged_pages(Path(f))]
     assert sorted(p.fetched_at[:10] for p in pages) == ["2025-02-01", "2025-02-28"]
     assert json.loads(json.dumps(out))  # the summary is plain JSON
+
+
+def test_every_redirect_hop_is_checked(paths: Paths, tmp_path: Path) -> None:
+    from support import CountingListener
+
+    with CountingListener("127.0.0.2") as internal:
+        target = f"http://127.0.0.2:{internal.port}/secret.warc.gz"
+
+        class Redirect(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+                self.send_response(302)
+                self.send_header("Location", target)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Redirect)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            hostport = f"127.0.0.1:{server.server_address[1]}"
+            paths.sources.write_text(registry_yaml(allowlist=[hostport]))  # only the first hop
+            url = f"http://{hostport}/a.warc.gz"
+            out = backfill(paths, [url])
+        finally:
+            server.shutdown()
+            server.server_close()
+        assert "127.0.0.2" in out["failed_inputs"][url] and "loopback" in out["failed_inputs"][url]
+        assert internal.accepted == 0  # the redirect target was never contacted
+
+
+def test_payloads_sent_gzipped_and_chunked_are_decoded(paths: Paths, tmp_path: Path) -> None:
+    import gzip as gz
+
+    records = article_records()
+    packed = gz.compress(records[0].body)
+    chunked = b"".join(
+        f"{len(part):x}\r\n".encode() + part + b"\r\n"
+        for part in (records[1].body[i : i + 1000] for i in range(0, len(records[1].body), 1000))
+    ) + b"0\r\n\r\n"
+    warc = write_warc(tmp_path / "encoded.warc.gz", [
+        Rec(records[0].url, packed, extra_headers=(("Content-Encoding", "gzip"),)),
+        Rec(records[1].url, chunked, extra_headers=(("Transfer-Encoding", "chunked"),)),
+    ])
+    out = backfill(paths, [str(warc)])
+    assert out["articles"] == 2, {k: v for k, v in out["skipped"].items() if v}
+    pages = [p for f in out["staging_files"] for p in iter_staged_pages(Path(f))]
+    assert all(p.article and p.article.body and len(p.article.body) > 200 for p in pages)
