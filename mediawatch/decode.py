@@ -15,6 +15,12 @@ __all__ = ["decode_html", "is_text_content_type"]
 # Up to this share of invalid UTF-8 sequences, a page is UTF-8 with stray bytes (a truncated
 # multi-byte character, one Latin-1 byte pasted into a template), not a page in another charset.
 STRAY_BYTES_SHARE = 0.01
+# Charsets web pages are written in (charset_normalizer's names), preferred among its guesses.
+WEB_CHARSETS = frozenset(
+    "utf_8 cp1252 latin_1 iso8859_15 cp1250 iso8859_2 cp1251 koi8_r cp1253 cp1254 iso8859_9 "
+    "cp1255 cp1256 cp1257 cp1258 cp874 tis_620 gb18030 gb2312 gbk big5 shift_jis cp932 euc_jp "
+    "iso2022_jp euc_kr cp949".split()
+)
 # Bytes charset_normalizer looks at: enough to tell the charsets apart, bounded on huge pages.
 _GUESS_BYTES = 200_000
 
@@ -32,8 +38,12 @@ def _guess(body: bytes) -> str | None:
         return "utf-8"
     from charset_normalizer import from_bytes
 
-    best = from_bytes(body[:_GUESS_BYTES]).best()
-    return best.encoding if best is not None else "utf-8"
+    matches = list(from_bytes(body[:_GUESS_BYTES]))
+    # on short texts several charsets fit; a web page is far likelier in one of the web's own
+    for match in matches:
+        if match.encoding in WEB_CHARSETS:
+            return match.encoding
+    return matches[0].encoding if matches else "utf-8"
 
 
 def _invalid_utf8(body: bytes) -> int:

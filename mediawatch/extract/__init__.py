@@ -83,6 +83,28 @@ def drop_bulk(tree: HtmlElement) -> None:
         parent.remove(node)
 
 
+# trafilatura's table handling grows quadratically with table nesting (300 nested tables took
+# seconds); real layouts nest a few levels, so deeper tables are unwrapped (their text stays).
+MAX_TABLE_DEPTH = 6
+
+
+def flatten_deep_tables(tree: HtmlElement) -> None:
+    """Unwrap table markup nested deeper than MAX_TABLE_DEPTH tables, keeping all text."""
+    deep = []
+    for table in tree.iter("table"):
+        depth = 0
+        for _ in table.iterancestors("table"):
+            depth += 1
+            if depth >= MAX_TABLE_DEPTH:
+                deep.append(table)
+                break
+    if deep:
+        for table in deep:
+            for node in table.iter("tr", "td", "th", "tbody", "thead", "tfoot"):
+                node.tag = "div"
+            table.tag = "div"
+
+
 def _markup_chars(tree: HtmlElement) -> int:
     return len(etree.tostring(tree, method="html", encoding="unicode"))
 
@@ -104,6 +126,8 @@ def extract_article(html: bytes | str, url: str, site: str | None = None) -> Art
             tree = parse_html(text)
         if tree is None:
             return ArticleRecord(url=url, error="unparseable_html")
+        with step("clean"):
+            flatten_deep_tables(tree)
         if len(text) > MAX_HTML_CHARS:
             # scripts, styles and inline SVG make most of a big real page; what remains must fit
             with step("clean"):
@@ -111,7 +135,7 @@ def extract_article(html: bytes | str, url: str, site: str | None = None) -> Art
                 too_large = _markup_chars(tree) > MAX_HTML_CHARS
             if too_large:
                 return ArticleRecord(url=url, error="too_large")
-        return SITES.get(site)(tree, url).record()
+        return SITES.get(site)(tree, url, source=text).record()
     except (TypeError, ValueError, LookupError):
         return ArticleRecord(url=url, error="unparseable_html")
     except RecursionError:
