@@ -129,13 +129,9 @@ def run_broad(
     return result
 
 
-def rejections(pages: list[tuple[str, str]]) -> Counter[str]:
-    """Reasons mediawatch gives for pages it rejects; `pages` are (url, html)."""
-    return Counter(
-        record.error
-        for record in (extract_article(html, url) for url, html in pages)
-        if record.error or not record.body
-    )
+def rejections(urls: list[str]) -> Counter[str]:
+    """Reasons mediawatch gave, in its latest run, for the pages of `urls` it kept no body for."""
+    return Counter(ERRORS[url] for url in urls if url in ERRORS)
 
 
 def run(
@@ -161,8 +157,16 @@ def run(
     return result
 
 
+ERRORS: dict[str, str] = {}  # url -> why mediawatch kept no body, from its latest run
+
+
 def mediawatch_body(html: str, url: str) -> str | None:
-    return extract_article(html, url).body
+    record = extract_article(html, url)
+    if record.error or not record.body:
+        ERRORS[url] = record.error or "empty_body"
+    else:
+        ERRORS.pop(url, None)
+    return record.body
 
 
 def trafilatura_body(html: str, url: str) -> str | None:
@@ -209,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{res['name']:<12} {res['f1']:7.4f} {res['precision']:7.4f} {res['recall']:7.4f}"
             f" {res['pages_per_s']:9.1f} {res['cpu_pages_per_s']:12.1f}"
         )
-    news_rejected = rejections([(url, html) for _, url, html, _ in pages])
+    news_rejected = rejections([url for _, url, _, _ in pages])
     print(f"mediawatch rejected {sum(news_rejected.values())} of {len(pages)}: {dict(news_rejected)}")
     broad_results: list[dict[str, object]] = []
     broad_rejected: Counter[str] = Counter()
@@ -224,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"{res['name']:<12} {res['f']:7.4f} {res['precision']:7.4f} {res['recall']:7.4f}"
                 f" {res['pages_per_s']:9.1f} {len(res['empty']):6d}"  # type: ignore[arg-type]
             )
-        broad_rejected = rejections([(url, html) for _, url, html, _, _ in broad])
+        broad_rejected = rejections([url for _, url, _, _, _ in broad])
         print(
             f"mediawatch rejected {sum(broad_rejected.values())} of {len(broad)}:"
             f" {dict(broad_rejected)}"

@@ -185,7 +185,7 @@ def _recover_split_article(tree: HtmlElement, text: str) -> str:
         if not any(parent is known for known in groups.get(key, [])):
             groups.setdefault(key, []).append(parent)
         words_all[key] = words_all.get(key, 0) + words
-        if _norm(content)[:80] in found:
+        if _norm(content[:200])[:80] in found:
             words_in[key] = words_in.get(key, 0) + words
     if not words_in:
         return text
@@ -199,7 +199,7 @@ def _recover_split_article(tree: HtmlElement, text: str) -> str:
 
 # Below this many characters the precise body is checked against the balanced pass (longer bodies
 # almost never gain: measured on the dev sets, it costs a second trafilatura pass on every page).
-RECALL_CHECK_CHARS = 3000
+RECALL_CHECK_CHARS = 2000
 RECALL_REPLACE_RATIO = 1.6
 
 
@@ -225,16 +225,19 @@ def extract_body(tree: HtmlElement, title: str | None = None) -> str | None:
     line, or None."""
     from mediawatch.extract.profile import step
 
-    text = _text(tree, fast=True)
-    if (not text or len(text) < _MIN_FAST_CHARS) and not too_deep(tree):
-        text = _text(tree, fast=False) or text
     captions = image_captions(tree)
+    text = _text(tree, fast=True)
     text = filter_lines(_recover_split_article(tree, text), title, captions) if text else ""
     if len(text) < RECALL_CHECK_CHARS:
         with step("body_recall"):
             balanced = _text(tree, fast=True, precision=False)
             if balanced:
                 text = merge_recall(text, filter_lines(balanced, title, captions))
+    if len(text) < _MIN_FAST_CHARS and not too_deep(tree):
+        # both fast passes found almost nothing: the full pass (readability, jusText fallbacks)
+        full = _text(tree, fast=False)
+        full = filter_lines(full, title, captions) if full else ""
+        text = full if len(full) > len(text) else text
     return text or None
 
 
