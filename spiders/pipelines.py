@@ -10,12 +10,12 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from mediawatch.crawl_stats import CrawlStats
+from mediawatch.decode import decode_html
 from mediawatch.records import ARTICLE, FAILED
 from mediawatch.staging import (
     StagingWriter,
     atomic_write_json,
     build_staged_page,
-    decode_html,
     stats_path,
 )
 from spiders.items import FetchedPage, PageOutcome
