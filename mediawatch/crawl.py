@@ -1,7 +1,9 @@
 """Run crawls: one `python -m scrapy crawl <source>` subprocess per source.
 
 A subprocess per crawl keeps Twisted's one-reactor-per-process rule out of callers (CLI, Airflow
-tasks, tests) and isolates sources: one crashing does not take the others down. The spider writes
+tasks, tests) and isolates sources: one crashing does not take the others down. The subprocess
+leads its own process group (with its extraction workers) and dies with the thread that started it
+(PR_SET_PDEATHSIG), so a killed caller leaves no crawl behind holding the source lock. The spider writes
 staging files and a stats JSON; this module returns that stats dict.
 """
 
@@ -17,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from mediawatch.config import REPO_ROOT, Paths
+from mediawatch.procs import die_with_parent, kill_group
 from mediawatch.sources import load_registry
 from mediawatch.staging import attempt_run_id, stats_path
 
@@ -122,13 +125,19 @@ def crawl_source(
         stderr=subprocess.STDOUT,
         text=True,
         errors="replace",
+        # its own process group, SIGKILLed by the kernel if this thread dies (even by SIGKILL)
+        preexec_fn=die_with_parent(new_group=True),  # noqa: PLW1509 - setpgid + prctl only
     ) as process:
-        assert process.stdout is not None
-        for raw in process.stdout:
-            line = raw.rstrip()
-            tail.append(line)
-            crawl_log.log(_level(line), "%s", line)
-        returncode = process.wait()
+        try:
+            assert process.stdout is not None
+            for raw in process.stdout:
+                line = raw.rstrip()
+                tail.append(line)
+                crawl_log.log(_level(line), "%s", line)
+            returncode = process.wait()
+        finally:
+            # a task timeout or kill raises here: end the crawl and its extraction workers too
+            kill_group(process.pid)
     if returncode != 0:
         raise CrawlError(source, returncode, list(tail), run_id=run_id)
     path = stats_path(paths.staging_dir, source, run_id)

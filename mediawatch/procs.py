@@ -17,7 +17,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["die_with_parent", "kill_group", "pid_alive", "group_members"]
+__all__ = [
+    "die_with_parent",
+    "group_members",
+    "holders_of",
+    "kill_group",
+    "pid_alive",
+    "release_stale_lock",
+]
 
 _PR_SET_PDEATHSIG = 1
 
@@ -89,3 +96,47 @@ def kill_group(pgid: int, grace_s: float = 2.0) -> None:
             if not group_members(pgid):
                 return
             time.sleep(0.05)
+
+
+def holders_of(path: Path) -> list[int]:
+    """Pids of processes that have `path` open (scans /proc/*/fd; only our own user's are visible)."""
+    target = os.path.realpath(path)
+    holders = []
+    me = os.getpid()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == me:
+            continue
+        try:
+            fds = list((entry / "fd").iterdir())
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                if os.readlink(fd) == target:
+                    holders.append(int(entry.name))
+                    break
+            except OSError:
+                continue
+    return holders
+
+
+def release_stale_lock(path: Path) -> list[int]:
+    """A lock whose recorded owner pid is dead but which is still held can only be held by a
+    leftover child of that owner (it inherited the descriptor): SIGKILL those holders and return
+    their pids. Returns [] (and kills nothing) when the recorded owner is alive or unknown."""
+    try:
+        owner = int(path.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return []
+    if pid_alive(owner):
+        return []
+    stale = [pid for pid in holders_of(path) if pid_alive(pid)]
+    for pid in stale:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            continue
+    deadline = time.monotonic() + 5
+    while any(pid_alive(p) for p in stale) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return stale
