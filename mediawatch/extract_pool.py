@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 2  # a page that kills this many workers is recorded, not retried forever
 DEFAULT_TIMEOUT_S = 30.0
 DEFAULT_MEMORY_MB = 1536
+STARTUP_TIMEOUT_S = 120.0  # imports on a loaded 2-core machine
 _HEADER = struct.Struct("!Q")
 
 
@@ -122,7 +123,15 @@ class _Worker:
     """One worker process and its pipes."""
 
     def __init__(self, memory_mb: int) -> None:
-        env = dict(os.environ, MEDIAWATCH_WORKER_MEMORY_MB=str(memory_mb))
+        # one thread per worker: the pool already uses every core, and OpenBLAS (under language
+        # identification) would otherwise reserve a buffer per core inside the memory cap
+        env = dict(
+            os.environ,
+            MEDIAWATCH_WORKER_MEMORY_MB=str(memory_mb),
+            OPENBLAS_NUM_THREADS="1",
+            OMP_NUM_THREADS="1",
+            MKL_NUM_THREADS="1",
+        )
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "mediawatch.extract_worker"],
             stdin=subprocess.PIPE,
@@ -133,6 +142,13 @@ class _Worker:
         assert self.proc.stdin is not None and self.proc.stdout is not None
         self.send_fd = self.proc.stdin.fileno()
         self.recv_fd = self.proc.stdout.fileno()
+
+    def ready(self, timeout_s: float = STARTUP_TIMEOUT_S) -> bool:
+        """Wait for the worker's imports to finish (it says so): start-up is not the page's time."""
+        try:
+            return read_frame(self.recv_fd, time.monotonic() + timeout_s) == ("ready", None)
+        except (TimeoutError, OSError):
+            return False
 
     def kill(self) -> None:
         if self.proc.poll() is None:
@@ -189,7 +205,7 @@ class ExtractionPool:
             thread.join()
 
     def _dispatch(self) -> None:
-        worker: _Worker | None = None
+        worker: _Worker | None = self._start_worker()  # eagerly: imports overlap the first fetches
         try:
             while True:
                 entry = self._jobs.get()
@@ -198,7 +214,11 @@ class ExtractionPool:
                 job, done = entry
                 while True:
                     if worker is None:
-                        worker = _Worker(self.memory_mb)
+                        worker = self._start_worker()
+                    if worker is None:  # workers cannot even start: say so on every page
+                        page = failed_page(job, "extract_worker_failed")
+                        self._count("extract_worker_failed")
+                        break
                     page, worker = self._run_one(worker, job)
                     if page is not None:
                         break
@@ -209,6 +229,15 @@ class ExtractionPool:
         finally:
             if worker is not None:
                 worker.kill()
+
+    def _start_worker(self) -> _Worker | None:
+        for _ in range(2):
+            worker = _Worker(self.memory_mb)
+            if worker.ready():
+                return worker
+            log.error("an extraction worker did not start (exit %s)", worker.proc.poll())
+            worker.kill()
+        return None
 
     def _run_one(
         self, worker: _Worker, job: ExtractJob
@@ -222,13 +251,16 @@ class ExtractionPool:
         except TimeoutError:
             worker.kill()
             self._count("extract_timeout")
-            log.warning("extraction of %s took over %.0f s: recorded as extract_timeout", url,
+            log.warning("extraction of %s took over %.1f s: recorded as extract_timeout", url,
                         self.timeout_s)
             return failed_page(job, "extract_timeout"), None
         except (BrokenPipeError, OSError):
             answer = None
         if answer is None:  # the worker died on this page
-            code = worker.proc.poll()
+            try:
+                code: int | None = worker.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                code = None
             worker.kill()
             self._count("worker_restarts")
             if job.attempts < MAX_ATTEMPTS:
@@ -242,4 +274,7 @@ class ExtractionPool:
         if status == "ok":
             return value, worker
         self._count(str(value))
+        if value == "extract_memory":  # a worker that ran out of memory is not trusted again
+            worker.kill()
+            return failed_page(job, str(value)), None
         return failed_page(job, str(value)), worker

@@ -17,6 +17,14 @@ import sys
 
 from mediawatch.extract_pool import read_frame, write_frame
 
+_WARM_UP = (
+    "<html lang=en><head><title>Warm up</title><meta name=author content='Jane Doe'></head><body>"
+    "<article><h1>Warm up</h1><time datetime='2025-01-01T08:00:00Z'>1 Jan</time>"
+    + "<p>The worker reads this paragraph once so that every model is loaded before real pages."
+    " It says nothing else of note, and it is never staged.</p>" * 8
+    + "</article></body></html>"
+)
+
 
 def _cap_memory() -> None:
     limit_mb = int(os.environ.get("MEDIAWATCH_WORKER_MEMORY_MB") or 0)
@@ -36,10 +44,14 @@ def main() -> int:
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
 
-    import mediawatch.extract  # noqa: F401 - the heavy import, once, before the memory cap
+    from mediawatch.extract import extract_article
+
+    # first calls load lazy models (language identification, date patterns): not a page's time
+    extract_article(_WARM_UP, "http://warm.up/2025/01/01/warm-up-page-for-the-worker.html")
     from mediawatch.staging import build_staged_page, decode_html
 
     _cap_memory()
+    write_frame(send_fd, ("ready", None))
     while True:
         job = read_frame(recv_fd)
         if job is None:
@@ -47,7 +59,12 @@ def main() -> int:
         kwargs, content_type = job
         try:
             text = decode_html(kwargs["body"], content_type)
-            answer = ("ok", build_staged_page(text=text, **kwargs))
+            page = build_staged_page(text=text, **kwargs)
+            # extraction turns its own exceptions into an error code; a MemoryError is the budget
+            if page.reason and page.reason.endswith("MemoryError"):
+                answer: tuple[str, object] = ("error", "extract_memory")
+            else:
+                answer = ("ok", page)
         except MemoryError:
             answer = ("error", "extract_memory")
         except Exception as exc:  # noqa: BLE001 - recorded with its reason, the crawl goes on
