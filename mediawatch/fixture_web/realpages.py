@@ -96,6 +96,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(b"User-agent: *\nAllow: /\n", "text/plain")
         elif path == "/sitemap.xml":
             self._send(site.sitemap(), "application/xml", conditional=True)
+        elif path in site.extra:
+            self._send(site.extra[path], "text/html; charset=utf-8", conditional=True)
         elif path in site.paths:
             self._send(site.page(site.paths[path]), "text/html; charset=utf-8", conditional=True)
         else:
@@ -134,11 +136,13 @@ class _Server(ThreadingHTTPServer):
 
 
 class RealPageSite:
-    """`pages` unique copies of the committed real pages, one sitemap, on 127.0.0.1."""
+    """`pages` unique copies of the committed real pages, one sitemap, on 127.0.0.1; `extra` adds
+    pages of its own ({path: html}, listed in the sitemap too), e.g. a hostile one."""
 
-    def __init__(self, pages: int = 2000, port: int = 0) -> None:
+    def __init__(self, pages: int = 2000, port: int = 0, extra: dict[str, str] | None = None) -> None:
         self.pages = pages
         self.port = port
+        self.extra = {path: html.encode("utf-8") for path, html in (extra or {}).items()}
         self.lock = threading.Lock()
         self.requests = 0
         originals = real_pages()
@@ -159,7 +163,7 @@ class RealPageSite:
     def _sitemap(self) -> bytes:
         entries = "".join(
             f"<url><loc>{escape(self.base_url + path)}</loc><lastmod>{LASTMOD}</lastmod></url>"
-            for path in self.paths
+            for path in [*self.paths, *self.extra]
         )
         return (
             '<?xml version="1.0" encoding="UTF-8"?>\n'
