@@ -205,7 +205,8 @@ class ExtractionPool:
             thread.join()
 
     def _dispatch(self) -> None:
-        worker: _Worker | None = self._start_worker()  # eagerly: imports overlap the first fetches
+        # started on the first page, not before: a crawl with nothing new never pays for workers
+        worker: _Worker | None = None
         try:
             while True:
                 entry = self._jobs.get()

@@ -153,3 +153,24 @@ def test_a_page_past_the_extraction_time_limit_is_staged_as_extract_timeout(tmp_
     assert (by_url[slow_url].kind, by_url[slow_url].reason) == ("failed", "extract_timeout")
     assert by_url[slow_url].bytes > 2_000_000
     assert stats["articles"] >= 28, "every other page was extracted"
+
+
+@pytest.mark.timeout(300)
+def test_sources_share_one_crawl_process_and_a_busy_source_fails_alone(tmp_path: Path):
+    from mediawatch.crawl import crawl_all
+    from mediawatch.fixture_web import FixtureWeb
+
+    with FixtureWeb(seed=0, articles=4) as web:
+        paths = make_paths(tmp_path, web.write_sources(tmp_path / "sources.yaml"))
+        held = lock_source(paths.staging_dir, "techblatt")  # as if another crawl ran it
+        try:
+            results = {r["source"]: r for r in crawl_all(paths, "r1", settings=FAST)}
+        finally:
+            held.close()
+    assert "another crawl of 'techblatt'" in results["techblatt"]["error"]
+    others = sorted(set(results) - {"techblatt"})
+    assert len(others) == 4
+    assert all(results[n]["error"] is None and results[n]["articles"] > 0 for n in others)
+    # each crawl writes its process id into its source lock: one process crawled all four
+    pids = {(paths.staging_dir / n / ".crawl.lock").read_text().strip() for n in others}
+    assert len(pids) == 1 and pids != {str(os.getpid())}
