@@ -39,6 +39,8 @@ def _cap_memory() -> None:
 
 def main() -> int:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when a worker ends
+    # batch work: the crawl's reactor (fetching, timeouts, staging) must never wait for a core
+    os.nice(5)
     recv_fd = sys.stdin.fileno()
     send_fd = os.dup(sys.stdout.fileno())
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
