@@ -22,8 +22,8 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import trafilatura
 
@@ -191,7 +191,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     do_broad = not args.no_broad
     if do_broad and not (args.broad / "evaldata.json").exists():
-        print(f"broad set not found at {args.broad}; pass --broad DIR or --no-broad", file=sys.stderr)
+        print(
+            f"broad set not found at {args.broad}; pass --broad DIR or --no-broad", file=sys.stderr
+        )
         return 2
     pages = load_corpus(args.corpus)
     extractors = (("trafilatura", trafilatura_body), ("mediawatch", mediawatch_body))
@@ -214,7 +216,9 @@ def main(argv: list[str] | None = None) -> int:
             f" {res['pages_per_s']:9.1f} {res['cpu_pages_per_s']:12.1f}"
         )
     news_rejected = rejections([url for _, url, _, _ in pages])
-    print(f"mediawatch rejected {sum(news_rejected.values())} of {len(pages)}: {dict(news_rejected)}")
+    print(
+        f"mediawatch rejected {sum(news_rejected.values())} of {len(pages)}: {dict(news_rejected)}"
+    )
     broad_results: list[dict[str, object]] = []
     broad_rejected: Counter[str] = Counter()
     broad: list[Any] = []

@@ -52,7 +52,9 @@ def step(name: str) -> Iterator[None]:
             collector.totals[parent] -= elapsed
 
 
-def step_costs(pages: Iterable[tuple[str, bytes | str]], site: str | None = None) -> dict[str, float]:
+def step_costs(
+    pages: Iterable[tuple[str, bytes | str]], site: str | None = None
+) -> dict[str, float]:
     """Run `extract_article` over `pages` ((url, html) pairs) and return the mean milliseconds per
     page spent in each step, plus `total` (wall time of the whole call) and `pages`."""
     from mediawatch.extract import extract_article

@@ -47,7 +47,10 @@ def test_declarations_win_in_browser_order() -> None:
     assert decode_html("Größe".encode("latin-1"), "text/html; charset=latin-1") == "Größe"
     meta = '<html><head><meta charset="iso-8859-1"></head><body>Größe</body></html>'
     assert "Größe" in (decode_html(meta.encode("latin-1")) or "")
-    assert decode_html(b"\xef\xbb\xbf<p>Gr\xc3\xb6\xc3\x9fe</p>", "text/html; charset=latin-1") == "<p>Größe</p>"
+    assert (
+        decode_html(b"\xef\xbb\xbf<p>Gr\xc3\xb6\xc3\x9fe</p>", "text/html; charset=latin-1")
+        == "<p>Größe</p>"
+    )
     assert decode_html(b"<p>x</p>", "text/html; charset=no-such-charset") == "<p>x</p>"
     assert decode_html(b"\x00\x01", "application/octet-stream") is None
     assert decode_html("already text") == "already text"

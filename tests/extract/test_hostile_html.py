@@ -66,7 +66,9 @@ def test_400_kb_of_unclosed_scripts_before_the_article_ends_quickly() -> None:
 @pytest.mark.timeout(60)
 def test_big_scripts_and_styles_are_dropped_and_the_article_kept() -> None:
     """A real big page is mostly scripts/styles/SVG: after dropping them, the article fits."""
-    bulk = "<script>var x = '" + "a" * 1_500_000 + "';</script><style>" + "b" * 1_500_000 + "</style>"
+    bulk = (
+        "<script>var x = '" + "a" * 1_500_000 + "';</script><style>" + "b" * 1_500_000 + "</style>"
+    )
     html = page(bulk + article() + "<svg><path d='" + "1 " * 300_000 + "'/></svg>")
     assert len(html) > MAX_HTML_CHARS
     assert_article(html)
@@ -112,6 +114,8 @@ HOSTILE = st.sampled_from(
     keep_article=st.booleans(),
 )
 @pytest.mark.timeout(240)
-def test_random_hostile_shapes_end_in_a_record(parts: list[tuple[str, int]], keep_article: bool) -> None:
+def test_random_hostile_shapes_end_in_a_record(
+    parts: list[tuple[str, int]], keep_article: bool
+) -> None:
     html = "".join(shape * times for shape, times in parts)
     assert_record(page(html + (article() if keep_article else "")))
