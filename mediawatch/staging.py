@@ -28,6 +28,7 @@ __all__ = [
     "SourceBusy",
     "StagingWriter",
     "lock_source",
+    "atomic_write_bytes",
     "atomic_write_json",
     "build_staged_page",
     "decode_html",
@@ -54,6 +55,13 @@ def atomic_write_json(path: Path, data: Any) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write bytes via a temporary file + rename, so readers never see half a file."""
+    partial = path.with_name(path.name + ".partial")
+    partial.write_bytes(data)
+    os.replace(partial, path)
 
 
 class SourceBusy(RuntimeError):
@@ -158,8 +166,11 @@ def finalize_leftovers(staging_dir: Path, source: str, keep: str | None = None) 
             continue
         data = part.read_bytes()
         if data and not data.endswith(b"\n"):
-            # the crash interrupted a write: keep only whole lines
-            data = data[: data.rfind(b"\n") + 1]
+            # the crash interrupted a write: the staging file keeps only whole lines, and the torn
+            # bytes are kept beside it (`<run>.jsonl.rejected`, as the loader does), not deleted
+            whole = data.rfind(b"\n") + 1
+            atomic_write_bytes(folder / f"{run_id}.jsonl.rejected", data[whole:])
+            data = data[:whole]
             part.write_bytes(data)
         final = folder / f"{run_id}.jsonl"
         os.replace(part, final)

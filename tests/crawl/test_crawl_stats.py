@@ -70,3 +70,14 @@ def test_a_crashed_runs_recovered_stats_say_it_failed(tmp_path) -> None:
     record = CrawlStats.read(folder / "old.stats.json")
     assert record.outcome == FAILED and record.error and record.candidates == 1
     assert record.not_article_by_reason == {"not_article:too_short": 1}
+
+
+def test_a_crashed_runs_torn_line_is_kept_beside_its_staging_file(tmp_path) -> None:
+    folder = tmp_path / "s"
+    folder.mkdir()
+    whole = json.dumps({"run_id": "old", "source": "s", "url": "http://x/1", "kind": "article",
+                        "fetched_at": "2024-05-01T00:00:00+00:00"}) + "\n"
+    (folder / "old.jsonl.part").write_text(whole + '{"run_id": "old", "sou')
+    finalize_leftovers(tmp_path, "s")
+    assert (folder / "old.jsonl").read_text() == whole
+    assert (folder / "old.jsonl.rejected").read_text() == '{"run_id": "old", "sou'
