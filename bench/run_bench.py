@@ -28,7 +28,7 @@ from benchlib import FAST_CRAWL, GIB, MIB, REPO_ROOT, Figure, Results, machine_i
 
 GROUPS = ("ingest", "peer", "incremental", "memory", "scale", "airflow", "backfill")
 QUICK = {
-    "real_pages": 60,
+    "real_pages": 20,
     "n": 25,
     "big_n": 50,
     "scale_rows": 3000,
