@@ -134,3 +134,64 @@ def body_f1(truth: dict[str, dict[str, Any]], bodies: dict[str, str | None]) -> 
     present in `bodies` (coverage is reported on its own)."""
     counts = [page_counts(truth[url]["body"], body) for url, body in bodies.items() if url in truth]
     return {**score(counts), "pages": len(counts)}
+
+
+# ---- the real-page benchmark (figure 1) ---------------------------------------------------------
+RUN_STEPS = ("crawl", "load", "check", "report")
+
+
+@dataclass
+class RealPageRun:
+    """`mediawatch run` (crawl, load, check, report; each step in a child) on the real-page site,
+    twice: the full run, then a run with nothing new (every sitemap 304)."""
+
+    pages: int
+    full: dict[str, StepRun]
+    noop: dict[str, StepRun]
+    stored: int
+    paths: Paths
+
+    @staticmethod
+    def seconds(steps: dict[str, StepRun]) -> float:
+        return sum(float(s.result["seconds"]) for s in steps.values())
+
+    @property
+    def peak_rss(self) -> int:
+        return max(s.peak_rss for s in [*self.full.values(), *self.noop.values()])
+
+
+def _pipeline_run(paths: Paths, run_id: str, logs: Path) -> dict[str, StepRun]:
+    """The four steps of `mediawatch run`, as the CLI calls them, each in its own child."""
+    steps = {}
+    for step in RUN_STEPS:
+        extra: dict[str, Any] = {"run_id": run_id}
+        if step == "crawl":
+            extra["settings"] = FAST_CRAWL
+        if step == "load":
+            extra = {"load_id": f"{run_id}-load"}
+        steps[step] = run_step(step, step_args(paths, **extra), logs / f"{run_id}-{step}.log")
+    return steps
+
+
+def run_real_pages(root: Path, pages: int) -> tuple[RealPageRun, float, int, int]:
+    """The real-page benchmark: (runs, plain trafilatura pages/s on one core over the same HTML,
+    pages served, distinct non-empty trafilatura bodies among them)."""
+    from mediawatch.fixture_web.realpages import SOURCE_NAME, RealPageSite
+
+    shutil.rmtree(root, ignore_errors=True)
+    root.mkdir(parents=True)
+    with RealPageSite(pages=pages) as site:
+        paths = bench_paths(root, site.write_sources(root / "sources.yaml"))
+        logs = root / "logs"
+        full = _pipeline_run(paths, "bench-real-1", logs)
+        noop = _pipeline_run(paths, "bench-real-2", logs)
+        html = fetch_pages(site.urls())
+    traf_rate, bodies = time_trafilatura(html)
+    distinct = len({b for b in bodies.values() if b and b.strip()})
+    con = connect_reader(paths.analyst_db)
+    try:
+        row = con.execute("select count(*) from articles where source = ?", [SOURCE_NAME]).fetchone()
+    finally:
+        con.close()
+    run = RealPageRun(pages, full, noop, int(row[0]) if row else 0, paths)
+    return run, traf_rate, len(html), distinct

@@ -1,7 +1,9 @@
 """Run crawls: one `python -m scrapy crawl <source>` subprocess per source.
 
 A subprocess per crawl keeps Twisted's one-reactor-per-process rule out of callers (CLI, Airflow
-tasks, tests) and isolates sources: one crashing does not take the others down. The spider writes
+tasks, tests) and isolates sources: one crashing does not take the others down. The subprocess
+leads its own process group (with its extraction workers) and dies with the thread that started it
+(PR_SET_PDEATHSIG), so a killed caller leaves no crawl behind holding the source lock. The spider writes
 staging files and a stats JSON; this module returns that stats dict.
 """
 
@@ -19,6 +21,7 @@ from typing import Any
 
 from mediawatch.config import REPO_ROOT, Paths
 from mediawatch.diskspace import MARKER as DISK_FULL_MARKER
+from mediawatch.procs import die_with_parent, kill_group
 from mediawatch.sources import load_registry
 from mediawatch.staging import atomic_write_json, attempt_run_id, stats_path
 
@@ -91,6 +94,48 @@ def _finished_stats(paths: Paths, source: str, run_id: str) -> dict[str, Any] | 
     return stats if staged.exists() and not stats.get("error") else None
 
 
+def _crawl_env(paths: Paths) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        MEDIAWATCH_SOURCES=str(paths.sources),
+        MEDIAWATCH_WAREHOUSE=str(paths.warehouse),
+        SCRAPY_SETTINGS_MODULE="spiders.settings",
+        PYTHONPATH=os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")])),
+    )
+    return env
+
+
+def _run_crawl_process(paths: Paths, command: list[str], label: str) -> tuple[int, list[str]]:
+    """Run one crawl process, its output logged line by line; (exit code, last 30 lines)."""
+    tail: deque[str] = deque(maxlen=30)
+    disk_full: list[str] = []
+    crawl_log = logging.getLogger(f"{__name__}.{label}")
+    with subprocess.Popen(
+        command,
+        cwd=REPO_ROOT,
+        env=_crawl_env(paths),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
+        # its own process group, SIGKILLed by the kernel if this thread dies (even by SIGKILL)
+        preexec_fn=die_with_parent(new_group=True),  # noqa: PLW1509 - setpgid + prctl only
+    ) as process:
+        try:
+            assert process.stdout is not None
+            for raw in process.stdout:
+                line = raw.rstrip()
+                tail.append(line)
+                if DISK_FULL_MARKER in line and not disk_full:
+                    disk_full.append(line)  # kept apart: later lines may push it out of the tail
+                crawl_log.log(_level(line), "%s", line)
+            returncode = process.wait()
+        finally:
+            # a task timeout or kill raises here: end the crawl and its extraction workers too
+            kill_group(process.pid)
+    return returncode, [*disk_full, *(line for line in tail if line not in disk_full)]
+
+
 def crawl_source(
     paths: Paths, source: str, run_id: str, settings: dict[str, str] | None = None
 ) -> dict[str, Any]:
@@ -104,43 +149,18 @@ def crawl_source(
         log.info("crawl %s of %s already finished; returning its stats", run_id, source)
         return finished
     run_id = attempt_run_id(paths.staging_dir, source, run_id)
-    env = dict(os.environ)
-    env.update(
-        MEDIAWATCH_SOURCES=str(paths.sources),
-        MEDIAWATCH_WAREHOUSE=str(paths.warehouse),
-        SCRAPY_SETTINGS_MODULE="spiders.settings",
-        PYTHONPATH=os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")])),
-    )
     command = [sys.executable, "-m", "scrapy", "crawl", source, "-s", f"MEDIAWATCH_RUN_ID={run_id}"]
     for key, value in {**settings_from_env(), **(settings or {})}.items():
         command += ["-s", f"{key}={value}"]
-    tail: deque[str] = deque(maxlen=30)
-    crawl_log = logging.getLogger(f"{__name__}.{source}")
-    with subprocess.Popen(
-        command,
-        cwd=REPO_ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        errors="replace",
-    ) as process:
-        assert process.stdout is not None
-        disk_full: list[str] = []  # kept apart: later lines may push it out of the tail
-        for raw in process.stdout:
-            line = raw.rstrip()
-            tail.append(line)
-            if DISK_FULL_MARKER in line and not disk_full:
-                disk_full.append(line)
-            crawl_log.log(_level(line), "%s", line)
-        returncode = process.wait()
+    returncode, tail = _run_crawl_process(paths, command, source)
+    disk_full = [line for line in tail if DISK_FULL_MARKER in line][:1]
     if returncode != 0:
         raise CrawlError(source, returncode, list(tail), run_id=run_id)
     path = stats_path(paths.staging_dir, source, run_id)
     try:
         stats = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        hint = _no_stats_hint(path, exc, disk_full + list(tail))
+        hint = _no_stats_hint(path, exc, list(tail))
         raise CrawlError(source, returncode, list(tail), hint, run_id=run_id) from None
     if disk_full:  # it stopped early: the stats must not pass for a finished crawl on a retry
         hint = _no_stats_hint(path, FileNotFoundError(), disk_full)
@@ -174,10 +194,25 @@ def crawl_all(
     settings: dict[str, str] | None = None,
     parallel: int = 2,
 ) -> list[dict[str, Any]]:
-    """Crawl several sources (default: all in the registry), `parallel` at a time. A failing source
-    does not stop the others. Each result is that source's stats dict plus "error" (None when the
-    crawl succeeded; else the message, with only "source" and "run_id" besides)."""
+    """Crawl several sources (default: all in the registry) in one crawl process (`spiders.run`:
+    one interpreter and Scrapy start-up, one extraction pool, for all of them). A failing source
+    does not stop the others; if the shared process itself dies, each source it did not finish is
+    crawled again on its own (`crawl_source`, `parallel` at a time). Each result is that source's
+    stats dict plus "error" (None when the crawl succeeded; else the message, with only "source"
+    and "run_id" besides)."""
     names = sources or load_registry(paths.sources).names
+    results: dict[str, dict[str, Any]] = {}
+    attempts: dict[str, str] = {}
+    for name in names:
+        finished = _finished_stats(paths, name, run_id)
+        if finished is not None:
+            log.info("crawl %s of %s already finished; returning its stats", run_id, name)
+            results[name] = {**finished, "error": None}
+        else:
+            attempts[name] = attempt_run_id(paths.staging_dir, name, run_id)
+    if len(attempts) > 1:
+        results.update(_crawl_together(paths, attempts, settings))
+    left = [name for name in names if name not in results]
 
     def one(name: str) -> dict[str, Any]:
         try:
@@ -188,4 +223,45 @@ def crawl_all(
         return {**stats, "error": None}
 
     with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
-        return list(pool.map(one, names))
+        results.update(zip(left, pool.map(one, left), strict=True))
+    return [results[name] for name in names]
+
+
+def _crawl_together(
+    paths: Paths, attempts: dict[str, str], settings: dict[str, str] | None
+) -> dict[str, dict[str, Any]]:
+    """Run the sources in one `spiders.run` process. Returns the sources it settled (finished, or
+    failed on their own); a source left out was not finished because the process died."""
+    from spiders.run import RESULT_PREFIX
+
+    command = [sys.executable, "-m", "spiders.run"]
+    command += [f"{name}={attempt}" for name, attempt in attempts.items()]
+    for key, value in {**settings_from_env(), **(settings or {})}.items():
+        command += ["-s", f"{key}={value}"]
+    returncode, tail = _run_crawl_process(paths, command, "all")
+    reported: dict[str, str | None] | None = None
+    for line in reversed(tail):
+        if line.startswith(RESULT_PREFIX):
+            reported = json.loads(line[len(RESULT_PREFIX) :])
+            break
+    settled: dict[str, dict[str, Any]] = {}
+    for name, attempt in attempts.items():
+        error = (reported or {}).get(name)
+        stats = None
+        try:
+            stats = json.loads(stats_path(paths.staging_dir, name, attempt).read_text("utf-8"))
+        except (OSError, ValueError):
+            pass
+        if error is None and stats is not None and not stats.get("error"):
+            settled[name] = {**stats, "error": None}
+        elif reported is not None and returncode == 0:
+            message = str(CrawlError(name, returncode, [error or "no readable stats file"],
+                                     run_id=attempt))
+            log.error("%s", message)
+            settled[name] = {"source": name, "run_id": attempt, "error": message}
+    if len(settled) < len(attempts):
+        log.error(
+            "the shared crawl process ended with exit code %s before %s finished; crawling them "
+            "one by one", returncode, ", ".join(sorted(set(attempts) - set(settled))),
+        )
+    return settled

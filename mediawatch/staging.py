@@ -64,15 +64,29 @@ def lock_source(staging_dir: Path, source: str) -> IO[str]:
     is only safe while holding it."""
     folder = staging_dir / source
     folder.mkdir(parents=True, exist_ok=True)
-    handle = (folder / ".crawl.lock").open("w")
+    lock_path = folder / ".crawl.lock"
+    handle = lock_path.open("a+")
     try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            # held, but maybe only by a leftover child of a crawl that died: release it and retry
+            from mediawatch.procs import release_stale_lock
+
+            killed = release_stale_lock(lock_path)
+            if not killed:
+                raise
+            log.warning("released the stale crawl lock %s (killed leftover pids %s)", lock_path,
+                        killed)
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         handle.close()
         raise SourceBusy(
             f"another crawl of {source!r} is running (lock {folder / '.crawl.lock'}); "
             "wait for it to finish (the lock frees itself when that process ends)"
         ) from None
+    handle.seek(0)
+    handle.truncate()
     handle.write(str(os.getpid()))
     handle.flush()
     return handle

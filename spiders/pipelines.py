@@ -9,16 +9,14 @@ from typing import Any
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet import reactor
+from twisted.internet.defer import Deferred
 
 from mediawatch.diskspace import is_disk_full, marker_line
+from mediawatch.extract_pool import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, ExtractionPool, ExtractJob
 from mediawatch.records import ARTICLE, FAILED, SKIPPED
-from mediawatch.staging import (
-    StagingWriter,
-    atomic_write_json,
-    build_staged_page,
-    decode_html,
-    stats_path,
-)
+from mediawatch.staging import StagingWriter, atomic_write_json, stats_path
 from spiders.items import FetchedPage, PageOutcome
 
 log = logging.getLogger(__name__)
@@ -37,28 +35,69 @@ class _CrawlerAware:
         return self.crawler.spider
 
 
-class ExtractPipeline(_CrawlerAware):
-    """Runs extraction on fetched pages and classifies them as article, skipped or failed."""
+class _SharedPool:
+    """One extraction pool per crawl process, shared by every spider it runs (several sources in
+    one CrawlerProcess); started by the first spider to open, stopped when the last one closes."""
 
-    def process_item(self, item: Any) -> Any:
+    pool: ExtractionPool | None = None
+    users = 0
+
+    @classmethod
+    def acquire(cls, settings: Any) -> ExtractionPool:
+        if cls.pool is None:
+            cls.pool = ExtractionPool(
+                workers=settings.getint("MEDIAWATCH_EXTRACT_WORKERS") or None,
+                timeout_s=settings.getfloat("MEDIAWATCH_EXTRACT_TIMEOUT", DEFAULT_TIMEOUT_S),
+                memory_mb=settings.getint("MEDIAWATCH_EXTRACT_MEMORY_MB", DEFAULT_MEMORY_MB),
+            )
+        cls.users += 1
+        return cls.pool
+
+    @classmethod
+    def release(cls) -> None:
+        cls.users -= 1
+        if cls.users <= 0 and cls.pool is not None:
+            pool, cls.pool, cls.users = cls.pool, None, 0
+            pool.close()
+
+
+class ExtractPipeline(_CrawlerAware):
+    """Sends fetched pages to the extraction worker processes (off the reactor thread, on every
+    core) and classifies them as article, skipped or failed; a page past its time or memory budget
+    comes back failed with its reason (`extract_timeout`, `extract_memory`, `extract_crashed`)."""
+
+    def open_spider(self) -> None:
+        self.pool = _SharedPool.acquire(self.crawler.settings)
+
+    def close_spider(self) -> None:
+        _SharedPool.release()
+
+    async def process_item(self, item: Any) -> Any:
         if not isinstance(item, FetchedPage):
             return item
         spider = self.spider
-        page = build_staged_page(
-            source=spider.source,
-            run_id=spider.run_id,
-            url=item.url,
-            body=item.body,
-            text=decode_html(item.body, item.content_type),
-            status=item.status,
-            fetched_at=item.fetched_at,
-            final_url=item.final_url,
-            etag=item.etag,
-            last_modified=item.last_modified,
-            lastmod=item.lastmod,
-            warc_file=item.warc_file,
-            warc_record_id=item.warc_record_id,
+        job = ExtractJob(
+            kwargs={
+                "source": spider.source,
+                "run_id": spider.run_id,
+                "url": item.url,
+                "body": item.body,
+                "status": item.status,
+                "fetched_at": item.fetched_at,
+                "final_url": item.final_url,
+                "etag": item.etag,
+                "last_modified": item.last_modified,
+                "lastmod": item.lastmod,
+                "warc_file": item.warc_file,
+                "warc_record_id": item.warc_record_id,
+            },
+            content_type=item.content_type,
         )
+        done: Deferred[Any] = Deferred()
+        self.pool.submit(job, lambda page: reactor.callFromThread(done.callback, page))
+        page = await maybe_deferred_to_future(done)
+        if job.attempts > 1:
+            spider.count("extract_retries", job.attempts - 1)
         if page.kind == FAILED and page.reason:
             spider.count_error(page.reason)
         return PageOutcome(page)

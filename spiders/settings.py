@@ -60,3 +60,8 @@ LOG_LEVEL = "INFO"
 # items are logged by URL and outcome, never with their body
 LOG_FORMATTER = "spiders.logformatter.ShortItemLogFormatter"
 FEED_EXPORT_ENCODING = "utf-8"
+
+# --- extraction workers (mediawatch.extract_pool) ------------------------------------------
+MEDIAWATCH_EXTRACT_WORKERS = 0  # 0: one per core this process may use
+MEDIAWATCH_EXTRACT_TIMEOUT = 30.0  # seconds per page; past it the page is staged as extract_timeout
+MEDIAWATCH_EXTRACT_MEMORY_MB = 1536  # address-space cap of a worker (RLIMIT_AS)

@@ -1,4 +1,4 @@
-"""Text material for fixture pages: real paragraphs from the extraction dev corpus plus generated
+"""Text material for fixture pages: real paragraphs from the committed real pages plus generated
 English and German sentences that mention the companies the watchlist tests look for.
 
 Everything here is a pure function of a `random.Random`, so pages are deterministic for a seed.
@@ -6,18 +6,8 @@ Everything here is a pure function of a `random.Random`, so pages are determinis
 
 from __future__ import annotations
 
-import functools
-import json
-import os
 import random
 import re
-from pathlib import Path
-
-# shared/ sits beside the repository (developers' checkouts and CI's clones alike)
-CORPUS_DIR = Path(
-    os.environ.get("MEDIAWATCH_FIXTURE_CORPUS")
-    or Path(__file__).resolve().parents[3] / "shared" / "corpus" / "article-extraction-dev"
-)
 
 # the names the watchlist tests match; bodies and boilerplate both mention them
 COMPANIES = ["Xiaomi", "BAIC", "Hyundai", "Tesla", "BYD", "Apple", "Samsung", "Huawei", "NIO"]
@@ -156,25 +146,12 @@ _MONATE = ["Januar", "März", "Mai", "Juni", "September", "November"]
 _STAEDTE = ["Berlin", "München", "Stuttgart", "Peking", "Shenzhen", "Frankfurt"]
 
 
-@functools.lru_cache(maxsize=1)
 def corpus_paragraphs() -> tuple[str, ...]:
-    """English body paragraphs from the dev corpus (empty when the corpus is not installed)."""
-    try:
-        truth = json.loads((CORPUS_DIR / "ground-truth.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return ()
-    seen: set[str] = set()
-    paragraphs = []
-    for key in sorted(truth):
-        for raw in str(truth[key].get("articleBody", "")).split("\n"):
-            text = " ".join(raw.split())
-            words = len(text.split())
-            # keep ordinary English prose paragraphs only: no lists, captions or foreign text
-            english = len(re.findall(r"\b(the|and|of|to)\b", text)) >= 3
-            if 30 <= words <= 220 and english and text not in seen:
-                seen.add(text)
-                paragraphs.append(text)
-    return tuple(paragraphs)
+    """English body paragraphs of the real pages committed in `fixture_web/real_pages/` (MIT), so
+    every clone serves the same fixture articles, with or without ../shared."""
+    from mediawatch.fixture_web.realpages import prose_paragraphs
+
+    return prose_paragraphs()
 
 
 def _fill(template: str, rng: random.Random, company: str, german: bool) -> str:

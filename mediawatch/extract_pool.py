@@ -1,0 +1,281 @@
+"""Extraction off the crawl's reactor thread: a small pool of worker processes, one page at a time
+each, with a hard time and memory budget per page.
+
+Process model (one crawl process):
+
+    scrapy reactor thread --submit(job)--> queue --> dispatcher thread i --pipe--> worker process i
+         ^                                                   |
+         +------ callback(StagedPage), from that thread <----+   (i = 1..workers, default: cores)
+
+- A worker (`python -m mediawatch.extract_worker`) imports extraction once and then runs
+  `build_staged_page` for each job it is sent; it sets RLIMIT_AS to the memory bound, and dies with
+  its dispatcher (PR_SET_PDEATHSIG), so no worker outlives the crawl.
+- A dispatcher thread sends one job, waits at most `timeout_s` for the answer, and calls back with
+  the staged page. Past the limit it SIGKILLs the worker, calls back with the page recorded as
+  `failed` / `extract_timeout`, and starts a fresh worker; the crawl goes on.
+- A worker that dies mid-page (segfault, OOM kill, `kill -9`) costs a retry of that page on a fresh
+  worker; a page that kills `MAX_ATTEMPTS` workers is recorded as `extract_crashed`. A MemoryError
+  under the bound is recorded as `extract_memory`. Every outcome is a staged page: none is lost.
+- Results come back in completion order; the spider's pipelines (dedupe, stage, stats) run on the
+  reactor thread as each page returns, so the staging writer still has one writer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import pickle
+import queue
+import select
+import signal
+import struct
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from mediawatch.procs import die_with_parent
+from mediawatch.records import FAILED, StagedPage
+
+__all__ = ["ExtractJob", "ExtractionPool", "failed_page", "read_frame", "write_frame"]
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 2  # a page that kills this many workers is recorded, not retried forever
+DEFAULT_TIMEOUT_S = 30.0
+DEFAULT_MEMORY_MB = 1536
+STARTUP_TIMEOUT_S = 120.0  # imports on a loaded 2-core machine
+_HEADER = struct.Struct("!Q")
+
+
+def write_frame(fd: int, obj: Any) -> None:
+    """Send one pickled object, length-prefixed, over a pipe."""
+    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    view = memoryview(_HEADER.pack(len(data)) + data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def _read_exact(fd: int, size: int, deadline: float | None) -> bytes | None:
+    chunks, left = [], size
+    while left:
+        if deadline is not None:
+            wait = deadline - time.monotonic()
+            if wait <= 0 or not select.select([fd], [], [], wait)[0]:
+                raise TimeoutError
+        chunk = os.read(fd, min(left, 1 << 20))
+        if not chunk:
+            return None  # EOF: the other side died
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def read_frame(fd: int, deadline: float | None = None) -> Any:
+    """Receive one object; None on EOF, TimeoutError past `deadline` (time.monotonic())."""
+    header = _read_exact(fd, _HEADER.size, deadline)
+    if header is None:
+        return None
+    data = _read_exact(fd, _HEADER.unpack(header)[0], deadline)
+    return None if data is None else pickle.loads(data)
+
+
+@dataclass
+class ExtractJob:
+    """One fetched page to stage: the keyword arguments of `staging.build_staged_page`, minus `text`
+    (the worker decodes), plus the response's content type."""
+
+    kwargs: dict[str, Any]
+    content_type: str | None
+    attempts: int = 0
+    submitted: float = field(default_factory=time.monotonic)
+
+
+def failed_page(job: ExtractJob, reason: str) -> StagedPage:
+    """The staged record of a page whose extraction did not finish (timeout, crash, memory)."""
+    kw = job.kwargs
+    body: bytes = kw["body"]
+    return StagedPage(
+        run_id=kw["run_id"],
+        source=kw["source"].name,
+        url=kw["url"],
+        fetched_at=kw["fetched_at"],
+        kind=FAILED,
+        reason=reason,
+        status=kw.get("status"),
+        final_url=kw.get("final_url") or kw["url"],
+        content_hash=hashlib.sha256(body).hexdigest(),
+        etag=kw.get("etag"),
+        last_modified=kw.get("last_modified"),
+        lastmod=kw.get("lastmod"),
+        warc_file=kw.get("warc_file"),
+        warc_record_id=kw.get("warc_record_id"),
+        bytes=len(body),
+    )
+
+
+class _Worker:
+    """One worker process and its pipes."""
+
+    def __init__(self, memory_mb: int) -> None:
+        # one thread per worker: the pool already uses every core, and OpenBLAS (under language
+        # identification) would otherwise reserve a buffer per core inside the memory cap
+        env = dict(
+            os.environ,
+            MEDIAWATCH_WORKER_MEMORY_MB=str(memory_mb),
+            OPENBLAS_NUM_THREADS="1",
+            OMP_NUM_THREADS="1",
+            MKL_NUM_THREADS="1",
+        )
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "mediawatch.extract_worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+            preexec_fn=die_with_parent(),  # noqa: PLW1509 - only prctl and getppid, no locks
+        )
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.send_fd = self.proc.stdin.fileno()
+        self.recv_fd = self.proc.stdout.fileno()
+
+    def ready(self, timeout_s: float = STARTUP_TIMEOUT_S) -> bool:
+        """Wait for the worker's imports to finish (it says so): start-up is not the page's time."""
+        try:
+            return read_frame(self.recv_fd, time.monotonic() + timeout_s) == ("ready", None)
+        except (TimeoutError, OSError):
+            return False
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+        for pipe in (self.proc.stdin, self.proc.stdout):
+            try:
+                if pipe is not None:
+                    pipe.close()
+            except OSError:
+                pass
+
+
+class ExtractionPool:
+    """`workers` extraction processes fed by `submit`; see the module docstring for the model."""
+
+    def __init__(
+        self,
+        workers: int | None = None,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+        memory_mb: int = DEFAULT_MEMORY_MB,
+        on_event: Callable[[str], None] | None = None,
+    ) -> None:
+        self.size = max(1, workers or len(os.sched_getaffinity(0)))
+        self.timeout_s = timeout_s
+        self.memory_mb = memory_mb
+        self.on_event = on_event or (lambda kind: None)
+        self._jobs: queue.Queue[tuple[ExtractJob, Callable[[StagedPage], None]] | None] = (
+            queue.Queue()
+        )
+        self.counts: dict[str, int] = {}
+        self._lock = threading.Lock()
+        self._threads = [
+            threading.Thread(target=self._dispatch, name=f"extract-{i}", daemon=True)
+            for i in range(self.size)
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def _count(self, kind: str) -> None:
+        with self._lock:
+            self.counts[kind] = self.counts.get(kind, 0) + 1
+        self.on_event(kind)
+
+    def submit(self, job: ExtractJob, done: Callable[[StagedPage], None]) -> None:
+        """Queue a page; `done(page)` is called once, from a dispatcher thread."""
+        self._jobs.put((job, done))
+
+    def close(self) -> None:
+        """Finish queued pages, then stop the workers."""
+        for _ in self._threads:
+            self._jobs.put(None)
+        for thread in self._threads:
+            thread.join()
+
+    def _dispatch(self) -> None:
+        # started on the first page, not before: a crawl with nothing new never pays for workers
+        worker: _Worker | None = None
+        try:
+            while True:
+                entry = self._jobs.get()
+                if entry is None:
+                    return
+                job, done = entry
+                while True:
+                    if worker is None:
+                        worker = self._start_worker()
+                    if worker is None:  # workers cannot even start: say so on every page
+                        page = failed_page(job, "extract_worker_failed")
+                        self._count("extract_worker_failed")
+                        break
+                    page, worker = self._run_one(worker, job)
+                    if page is not None:
+                        break
+                try:
+                    done(page)
+                except Exception:  # noqa: BLE001 - a callback bug must not stop the dispatcher
+                    log.exception("extraction callback failed for %s", job.kwargs.get("url"))
+        finally:
+            if worker is not None:
+                worker.kill()
+
+    def _start_worker(self) -> _Worker | None:
+        for _ in range(2):
+            worker = _Worker(self.memory_mb)
+            if worker.ready():
+                return worker
+            log.error("an extraction worker did not start (exit %s)", worker.proc.poll())
+            worker.kill()
+        return None
+
+    def _run_one(
+        self, worker: _Worker, job: ExtractJob
+    ) -> tuple[StagedPage | None, _Worker | None]:
+        """Run `job` on `worker`: (page, worker still usable), or (None, None) to retry it."""
+        job.attempts += 1
+        url = job.kwargs.get("url")
+        try:
+            write_frame(worker.send_fd, (job.kwargs, job.content_type))
+            answer = read_frame(worker.recv_fd, time.monotonic() + self.timeout_s)
+        except TimeoutError:
+            worker.kill()
+            self._count("extract_timeout")
+            log.warning("extraction of %s took over %.1f s: recorded as extract_timeout", url,
+                        self.timeout_s)
+            return failed_page(job, "extract_timeout"), None
+        except (BrokenPipeError, OSError):
+            answer = None
+        if answer is None:  # the worker died on this page
+            try:
+                code: int | None = worker.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                code = None
+            worker.kill()
+            self._count("worker_restarts")
+            if job.attempts < MAX_ATTEMPTS:
+                log.warning("extraction worker died (exit %s) on %s; retrying it", code, url)
+                return None, None
+            self._count("extract_crashed")
+            log.warning("%s killed %d extraction workers: recorded as extract_crashed", url,
+                        job.attempts)
+            return failed_page(job, "extract_crashed"), None
+        status, value = answer
+        if status == "ok":
+            return value, worker
+        self._count(str(value))
+        if value == "extract_memory":  # a worker that ran out of memory is not trusted again
+            worker.kill()
+            return failed_page(job, str(value)), None
+        return failed_page(job, str(value)), worker

@@ -1,0 +1,80 @@
+"""Extraction worker process (started by `mediawatch.extract_pool.ExtractionPool`, never by hand).
+
+Reads `(build_staged_page kwargs, content_type)` frames on stdin, answers `("ok", StagedPage)` or
+`("error", reason)` on its private copy of stdout. Anything the libraries print goes to stderr, so
+it cannot corrupt the frames. The address space is capped at MEDIAWATCH_WORKER_MEMORY_MB (RLIMIT_AS)
+once the imports are done: a page that needs more raises MemoryError here and is recorded as
+`extract_memory` instead of swelling the crawl.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import resource
+import signal
+import sys
+
+from mediawatch.extract_pool import read_frame, write_frame
+
+_WARM_UP = (
+    "<html lang=en><head><title>Warm up</title><meta name=author content='Jane Doe'></head><body>"
+    "<article><h1>Warm up</h1><time datetime='2025-01-01T08:00:00Z'>1 Jan</time>"
+    + "<p>The worker reads this paragraph once so that every model is loaded before real pages."
+    " It says nothing else of note, and it is never staged.</p>" * 8
+    + "</article></body></html>"
+)
+
+
+def _cap_memory() -> None:
+    limit_mb = int(os.environ.get("MEDIAWATCH_WORKER_MEMORY_MB") or 0)
+    if limit_mb <= 0:
+        return
+    limit = limit_mb * 1024 * 1024
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def main() -> int:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when a worker ends
+    recv_fd = sys.stdin.fileno()
+    send_fd = os.dup(sys.stdout.fileno())
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+
+    from mediawatch.extract import extract_article
+
+    # first calls load lazy models (language identification, date patterns): not a page's time
+    extract_article(_WARM_UP, "http://warm.up/2025/01/01/warm-up-page-for-the-worker.html")
+    from mediawatch.staging import build_staged_page, decode_html
+
+    _cap_memory()
+    write_frame(send_fd, ("ready", None))
+    while True:
+        job = read_frame(recv_fd)
+        if job is None:
+            return 0
+        kwargs, content_type = job
+        try:
+            text = decode_html(kwargs["body"], content_type)
+            page = build_staged_page(text=text, **kwargs)
+            # extraction turns its own exceptions into an error code; a MemoryError is the budget
+            if page.reason and page.reason.endswith("MemoryError"):
+                answer: tuple[str, object] = ("error", "extract_memory")
+            else:
+                answer = ("ok", page)
+        except MemoryError:
+            answer = ("error", "extract_memory")
+        except Exception as exc:  # noqa: BLE001 - recorded with its reason, the crawl goes on
+            logging.getLogger(__name__).warning("extraction of %s raised %r", kwargs.get("url"), exc)
+            answer = ("error", f"extraction:exception:{type(exc).__name__}")
+        try:
+            write_frame(send_fd, answer)
+        except MemoryError:
+            write_frame(send_fd, ("error", "extract_memory"))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

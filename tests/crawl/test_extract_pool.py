@@ -1,0 +1,173 @@
+"""The extraction worker pool: real worker processes, real pages; a slow, crashing or memory-hungry
+page is recorded with its reason and the pool goes on."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from datetime import UTC, datetime
+
+import psutil
+import pytest
+
+from mediawatch.extract_pool import ExtractionPool, ExtractJob
+from mediawatch.fixture_web.realpages import real_pages, unique_copy
+from mediawatch.records import ARTICLE, FAILED, StagedPage
+from mediawatch.sources import Source
+
+SOURCE = Source(
+    name="realpages", homepage="http://127.0.0.1/", language="en", country="US",
+    crawl_interval="1h", allowed_domains=("127.0.0.1",),
+)
+
+
+def job(html: str, n: int) -> ExtractJob:
+    return ExtractJob(
+        kwargs={
+            "source": SOURCE, "run_id": "r1", "url": f"http://127.0.0.1/news/{n}/a.html",
+            "body": html.encode("utf-8"), "status": 200,
+            "fetched_at": datetime.now(UTC).isoformat(),
+        },
+        content_type="text/html; charset=utf-8",
+    )
+
+
+def run_all(pool: ExtractionPool, jobs: list[ExtractJob], timeout: float = 120) -> list[StagedPage]:
+    results: list[StagedPage] = []
+    done = threading.Event()
+    lock = threading.Lock()
+
+    def back(page: StagedPage) -> None:
+        with lock:
+            results.append(page)
+            if len(results) == len(jobs):
+                done.set()
+
+    for j in jobs:
+        pool.submit(j, back)
+    assert done.wait(timeout), f"only {len(results)} of {len(jobs)} pages came back"
+    return results
+
+
+def huge_page() -> str:
+    """A legitimate but large article (2.8 MB of distinct paragraphs, under the 3 MB too_large
+    bound): seconds of extraction."""
+    paragraphs = "".join(
+        "<p>" + " ".join(f"word{j}x{i} and the text" for i in range(50)) + "</p>\n"
+        for j in range(2300)
+    )
+    return f"<html><head><title>Huge</title></head><body><article>{paragraphs}</article></body></html>"
+
+
+def workers_of(pool: ExtractionPool) -> list[psutil.Process]:
+    """Live worker processes of this test process (a killed one may linger as a zombie)."""
+    workers = []
+    for proc in psutil.Process().children():
+        try:
+            if proc.status() != psutil.STATUS_ZOMBIE and "mediawatch.extract_worker" in " ".join(
+                proc.cmdline()
+            ):
+                workers.append(proc)
+        except psutil.Error:
+            continue
+    return workers
+
+
+def test_pages_are_extracted_on_every_worker_and_none_is_lost() -> None:
+    pages = [unique_copy(html, n) for n, (_, html) in enumerate(real_pages()[:12])]
+    pool = ExtractionPool(workers=2, timeout_s=60)
+    try:
+        results = run_all(pool, [job(h, n) for n, h in enumerate(pages)])
+        assert len(workers_of(pool)) == 2
+    finally:
+        pool.close()
+    assert sorted(p.url for p in results) == sorted(f"http://127.0.0.1/news/{n}/a.html"
+                                                    for n in range(12))
+    assert sum(p.kind == ARTICLE for p in results) >= 10
+    assert not workers_of(pool), "close() leaves no worker behind"
+
+
+def test_a_page_past_the_time_limit_is_recorded_and_the_next_page_is_extracted() -> None:
+    real = real_pages()[0][1]
+    pool = ExtractionPool(workers=1, timeout_s=0.5)
+    try:
+        started = time.monotonic()
+        slow, fine = run_all(pool, [job(huge_page(), 0), job(real, 1)])
+        elapsed = time.monotonic() - started
+    finally:
+        pool.close()
+    assert (slow.kind, slow.reason) == (FAILED, "extract_timeout")
+    assert slow.bytes > 2_000_000 and slow.content_hash
+    assert fine.kind == ARTICLE, "a fresh worker took the next page"
+    assert pool.counts["extract_timeout"] == 1
+    assert elapsed < 30
+
+
+def busy_killer(pool: ExtractionPool, kills: int, stop: threading.Event) -> threading.Thread:
+    """SIGKILLs the worker that holds the page once it has spent 0.5 s of CPU on it: the warm one,
+    then (kills=2) the fresh worker that took the page over."""
+
+    def run() -> None:
+        (warm,) = workers_of(pool)
+        base = warm.cpu_times().user
+        while not stop.is_set() and warm.cpu_times().user < base + 0.5:
+            time.sleep(0.05)
+        os.kill(warm.pid, signal.SIGKILL)
+        if kills < 2:
+            return
+        while not stop.is_set():
+            fresh = [w for w in workers_of(pool) if w.pid != warm.pid]
+            # past its start-up (the warm worker's CPU at the same point) and on the page
+            try:
+                if fresh and fresh[0].cpu_times().user > base + 0.5:
+                    os.kill(fresh[0].pid, signal.SIGKILL)
+                    return
+            except psutil.Error:
+                pass
+            time.sleep(0.02)
+
+    return threading.Thread(target=run)
+
+
+@pytest.mark.parametrize("kills", [1, 2])
+def test_a_worker_killed_mid_page_costs_a_retry_then_a_record_never_the_page(kills: int) -> None:
+    pool = ExtractionPool(workers=1, timeout_s=120)
+    stop = threading.Event()
+    try:
+        run_all(pool, [job(real_pages()[0][1], 0)])  # the worker is warm
+        killer = busy_killer(pool, kills, stop)
+        killer.start()
+        (page,) = run_all(pool, [job(huge_page(), 1)])
+    finally:
+        stop.set()
+        pool.close()
+    killer.join()
+    assert pool.counts["worker_restarts"] == kills
+    if kills == 1:
+        assert page.kind == ARTICLE, "the retry on a fresh worker extracted it"
+        assert "extract_crashed" not in pool.counts
+    else:
+        assert (page.kind, page.reason) == (FAILED, "extract_crashed")
+        assert page.bytes > 2_000_000
+
+
+@pytest.mark.timeout(120)
+def test_a_page_over_the_memory_bound_is_recorded_not_swollen() -> None:
+    # the worker's address space after its imports, plus a little: a 3 MB page does not fit
+    probe = ExtractionPool(workers=1, timeout_s=60)
+    try:
+        run_all(probe, [job(real_pages()[0][1], 0)])
+        (worker,) = workers_of(probe)
+        baseline_mb = worker.memory_info().vms // (1024 * 1024)
+    finally:
+        probe.close()
+    pool = ExtractionPool(workers=1, timeout_s=60, memory_mb=int(baseline_mb) + 40)
+    try:
+        big, real = run_all(pool, [job(huge_page(), 0), job(real_pages()[1][1], 1)])
+    finally:
+        pool.close()
+    assert (big.kind, big.reason) == (FAILED, "extract_memory")
+    assert pool.counts["extract_memory"] == 1
+    assert real.url.endswith("/news/1/a.html") and real.kind == ARTICLE, "a fresh worker took it"
