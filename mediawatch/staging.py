@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from mediawatch.decode import decode_html  # re-exported: the one decode function lives there
 from mediawatch.records import ARTICLE, FAILED, SKIPPED, StagedPage
 from mediawatch.sources import Source
 from mediawatch.urls import normalize_url
@@ -207,20 +208,6 @@ def looks_binary(body: bytes) -> bool:
         return True
     control = sum(1 for b in head if b < 9 or 13 < b < 32)
     return bool(head) and control / len(head) > 0.1
-
-
-def decode_html(body: bytes, content_type: str | None) -> str | None:
-    """Decode an HTML body the way browsers do (BOM, header charset, meta charset, then guess);
-    None when the content type says it is not text at all."""
-    from w3lib.encoding import html_to_unicode
-
-    ctype = (content_type or "").lower()
-    if ctype and not any(t in ctype for t in ("html", "xml", "text/")):
-        return None
-    try:
-        return html_to_unicode(content_type, body)[1]
-    except (LookupError, ValueError):  # unknown or broken charset: bytes as UTF-8, errors replaced
-        return body.decode("utf-8", errors="replace")
 
 
 def build_staged_page(

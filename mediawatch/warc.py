@@ -20,13 +20,13 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from mediawatch.config import Paths
+from mediawatch.decode import decode_html
 from mediawatch.records import ARTICLE, FAILED, SKIPPED
 from mediawatch.sources import Registry, load_registry
 from mediawatch.staging import (
     StagingWriter,
     atomic_write_json,
     build_staged_page,
-    decode_html,
     stats_path,
 )
 

@@ -17,12 +17,15 @@ OUTPUT_KEYS = (
 )  # fmt: skip
 
 
-def read_page(name: str) -> bytes:
-    """Raw bytes of a .html/.html.gz file, or of stdin for `-`; gzip is detected by magic bytes."""
+def read_page(name: str) -> str:
+    """Text of a .html/.html.gz file, or of stdin for `-` (gzip detected by magic bytes), decoded
+    by the crawl's own `decode_html` so a preview sees the characters the warehouse stores."""
+    from mediawatch.decode import decode_html
+
     data = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
     if data[:2] == b"\x1f\x8b":
         data = gzip.decompress(data)
-    return data
+    return decode_html(data) or ""
 
 
 def extract_file(name: str, url: str | None, site: str | None) -> dict[str, object]:

@@ -1,9 +1,17 @@
 """Article body: trafilatura on the already-parsed tree, then paragraph-level boilerplate filtering.
 
-Why these settings (measured on the dev corpus, see bench/extract_bench.py): comments are never part
+Why these settings (measured on both dev sets, see bench/extract_bench.py): comments are never part
 of the article; `favor_precision` drops more teaser/related blocks than it loses; `fast` skips the
 readability/jusText fallbacks, which only helps on pages where the fast pass finds almost nothing, so
 we run the full pass only then.
+
+Recall: `favor_precision` also drops real text (short paragraphs, lists) on pages unlike news
+articles. When the precise body is shorter than RECALL_CHECK_CHARS, trafilatura's balanced pass runs
+on the same pruned tree and the two are merged (`merge_recall`): the balanced body replaces the
+precise one when it is RECALL_REPLACE_RATIO times longer (the precise pass missed the article), else
+the balanced lines lying between the first and last line both passes kept are added (inside the
+article's span; lines before or after it are where boilerplate sits). A page whose body is still
+nearly empty gets one last pass over a fresh tree of the whole page (`last_resort_body`).
 """
 
 from __future__ import annotations
@@ -84,11 +92,11 @@ _LIST_INTRO = re.compile(
 _MIN_FAST_CHARS = 400
 
 
-def _text(tree: HtmlElement, fast: bool) -> str | None:
+def _text(tree: HtmlElement, fast: bool, precision: bool = True) -> str | None:
     doc = trafilatura.bare_extraction(
         tree,
         fast=fast,
-        favor_precision=True,
+        favor_precision=precision,
         include_comments=False,
         include_tables=True,
         with_metadata=False,
@@ -189,16 +197,75 @@ def _recover_split_article(tree: HtmlElement, text: str) -> str:
     return recovered if len(recovered) > len(text) else text
 
 
+# Below this many characters the precise body is checked against the balanced pass (longer bodies
+# almost never gain: measured on the dev sets, it costs a second trafilatura pass on every page).
+RECALL_CHECK_CHARS = 3000
+RECALL_REPLACE_RATIO = 1.6
+
+
+def merge_recall(precise: str, balanced: str) -> str:
+    """The precise body, completed from the balanced one (see the module docstring)."""
+    if not precise:
+        return balanced
+    if len(balanced) > RECALL_REPLACE_RATIO * len(precise):
+        return balanced
+    kept = set(precise.split("\n"))
+    lines = balanced.split("\n")
+    shared = [i for i, line in enumerate(lines) if line in kept]
+    if not shared:
+        return precise
+    first, last = shared[0], shared[-1]
+    merged = lines[first : last + 1]
+    missing = [line for line in precise.split("\n") if line not in set(merged)]
+    return "\n".join(merged + missing)
+
+
 def extract_body(tree: HtmlElement, title: str | None = None) -> str | None:
     """Main text of the article in `tree` (already cleaned with `prune_noise`), one paragraph per
     line, or None."""
+    from mediawatch.extract.profile import step
+
     text = _text(tree, fast=True)
-    if not text or len(text) < _MIN_FAST_CHARS:
+    if (not text or len(text) < _MIN_FAST_CHARS) and not too_deep(tree):
         text = _text(tree, fast=False) or text
-    if not text:
-        return None
-    text = filter_lines(_recover_split_article(tree, text), title, image_captions(tree))
+    captions = image_captions(tree)
+    text = filter_lines(_recover_split_article(tree, text), title, captions) if text else ""
+    if len(text) < RECALL_CHECK_CHARS:
+        with step("body_recall"):
+            balanced = _text(tree, fast=True, precision=False)
+            if balanced:
+                text = merge_recall(text, filter_lines(balanced, title, captions))
     return text or None
+
+
+# readability and jusText (trafilatura's full pass) are superlinear in nesting depth: on trees
+# deeper than this they are skipped (real pages nest a few dozen levels).
+MAX_FALLBACK_DEPTH = 200
+
+
+def too_deep(tree: HtmlElement) -> bool:
+    """Is any element nested deeper than MAX_FALLBACK_DEPTH? One pass over the tree."""
+    depth: dict[HtmlElement, int] = {}
+    for node in tree.iter():
+        level = depth.get(node.getparent(), 0) + 1  # type: ignore[arg-type]
+        if level > MAX_FALLBACK_DEPTH:
+            return True
+        depth[node] = level
+    return False
+
+
+def last_resort_body(source: str, title: str | None = None) -> str | None:
+    """trafilatura with its defaults (comments included: on a forum they are the posts) over a fresh
+    tree of the whole page, for pages where the pruned tree gave next to nothing."""
+    from mediawatch.extract import parse_html
+
+    tree = parse_html(source)
+    if tree is None or too_deep(tree):
+        return None
+    doc = trafilatura.bare_extraction(tree, include_tables=True, with_metadata=False)
+    if doc is None or not doc.text:
+        return None
+    return filter_lines(doc.text, title, image_captions(tree)) or None
 
 
 def image_captions(tree: HtmlElement) -> frozenset[str]:

@@ -15,6 +15,7 @@ from lxml.html import HtmlElement
 from trafilatura import metadata as trafilatura_metadata
 
 from mediawatch.extract.dates import date_from_url, first_plausible, plausible
+from mediawatch.extract.profile import step
 
 ARTICLE_TYPES = {
     "article", "newsarticle", "blogposting", "reportagenewsarticle", "analysisnewsarticle",
@@ -180,7 +181,8 @@ def _time_elements(tree: HtmlElement) -> tuple[list[str], list[str]]:
 def read_metadata(tree: HtmlElement, url: str) -> PageMeta:
     """Collect metadata candidates from structured data and meta tags of an unmodified tree."""
     meta = PageMeta()
-    published_raw, updated_raw = _apply_jsonld(meta, jsonld_items(tree))
+    with step("jsonld"):
+        published_raw, updated_raw = _apply_jsonld(meta, jsonld_items(tree))
     tags = meta_tags(tree)
     meta.og_type = (_first(tags, ["og:type"]) or "").lower() or None
     if meta.og_type == "article" or "article:published_time" in tags:
@@ -233,7 +235,8 @@ def read_metadata(tree: HtmlElement, url: str) -> PageMeta:
         meta.published = meta.published or first_plausible(time_published)
         meta.updated = meta.updated or first_plausible(time_updated)
     if meta.published is None:
-        meta.published = _htmldate(tree, url) or plausible(date_from_url(url))
+        with step("htmldate"):
+            meta.published = _htmldate(tree, url) or plausible(date_from_url(url))
     if meta.updated and meta.published and meta.updated < meta.published:
         meta.updated = None
     return meta

@@ -1,5 +1,11 @@
 """Is this page an article at all? Tag/category pages, galleries, error pages and index pages hold
-no article; their text would pollute the warehouse, so extraction reports why and keeps no body."""
+no article; their text would pollute the warehouse, so extraction reports why and keeps no body.
+
+The decision is conservative: a page is dropped only when it is clearly not an article. Every signal
+of a page type (a 404 title, gallery markup, a tag path, a listing of linked headlines) must come
+with a body that does not read as an article - few words, or no paragraph of running prose - before
+the page is rejected; when in doubt the body is kept. Lengths count CJK characters too (two make a
+word), so a Chinese or Japanese article is not "too short" for having no spaces."""
 
 from __future__ import annotations
 
@@ -25,8 +31,13 @@ _GALLERY_PATH = re.compile(
 )
 _COLLECTION_TYPES = {"collectionpage", "searchresultspage", "profilepage", "itemlist"}
 _GALLERY_TYPES = {"imagegallery", "mediagallery"}
-# Fewer words than this is a teaser or a caption, not an article.
-MIN_ARTICLE_WORDS = 25
+# Fewer words than this is a caption or a stub, not an article (a short real post has more).
+MIN_ARTICLE_WORDS = 10
+# A page-type signal (error title, gallery, tag path, listing) rejects only bodies shorter than this
+# or holding no paragraph of running prose (PROSE_WORDS words on one line).
+SHORT_BODY_WORDS = 150
+PROSE_WORDS = 25
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 # Headline links pointing elsewhere: many of them and no article markup = a listing page.
 MIN_TEASERS = 8
 
@@ -42,8 +53,22 @@ def teaser_count(tree: HtmlElement, url: str) -> int:
     return count
 
 
-def error_page_reason(meta: PageMeta) -> str | None:
-    """`not_article:error_page` when title or headline says 404/not found."""
+def text_words(text: str | None) -> int:
+    """Words of `text` for length decisions: whitespace tokens, plus one per two CJK characters."""
+    if not text:
+        return 0
+    return len(text.split()) + len(_CJK.findall(text)) // 2
+
+
+def has_prose(text: str | None) -> bool:
+    """Does `text` hold at least one paragraph of running prose (not only headlines and blurbs)?"""
+    return any(text_words(line) >= PROSE_WORDS for line in (text or "").split("\n"))
+
+
+def error_page_reason(meta: PageMeta, words: int = 0) -> str | None:
+    """`not_article:error_page` when title or headline says 404/not found and the body is short."""
+    if words >= SHORT_BODY_WORDS:
+        return None
     for text in (meta.title, meta.h1):
         if text and _ERROR_TITLE.search(text) and len(text) < 80:
             return "not_article:error_page"
@@ -53,23 +78,27 @@ def error_page_reason(meta: PageMeta) -> str | None:
 def not_article_reason(
     tree: HtmlElement, url: str, meta: PageMeta, body: str | None, word_count: int
 ) -> str | None:
-    """Why this page is not an article, or None when it is one. `tree` is the pruned tree."""
-    reason = error_page_reason(meta)
+    """Why this page is clearly not an article, or None when it is (or may be) one. `tree` is the
+    pruned tree; `word_count` is recomputed CJK-aware from `body`."""
+    words = text_words(body)
+    reason = error_page_reason(meta, words)
     if reason:
         return reason
+    short = words < SHORT_BODY_WORDS
     path = urlsplit(meta.canonical_url or url).path
-    if meta.jsonld_types & _GALLERY_TYPES or meta.og_type == "gallery":
-        return "not_article:gallery"
-    if _GALLERY_PATH.search(path) and word_count < 150 and len(tree.xpath("//img")) >= 4:
-        return "not_article:gallery"
-    if not meta.is_article_marked:
+    if short and not meta.is_article_marked or short and not has_prose(body):
+        if meta.jsonld_types & _GALLERY_TYPES or meta.og_type == "gallery":
+            return "not_article:gallery"
+        if _GALLERY_PATH.search(path) and len(tree.xpath("//img")) >= 4:
+            return "not_article:gallery"
+    if not meta.is_article_marked and not has_prose(body):
         if meta.jsonld_types & _COLLECTION_TYPES or _TAG_PATH.search(path):
-            if teaser_count(tree, url) >= 3 or word_count < 150:
+            if teaser_count(tree, url) >= 3 or short:
                 return "not_article:tag_page"
         if path in ("", "/") or _INDEX_PATH.search(path) or teaser_count(tree, url) >= MIN_TEASERS:
             return "not_article:index_page"
     if not body:
         return "empty_body"
-    if word_count < MIN_ARTICLE_WORDS:
+    if words < MIN_ARTICLE_WORDS:
         return "not_article:too_short"
     return None

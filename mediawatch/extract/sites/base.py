@@ -18,7 +18,8 @@ from mediawatch.extract.authors import clean_authors
 from mediawatch.extract.dates import to_iso
 from mediawatch.extract.fields import clean_title, detect_language
 from mediawatch.extract.metadata import PageMeta, host_of, read_metadata
-from mediawatch.extract.pagetype import error_page_reason, not_article_reason
+from mediawatch.extract.pagetype import MIN_ARTICLE_WORDS, not_article_reason, text_words
+from mediawatch.extract.profile import step
 from mediawatch.records import ArticleRecord
 
 _CMS_TAG = re.compile(r"^@|[:=&;<>]")
@@ -37,10 +38,12 @@ class SiteExtractor:
     # XPaths of byline elements, tried in order (first that matches wins); empty = generic search.
     byline_xpaths: ClassVar[tuple[str, ...]] = ()
 
-    def __init__(self, tree: HtmlElement, url: str) -> None:
+    def __init__(self, tree: HtmlElement, url: str, source: str | None = None) -> None:
         self.tree = tree
         self.url = url
-        self.meta: PageMeta = read_metadata(tree, url)
+        self.source = source  # the decoded page, for the last-resort pass on a fresh tree
+        with step("metadata"):
+            self.meta: PageMeta = read_metadata(tree, url)
         self.host = host_of(url)
 
     # -- fields ---------------------------------------------------------------------------------
@@ -128,18 +131,23 @@ class SiteExtractor:
             tags=self.tags(),
             image_url=self.image_url(),
         )
-        base.error = error_page_reason(self.meta)
-        if base.error:
-            return base
-        self.prune()
-        base.authors = self.authors()
-        text = self.body(title)
+        with step("prune"):
+            self.prune()
+        with step("authors"):
+            base.authors = self.authors()
+        with step("body"):
+            text = self.body(title)
+        if text_words(text) < MIN_ARTICLE_WORDS and self.source:
+            with step("body_recall"):  # rare: nothing kept; the whole page, comments included
+                text = body_text.last_resort_body(self.source, title) or text
         words = len(text.split()) if text else 0
-        base.error = not_article_reason(self.tree, self.url, self.meta, text, words)
+        with step("pagetype"):
+            base.error = not_article_reason(self.tree, self.url, self.meta, text, words)
         if base.error:
             return base
         base.body, base.word_count = text, words
-        base.language = detect_language(text, self.meta.html_lang)
+        with step("language"):
+            base.language = detect_language(text, self.meta.html_lang)
         return base
 
 
