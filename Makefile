@@ -2,6 +2,8 @@
 #   make demo   - whole pipeline on the built-in local fixture web -> DuckDB warehouse + report
 #   make test   - the tests
 SHELL := /bin/bash
+# every recipe's bash sources scripts/private.sh first (umask 077: what make creates is private)
+export BASH_ENV := $(CURDIR)/scripts/private.sh
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin

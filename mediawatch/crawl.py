@@ -16,13 +16,15 @@ import subprocess
 import sys
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 from mediawatch.config import REPO_ROOT, Paths
 from mediawatch.crawl_stats import FAILED, CrawlStats
+from mediawatch.diskspace import MARKER as DISK_FULL_MARKER
 from mediawatch.procs import die_with_parent, kill_group
 from mediawatch.sources import load_registry
-from mediawatch.staging import attempt_run_id, stats_path
+from mediawatch.staging import atomic_write_json, attempt_run_id, stats_path
 
 __all__ = ["CrawlError", "crawl_all", "crawl_source"]
 
@@ -108,6 +110,7 @@ def _crawl_env(paths: Paths) -> dict[str, str]:
 def _run_crawl_process(paths: Paths, command: list[str], label: str) -> tuple[int, list[str]]:
     """Run one crawl process, its output logged line by line; (exit code, last 30 lines)."""
     tail: deque[str] = deque(maxlen=30)
+    disk_full: list[str] = []
     crawl_log = logging.getLogger(f"{__name__}.{label}")
     with subprocess.Popen(
         command,
@@ -125,12 +128,14 @@ def _run_crawl_process(paths: Paths, command: list[str], label: str) -> tuple[in
             for raw in process.stdout:
                 line = raw.rstrip()
                 tail.append(line)
+                if DISK_FULL_MARKER in line and not disk_full:
+                    disk_full.append(line)  # kept apart: later lines may push it out of the tail
                 crawl_log.log(_level(line), "%s", line)
             returncode = process.wait()
         finally:
             # a task timeout or kill raises here: end the crawl and its extraction workers too
             kill_group(process.pid)
-    return returncode, list(tail)
+    return returncode, [*disk_full, *(line for line in tail if line not in disk_full)]
 
 
 def crawl_source(
@@ -150,14 +155,38 @@ def crawl_source(
     for key, value in {**settings_from_env(), **(settings or {})}.items():
         command += ["-s", f"{key}={value}"]
     returncode, tail = _run_crawl_process(paths, command, source)
+    disk_full = [line for line in tail if DISK_FULL_MARKER in line][:1]
     if returncode != 0:
         raise CrawlError(source, returncode, list(tail), run_id=run_id)
     path = stats_path(paths.staging_dir, source, run_id)
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        stats = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        hint = f"no readable stats file {path} ({exc})"
+        hint = _no_stats_hint(path, exc, list(tail))
         raise CrawlError(source, returncode, list(tail), hint, run_id=run_id) from None
+    if disk_full:  # it stopped early: the stats must not pass for a finished crawl on a retry
+        hint = _no_stats_hint(path, FileNotFoundError(), disk_full)
+        try:
+            atomic_write_json(path, {**stats, "error": hint})
+        except OSError:
+            pass  # the disk is still full; the parent records the failure where it can
+        raise CrawlError(source, returncode, list(tail), hint, run_id=run_id)
+    return stats
+
+
+def _no_stats_hint(path: Path, exc: Exception, tail: list[str]) -> str:
+    """Why a crawl that exited left no stats file, as precisely as the log and the disk say."""
+    from mediawatch.diskspace import DiskFull, free_bytes, is_disk_full, parse_marker
+
+    marker = parse_marker(tail)
+    if marker is not None:
+        return str(DiskFull(marker[0], marker[1], "The crawl stopped.")).rstrip(".")
+    free = free_bytes(path.parent)
+    if any(is_disk_full(Exception(line)) for line in tail) or (free is not None and free < 1 << 20):
+        return str(DiskFull(path, None, "The crawl could not write its staging or stats files.")).rstrip(".")
+    missing = "is missing" if isinstance(exc, FileNotFoundError) else f"is unreadable ({exc})"
+    return (f"its stats file {path} {missing}: the crawl ended before writing it (killed, or "
+            "failed on start; see the log lines below)")
 
 
 def crawl_all(

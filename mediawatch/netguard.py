@@ -16,6 +16,7 @@ __all__ = [
     "BlockedAddress",
     "blocked_reason",
     "check_url",
+    "connection_allowed",
     "resolution_allowed",
     "system_resolver",
 ]
@@ -126,3 +127,13 @@ def resolution_allowed(host: str, address: str, allowlist: Iterable[str]) -> boo
         return True
     hosts = {entry.rsplit(":", 1)[0].strip("[]").lower() for entry in allowlist}
     return host.rstrip(".").lower() in hosts or address in hosts
+
+
+def connection_allowed(host: str, address: str, port: int, allowlist: Iterable[str]) -> bool:
+    """The connect-time rule, exact like check_url's: a resolved address is fine if public, or if
+    the allowlist names this host or this address *with this port* (entries are "host:port")."""
+    if blocked_reason(address) is None:
+        return True
+    allowed = set(allowlist)
+    address = address.split("%", 1)[0]
+    return _host_port(host.rstrip(".").lower(), port) in allowed or _host_port(address, port) in allowed

@@ -130,10 +130,20 @@ def record_failed_crawl(paths: Paths, source: str, run_id: str, error: str) -> P
 def load(paths: Paths, load_id: str | None = None, progress: Progress | None = None) -> dict[str, Any]:
     """Load new staging files, analyse new versions, rebuild the marts, publish the analyst copy."""
     from mediawatch.warehouse.backend import retry_conflicts
+    from mediawatch.warehouse.db import database_errors
 
     load_id = load_id or new_run_id("load")
-    # on a DuckLake another loader may commit first; the load is idempotent, so run it again
-    return retry_conflicts(lambda: _load_once(paths, load_id, progress))
+    # a corrupt warehouse or a full disk: an error naming the file and what to do, not a traceback
+    with database_errors(paths.warehouse, needed=_load_space_needed(paths)):
+        # on a DuckLake another loader may commit first; the load is idempotent, so run it again
+        return retry_conflicts(lambda: _load_once(paths, load_id, progress))
+
+
+def _load_space_needed(paths: Paths) -> int:
+    """Rough room a load needs: the staging files (an upper bound of what is new) plus one more
+    warehouse-sized analyst copy while it is published."""
+    staged = sum(f.stat().st_size for f in paths.staging_dir.glob("*/*.jsonl")) if paths.staging_dir.exists() else 0
+    return staged + (paths.warehouse.stat().st_size if paths.warehouse.exists() else 0)
 
 
 def _load_once(paths: Paths, load_id: str, progress: Progress | None) -> dict[str, Any]:
@@ -212,6 +222,13 @@ def warehouse_counts(con: Any) -> dict[str, int]:
 
 def reanalyze(paths: Paths, progress: Progress | None = None) -> dict[str, Any]:
     """Recompute mentions, sentiment, clusters and alerts for the whole warehouse (after a watchlist change)."""
+    from mediawatch.warehouse.db import database_errors
+
+    with database_errors(paths.warehouse):
+        return _reanalyze(paths, progress)
+
+
+def _reanalyze(paths: Paths, progress: Progress | None = None) -> dict[str, Any]:
     from mediawatch.warehouse.db import connect_writer
     from mediawatch.warehouse.migrate import migrate
     from mediawatch.warehouse.publish import publish_analyst_db
@@ -250,8 +267,10 @@ def _analyse_and_build(
 def check(paths: Paths, run_id: str) -> dict[str, Any]:
     """The quality gate. Raises mediawatch.checks.GateFailed on a critical failure (results are kept)."""
     from mediawatch.checks import run_gate
+    from mediawatch.warehouse.db import database_errors
 
-    return run_gate(paths, run_id)
+    with database_errors(paths.warehouse):
+        return run_gate(paths, run_id)
 
 
 def report(
@@ -262,23 +281,26 @@ def report(
 ) -> dict[str, Any]:
     """Build the report for a period (default: the latest day with articles) and deliver it if configured."""
     from mediawatch.report import build_report, deliver
+    from mediawatch.warehouse.db import ANALYST, database_errors
 
-    built = build_report(paths, date_from=date_from, date_to=date_to, run_id=run_id)
+    with database_errors(paths.analyst_db, ANALYST):
+        built = build_report(paths, date_from=date_from, date_to=date_to, run_id=run_id)
     built["delivery"] = deliver(built)  # off unless MEDIAWATCH_REPORT_EMAIL_TO / _WEBHOOK are set
     return built
 
 
 def export(paths: Paths, folder: Path) -> list[Path]:
     """Parquet files of every mart, read from the analyst copy (never blocks a load)."""
-    from mediawatch.warehouse.db import connect_reader
+    from mediawatch.warehouse.db import ANALYST, connect_reader, database_errors
     from mediawatch.warehouse.publish import export_parquet
 
-    # our own fixed SQL writes the files, so this reader keeps file access
-    con = connect_reader(paths.analyst_db, external_access=True)
-    try:
-        return export_parquet(con, folder)
-    finally:
-        con.close()
+    with database_errors(paths.analyst_db, ANALYST):
+        # our own fixed SQL writes the files, so this reader keeps file access
+        con = connect_reader(paths.analyst_db, external_access=True)
+        try:
+            return export_parquet(con, folder)
+        finally:
+            con.close()
 
 
 def status(paths: Paths) -> dict[str, Any]:

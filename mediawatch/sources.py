@@ -4,17 +4,28 @@ The format is a shared contract (see docs / the registry format note): `version`
 `settings` (polite defaults for every source), `network.allowlist` (exact host:port pairs exempt from
 the private-address guard) and `sources`. Every problem in a file is reported at once, each naming
 the file, the source and the field, and saying what to do.
+
+Loading is bounded (mediawatch.boundedyaml: a size limit, no YAML aliases, short values in
+messages), URL patterns are matched with RE2 (linear time, so `(a+)+$` cannot hang a crawl), and a
+file is parsed once per process: `load_registry` returns the same Registry while the file is
+unchanged.
 """
 
 from __future__ import annotations
 
+import difflib
+import functools
 import re
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import yaml
+import re2
+
+from mediawatch import boundedyaml
+from mediawatch.boundedyaml import short
 
 __all__ = [
     "Registry",
@@ -82,7 +93,23 @@ DEFAULT_EXCLUDE_PATTERNS = (
     r"\.(xml|rss|atom|json|jpe?g|png|gif|webp|svg|pdf|zip|mp4|mp3)$",
 )
 # what an article URL usually looks like when a source gives no `article_patterns`
-_ARTICLE_SHAPE = re.compile(r"/\d{4}/\d{1,2}/|\.s?html?$|/[^/?]*\w+-\w+-\w+[^/]*/?$")
+_ARTICLE_SHAPE = r"/\d{4}/\d{1,2}/|\.s?html?$|/[^/?]*\w+-\w+-\w+[^/]*/?$"
+# at most this many problems are listed in one RegistryError (a huge broken file stays readable)
+MAX_PROBLEMS = 40
+
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False  # RE2 would print every rejected pattern on stderr
+
+
+@functools.lru_cache(maxsize=4096)
+def compile_pattern(pattern: str) -> Any:
+    """`pattern` compiled with RE2, which matches in time linear in the URL (no backtracking);
+    re2.error when it uses what RE2 lacks (backreferences, lookaround)."""
+    return re2.compile(pattern, _RE2_OPTIONS)
+
+
+def _search(patterns: tuple[str, ...], text: str) -> bool:
+    return any(compile_pattern(p).search(text) for p in patterns)
 
 
 def _path_and_query(url: str) -> str:
@@ -96,7 +123,10 @@ class RegistryError(ValueError):
     def __init__(self, path: Path | str, problems: list[str]) -> None:
         self.path = str(path)
         self.problems = problems
-        lines = "\n".join(f"  - {p}" for p in problems)
+        shown = problems[:MAX_PROBLEMS]
+        lines = "\n".join(f"  - {p}" for p in shown)
+        if len(problems) > len(shown):
+            lines += f"\n  - ... and {len(problems) - len(shown)} more"
         super().__init__(
             f"{self.path}: {len(problems)} problem(s) in the source registry:\n{lines}\n"
             "Fix these entries (see the registry format: docs/ or sources.yaml comments) and retry."
@@ -143,7 +173,7 @@ class Source:
     def is_excluded(self, url: str) -> bool:
         """True when the URL path is a known non-article page (tag, author, category, gallery, ...)."""
         path = _path_and_query(url)
-        return any(re.search(p, path) for p in (*DEFAULT_EXCLUDE_PATTERNS, *self.exclude_patterns))
+        return _search((*DEFAULT_EXCLUDE_PATTERNS, *self.exclude_patterns), path)
 
     def looks_like_article(self, url: str) -> bool:
         """True when a URL may be an article: not excluded, and matching `article_patterns` if given,
@@ -152,8 +182,8 @@ class Source:
             return False
         path = _path_and_query(url)
         if self.article_patterns:
-            return any(re.search(p, path) for p in self.article_patterns)
-        return bool(_ARTICLE_SHAPE.search(path))
+            return _search(self.article_patterns, path)
+        return _search((_ARTICLE_SHAPE,), path)
 
     def allows_host(self, url: str) -> bool:
         """True when the URL's host is one of `allowed_domains` or a subdomain of one."""
@@ -176,7 +206,11 @@ class Registry:
             if source.name == name:
                 return source
         known = ", ".join(s.name for s in self.sources) or "none"
-        raise KeyError(f"no source {name!r} in {self.path or 'the registry'} (known: {known})")
+        close = difflib.get_close_matches(name, self.names, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise KeyError(
+            f"no source {short(name)} in {self.path or 'the registry'}{hint} (known: {known})"
+        )
 
     @property
     def names(self) -> list[str]:
@@ -187,7 +221,7 @@ def parse_interval(text: str) -> int:
     """Seconds in an interval like "15m", "1h", "1d"; ValueError when malformed or zero."""
     match = _INTERVAL.match(str(text).strip())
     if not match or int(match.group(1)) == 0:
-        raise ValueError(f"bad interval {text!r}: use a positive number and s, m, h or d, e.g. 1h")
+        raise ValueError(f"bad interval {short(text)}: use a positive number and s, m, h or d, e.g. 1h")
     return int(match.group(1)) * _INTERVAL_SECONDS[match.group(2)]
 
 
@@ -201,7 +235,7 @@ def _url_problem(value: Any) -> str | None:
     except ValueError as exc:
         return f"is not a valid URL ({exc})"
     if parts.scheme not in ("http", "https"):
-        return f"must start with http:// or https:// (got {parts.scheme or 'no scheme'!r})"
+        return f"must start with http:// or https:// (got {short(parts.scheme or 'no scheme')})"
     if not parts.hostname:
         return "has no host"
     return None
@@ -226,7 +260,13 @@ class _Checker:
 
     def unknown_keys(self, where: str, data: dict[str, Any], allowed: set[str]) -> None:
         for key in sorted(set(data) - allowed, key=str):
-            self.add(where, str(key), f"unknown key; allowed keys are {', '.join(sorted(allowed))}")
+            close = difflib.get_close_matches(str(key), sorted(allowed), n=1, cutoff=0.6)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            self.add(
+                where,
+                short(str(key))[1:-1],
+                f"unknown key; {hint}allowed keys are {', '.join(sorted(allowed))}",
+            )
 
     def url_list(self, where: str, data: dict[str, Any], key: str) -> tuple[str, ...]:
         value = data.get(key) or []
@@ -239,7 +279,7 @@ class _Checker:
         for item in value:
             problem = _url_problem(item)
             if problem:
-                self.add(where, key, f"{item!r} {problem}")
+                self.add(where, key, f"{short(item)} {problem}")
             else:
                 urls.append(item.strip())
         return tuple(urls)
@@ -252,9 +292,18 @@ class _Checker:
         if regex:
             for pattern in value:
                 try:
-                    re.compile(pattern)
-                except re.error as exc:
-                    self.add(where, key, f"{pattern!r} is not a valid regex ({exc})")
+                    compile_pattern(pattern)
+                except re2.error as exc:
+                    detail = exc.args[0] if exc.args else exc
+                    if isinstance(detail, bytes):
+                        detail = detail.decode("utf-8", "replace")
+                    self.add(
+                        where,
+                        key,
+                        f"{short(pattern)} is not a usable pattern ({short(str(detail))[1:-1]}); "
+                        "patterns use RE2 syntax, which matches in linear time: no backreferences "
+                        "or lookaround",
+                    )
         return tuple(value)
 
     def number(self, where: str, data: dict[str, Any], key: str) -> float | None:
@@ -262,7 +311,7 @@ class _Checker:
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-            self.add(where, key, f"must be a non-negative number (got {value!r})")
+            self.add(where, key, f"must be a non-negative number (got {short(value)})")
             return None
         return float(value)
 
@@ -315,7 +364,7 @@ class _Checker:
             self.unknown_keys(spot, raw, SECTION_KEYS)
             problem = _url_problem(raw.get("url"))
             if problem:
-                self.add(spot, "url", f"{raw.get('url')!r} {problem}")
+                self.add(spot, "url", f"{short(raw.get('url'))} {problem}")
                 continue
             pagination = raw.get("pagination")
             if pagination is not None and (
@@ -325,7 +374,7 @@ class _Checker:
                 pagination = None
             max_pages = raw.get("max_pages", 5)
             if isinstance(max_pages, bool) or not isinstance(max_pages, int) or max_pages < 1:
-                self.add(spot, "max_pages", f"must be a positive integer (got {max_pages!r})")
+                self.add(spot, "max_pages", f"must be a positive integer (got {short(max_pages)})")
                 max_pages = 5
             result.append(
                 Section(url=raw["url"].strip(), pagination=pagination, max_pages=max_pages)
@@ -337,7 +386,7 @@ class _Checker:
             self.add(f"sources[{index}]", "name", "each source must be a mapping")
             return None
         name = raw.get("name")
-        where = f"source {name!r}" if isinstance(name, str) and name else f"sources[{index}]"
+        where = f"source {short(name)}" if isinstance(name, str) and name else f"sources[{index}]"
         before = len(self.problems)
         self.unknown_keys(where, raw, SOURCE_KEYS)
         if not isinstance(name, str) or not _NAME.match(name):
@@ -349,7 +398,7 @@ class _Checker:
         homepage = raw.get("homepage")
         problem = _url_problem(homepage)
         if problem:
-            self.add(where, "homepage", f"{homepage!r} {problem}")
+            self.add(where, "homepage", f"{short(homepage)} {problem}")
         feeds = self.url_list(where, raw, "feeds")
         sitemaps = self.url_list(where, raw, "sitemaps")
         sections = self.sections(where, raw)
@@ -369,14 +418,14 @@ class _Checker:
         for domain in domains:
             if "/" in domain or ":" in domain:
                 self.add(
-                    where, "allowed_domains", f"{domain!r} must be a bare hostname (no scheme/port)"
+                    where, "allowed_domains", f"{short(domain)} must be a bare hostname (no scheme/port)"
                 )
         language = raw.get("language")
         if not isinstance(language, str) or not _LANGUAGE.match(language):
-            self.add(where, "language", f"{language!r} must be an ISO 639-1 code like 'en'")
+            self.add(where, "language", f"{short(language)} must be an ISO 639-1 code like 'en'")
         country = raw.get("country")
         if not isinstance(country, str) or not _COUNTRY.match(country):
-            self.add(where, "country", f"{country!r} must be an ISO 3166-1 alpha-2 code like 'US'")
+            self.add(where, "country", f"{short(country)} must be an ISO 3166-1 alpha-2 code like 'US'")
         interval = raw.get("crawl_interval")
         try:
             parse_interval(interval)
@@ -416,21 +465,46 @@ class _Checker:
         )
 
 
+_loaded: dict[tuple[str, int, int], Registry] = {}
+_loaded_lock = threading.Lock()
+parse_count = 0  # how many times this process parsed a registry file (the tests check reuse)
+
+
 def load_registry(path: str | Path) -> Registry:
-    """Load and validate the registry at `path`; RegistryError lists every problem found."""
+    """Load and validate the registry at `path`; RegistryError lists every problem found.
+    The file is parsed once per process: while it is unchanged, the same Registry is returned."""
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        stat = path.stat()
     except FileNotFoundError:
         raise RegistryError(path, ["file not found: create it or set MEDIAWATCH_SOURCES"]) from None
-    except yaml.YAMLError as exc:
-        raise RegistryError(path, [f"not valid YAML: {exc}"]) from None
+    except OSError as exc:
+        raise RegistryError(path, [f"cannot read the file ({exc})"]) from None
+    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    with _loaded_lock:
+        if key not in _loaded:
+            _loaded.clear()  # one registry per process in practice; never grows
+            _loaded[key] = _parse_registry(path)
+        return _loaded[key]
+
+
+def _parse_registry(path: Path) -> Registry:
+    global parse_count
+    parse_count += 1
+    try:
+        data = boundedyaml.load(path)
+    except FileNotFoundError:
+        raise RegistryError(path, ["file not found: create it or set MEDIAWATCH_SOURCES"]) from None
+    except OSError as exc:
+        raise RegistryError(path, [f"cannot read the file ({exc})"]) from None
+    except boundedyaml.UnsafeYAML as exc:
+        raise RegistryError(path, [str(exc)]) from None
     check = _Checker(path)
     if not isinstance(data, dict):
         raise RegistryError(path, ["top level must be a mapping with `sources:`"])
     check.unknown_keys("registry", data, TOP_KEYS)
     if data.get("version", 1) != 1:
-        check.add("registry", "version", f"unsupported version {data.get('version')!r}; use 1")
+        check.add("registry", "version", f"unsupported version {short(data.get('version'))}; use 1")
     settings = data.get("settings") or {}
     if not isinstance(settings, dict):
         check.add("registry", "settings", "must be a mapping")
@@ -448,7 +522,7 @@ def load_registry(path: str | Path) -> Registry:
     check.unknown_keys("registry network", network, NETWORK_KEYS)
     for entry in network.get("allowlist") or []:
         if not isinstance(entry, str) or not re.match(r"^\[?[^\s/\]]+\]?:\d{1,5}$", entry.strip()):
-            check.add("registry network", "allowlist", f"{entry!r} must be an exact 'host:port'")
+            check.add("registry network", "allowlist", f"{short(entry)} must be an exact 'host:port'")
         else:
             allowlist.add(normalize_allow_entry(entry))
     raw_sources = data.get("sources")

@@ -2,6 +2,7 @@
 # make down: stop every Airflow process that make up started (and their children).
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+. "$root/scripts/private.sh"  # umask 077: what we create is private
 run="$root/var/airflow/run"
 stopped=0
 for pidfile in "$run"/*.pid; do

@@ -3,9 +3,11 @@
 # on 127.0.0.1 only. Login is required; the admin password is generated on first start.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+. "$root/scripts/private.sh"  # umask 077: what we create is private
 cd "$root"
 run="var/airflow/run"
 mkdir -p "$run" var/airflow/logs
+mw_private var/airflow  # modes are fixed on every start, whoever created the files
 port="${AIRFLOW__API__PORT:-8080}"
 export AIRFLOW__API__PORT="$port"
 export AIRFLOW__API__BASE_URL="http://127.0.0.1:$port"
@@ -40,6 +42,7 @@ done
 curl -fsS "http://127.0.0.1:$port/api/v2/monitor/health" >/dev/null || { echo "error: api-server not healthy after 120 s; see var/airflow/logs/api-server.log"; exit 1; }
 
 passwords="var/airflow/simple_auth_manager_passwords.json.generated"
+mw_private var/airflow  # the api-server just wrote the password file; never leave it readable
 password="$(.venv/bin/python -c "import json,sys; print(json.load(open(sys.argv[1]))['admin'])" "$passwords" 2>/dev/null || echo '?')"
 cat <<MSG
 

@@ -5,6 +5,7 @@ set -euo pipefail
 port="${1:-8765}"
 articles="${2:-20}"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+. "$root/scripts/private.sh"  # umask 077: what we create is private
 cd "$root"
 mkdir -p var/demo
 sources="$root/var/demo/sources.yaml"

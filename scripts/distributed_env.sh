@@ -4,6 +4,7 @@
 # mediawatch code writes the DuckLake warehouse. Nothing here is secret: the PostgreSQL password is
 # generated into $MW_DIST_DIR/pgpass (mode 0600) and libpq reads it from there (PGPASSFILE).
 _mw_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+. "$_mw_root/scripts/private.sh"  # umask 077: the pgpass file, data dirs and logs are private
 export MW_ROOT="$_mw_root"
 export MW_DIST_DIR="${MW_DIST_DIR:-$_mw_root/var/distributed}"
 export MW_PG_PORT="${MW_PG_PORT:-55432}"

@@ -43,6 +43,10 @@ if [ "$(id -u)" = 0 ]; then
   id postgres >/dev/null 2>&1 || { echo "error: no 'postgres' user to run PostgreSQL as (install the postgresql package)"; exit 2; }
   as_pg=(runuser -u postgres --)
 fi
+# secrets and logs are owner-only (whoever created them); as root, the `postgres` user must still
+# pass through $MW_DIST_DIR to its own 0700 data dir: traverse (x), never list or read
+mw_private "$MW_DIST_DIR/pg.password" "$PGPASSFILE" "$MW_DIST_DIR/airflow" "$logs" "$run"
+if [ ${#as_pg[@]} -gt 0 ]; then chmod 711 "$MW_DIST_DIR"; else chmod 700 "$MW_DIST_DIR"; fi
 
 # --- PostgreSQL -----------------------------------------------------------------------------------
 if [ ! -s "$PGPASSFILE" ]; then

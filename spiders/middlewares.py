@@ -12,6 +12,7 @@ from scrapy.http import Response
 from scrapy.utils.defer import deferred_to_future
 from twisted.internet.threads import deferToThread
 
+from mediawatch.diskspace import is_disk_full, marker_line
 from mediawatch.netguard import BlockedAddress, check_url
 from mediawatch.warc import KIND_HEADER, LASTMOD_HEADER, URL_HEADER, WarcArchive
 
@@ -85,21 +86,41 @@ class WarcArchiveMiddleware:
         kind = request.meta.get("mw_kind") or (
             "robots" if request.url.endswith("/robots.txt") else "other"
         )
-        record_id = archive.write_response(
-            response.url,
-            response.status,
-            headers,
-            response.body,
-            extra={
-                KIND_HEADER: kind,
-                URL_HEADER: request.meta.get("mw_url") or "",
-                LASTMOD_HEADER: request.meta.get("mw_lastmod") or "",
-            },
-        )
+        try:
+            record_id = archive.write_response(
+                response.url,
+                response.status,
+                headers,
+                response.body,
+                extra={
+                    KIND_HEADER: kind,
+                    URL_HEADER: request.meta.get("mw_url") or "",
+                    LASTMOD_HEADER: request.meta.get("mw_lastmod") or "",
+                },
+            )
+        except OSError as exc:
+            if is_disk_full(exc):
+                self._stop_for_full_disk(archive, len(response.body))
+            raise
         request.meta["warc_file"] = archive.relative
         request.meta["warc_record_id"] = record_id
         return response
 
+    def _stop_for_full_disk(self, archive: WarcArchive, needed: int) -> None:
+        """Say once where and how much (the crawl's parent reports it), then stop the crawl."""
+        if getattr(self, "disk_full", False):
+            return
+        from scrapy.utils.defer import deferred_from_coro
+
+        self.disk_full = True
+        self.crawler.spider.logger.error("%s", marker_line(archive.path, needed))
+        deferred_from_coro(self.crawler.engine.close_spider_async(reason="disk_full"))
+
     def spider_closed(self, spider: Spider) -> None:
         if self.archive is not None:
-            self.archive.close()
+            try:
+                self.archive.close()
+            except OSError as exc:
+                if not is_disk_full(exc):
+                    raise
+                spider.logger.error("%s", marker_line(self.archive.path, 1))

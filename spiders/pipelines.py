@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,10 +14,13 @@ from twisted.internet import reactor
 from twisted.internet.defer import Deferred
 
 from mediawatch.crawl_stats import CrawlStats
+from mediawatch.diskspace import is_disk_full, marker_line
 from mediawatch.extract_pool import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, ExtractionPool, ExtractJob
 from mediawatch.records import ARTICLE, FAILED
 from mediawatch.staging import StagingWriter, atomic_write_json, stats_path
 from spiders.items import FetchedPage, PageOutcome
+
+log = logging.getLogger(__name__)
 
 
 class _CrawlerAware:
@@ -130,13 +134,37 @@ class StagePipeline(_CrawlerAware):
         spider = self.spider
         self.writer = StagingWriter(spider.paths.staging_dir, spider.name, spider.run_id)
 
+    disk_full = False
+
     def process_item(self, item: Any) -> Any:
         if isinstance(item, PageOutcome):
-            self.writer.write(item.page)
+            if self.disk_full:
+                raise DropItem("not staged: the disk is full", log_level="DEBUG")
+            try:
+                self.writer.write(item.page)
+            except OSError as exc:
+                if not is_disk_full(exc):
+                    raise
+                self._stop_for_full_disk(len(item.page.to_json().encode()) + 1)
+                raise DropItem("not staged: the disk is full") from None
         return item
 
+    def _stop_for_full_disk(self, needed: int) -> None:
+        """Say once where and how much (the parent turns this line into its error), then stop the
+        crawl: every further page would fail the same way."""
+        from scrapy.utils.defer import deferred_from_coro
+
+        self.disk_full = True
+        log.error("%s", marker_line(self.writer.part_path, needed))
+        deferred_from_coro(self.crawler.engine.close_spider_async(reason="disk_full"))
+
     def close_spider(self) -> None:
-        self.writer.close()
+        try:
+            self.writer.close()
+        except OSError as exc:
+            if not is_disk_full(exc):
+                raise
+            log.error("%s", marker_line(self.writer.part_path, 1))
 
 
 class StatsPipeline(_CrawlerAware):

@@ -57,6 +57,8 @@ ITEM_PIPELINES = {
 }
 
 LOG_LEVEL = "INFO"
+# items are logged by URL and outcome, never with their body
+LOG_FORMATTER = "spiders.logformatter.ShortItemLogFormatter"
 FEED_EXPORT_ENCODING = "utf-8"
 
 # --- extraction workers (mediawatch.extract_pool) ------------------------------------------

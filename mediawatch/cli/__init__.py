@@ -7,6 +7,7 @@ command bodies so `mediawatch --help` stays fast.
 from __future__ import annotations
 
 import importlib
+import os
 
 import typer
 
@@ -35,4 +36,6 @@ for _name in COMMAND_MODULES:
 
 
 def main() -> None:
+    # what the pipeline writes (warehouse, staging, WARC archives, reports) is its owner's alone
+    os.umask(0o077)
     app()

@@ -78,9 +78,10 @@ def fail(message: str, code: int = 2) -> None:
 @contextmanager
 def friendly_errors() -> Iterator[None]:
     """Turn the errors users can fix into one clear line and a non-zero exit, not a traceback."""
-    from mediawatch.warehouse.db import WarehouseBusy
+    from mediawatch.diskspace import DiskFull
+    from mediawatch.warehouse.db import WarehouseBusy, WarehouseCorrupt
 
-    known: tuple[type[BaseException], ...] = (WarehouseBusy, FileNotFoundError)
+    known: tuple[type[BaseException], ...] = (WarehouseBusy, WarehouseCorrupt, DiskFull, FileNotFoundError)
     try:
         from mediawatch.sources import RegistryError
 

@@ -7,6 +7,7 @@ mode is active, and answer 404 while it is not.
 
 from __future__ import annotations
 
+import gzip
 import random
 import threading
 from collections.abc import Callable
@@ -30,6 +31,17 @@ FAULT_MODES = (
     "huge_feed",
     "xml_bomb",
 )
+# the hostile site (issue 21): heavier faults, chosen by name or all together with "hostile"; never
+# part of "all", which the fault matrix runs in every test pass
+HOSTILE_MODES = (
+    "giant_page",  # 60 MB of article
+    "very_slow",  # answers after 120 s
+    "gzip_bomb",  # 1 GiB of zeros in about 1 MB of gzip
+    "unavailable_twice",  # a story that answers 503 twice, then the article
+    "unclosed_scripts",  # 3.5 MB of `<script x>` that never close
+    "deep_nesting",  # a real article nested 300 elements deep: it must be stored
+)
+HOSTILE = (*HOSTILE_MODES, "truncated", "xml_bomb")  # what "hostile" switches on
 # page faults: path slug under techpress's date folder -> mode; the crawler meets them as articles
 PAGE_SLUGS = {
     "fault-burst-5xx": "burst_5xx",
@@ -42,12 +54,24 @@ PAGE_SLUGS = {
     "fault-bad-charset": "bad_charset",
     "fault-no-charset": "bad_charset",
     "fault-binary": "binary_as_html",
+    "fault-giant-page": "giant_page",
+    "fault-very-slow": "very_slow",
+    "fault-gzip-bomb": "gzip_bomb",
+    "fault-unavailable-twice": "unavailable_twice",
+    "fault-unclosed-scripts": "unclosed_scripts",
+    "fault-deep-nesting": "deep_nesting",
 }
 HIDDEN_SLUGS = {"fault-redirect-loop-b": "redirect_loop"}  # reachable only by redirect
 FEED_PATHS = {"/feed/malformed/": "malformed_feed", "/feed/huge/": "huge_feed"}
 SITEMAP_PATHS = {"/bomb-sitemap.xml": "xml_bomb", "/xxe-sitemap.xml": "xml_bomb"}
 HUGE_PAGE_BYTES = 12 * 1024 * 1024
 HUGE_FEED_BYTES = 16 * 1024 * 1024
+GIANT_PAGE_BYTES = 60 * 1024 * 1024
+VERY_SLOW_SECONDS = 120.0
+GZIP_BOMB_BYTES = 1024 * 1024 * 1024
+UNCLOSED_SCRIPTS_BYTES = 3_500_000
+NESTING_DEPTH = 300
+DEEP_TITLE = "Deeply nested story: Xiaomi and BAIC sign a battery deal"
 
 
 def parse_modes(modes: object) -> set[str]:
@@ -55,11 +79,14 @@ def parse_modes(modes: object) -> set[str]:
     names = modes.split(",") if isinstance(modes, str) else list(modes or ())  # type: ignore[call-overload]
     chosen = {str(n).strip() for n in names if str(n).strip()}
     if "all" in chosen:
-        return set(FAULT_MODES)
-    unknown = chosen - set(FAULT_MODES)
+        chosen = (chosen - {"all"}) | set(FAULT_MODES)
+    if "hostile" in chosen:
+        chosen = (chosen - {"hostile"}) | set(HOSTILE)
+    unknown = chosen - set(FAULT_MODES) - set(HOSTILE_MODES)
     if unknown:
         raise ValueError(
-            f"unknown fault mode(s) {sorted(unknown)}; choose from {', '.join(FAULT_MODES)} or all"
+            f"unknown fault mode(s) {sorted(unknown)}; choose from "
+            f"{', '.join((*FAULT_MODES, *HOSTILE_MODES))}, all or hostile"
         )
     return chosen
 
@@ -74,6 +101,33 @@ def _article_html(title: str, seed: int, extra_bytes: int = 0) -> str:
         f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>'
         f"</head><body><article><h1>{escape(title)}</h1>\n{body}</article></body></html>\n"
     )
+
+
+def _gzip_bomb() -> bytes:
+    """GZIP_BOMB_BYTES of zeros as a multi-member gzip stream (valid gzip; built in well under a second)."""
+    member = gzip.compress(b"\0" * (8 * 1024 * 1024), compresslevel=9, mtime=0)
+    return member * (GZIP_BOMB_BYTES // (8 * 1024 * 1024))
+
+
+def _unclosed_scripts_html(seed: int) -> bytes:
+    head = _article_html("Unclosed scripts", seed).replace("</article></body></html>\n", "")
+    filler = "<script x>var a = 1;\n"
+    return (head + filler * (UNCLOSED_SCRIPTS_BYTES // len(filler))).encode()
+
+
+def _deep_html(seed: int) -> bytes:
+    """A real article inside NESTING_DEPTH nested elements (layout wrappers of a page builder)."""
+    rng = random.Random(f"{seed}:fault:deep")
+    paragraphs = material.body_paragraphs(rng, "Xiaomi")
+    body = "".join(f"<p>{escape(p)}</p>\n" for p in paragraphs)
+    opening = "".join(f'<div class="wrap-{i % 7}">' for i in range(NESTING_DEPTH - 2)) + "<section><main>"
+    closing = "</main></section>" + "</div>" * (NESTING_DEPTH - 2)
+    return (
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{escape(DEEP_TITLE)}</title>'
+        f'<meta property="og:title" content="{escape(DEEP_TITLE)}">'
+        f'<meta property="article:published_time" content="2025-03-01T09:00:00Z"></head><body>'
+        f"{opening}<article><h1>{escape(DEEP_TITLE)}</h1>\n{body}</article>{closing}</body></html>\n"
+    ).encode()
 
 
 class FaultPlan:
@@ -130,6 +184,9 @@ class FaultPlan:
             return None
         slug = path[len(self.folder) :].rstrip("/") if path.startswith(self.folder) else path
         page = _article_html(f"Fault page {slug}", self.seed).encode()
+        hostile = self._hostile(mode, path, page)
+        if hostile is not None:
+            return hostile
         if mode == "burst_5xx":
             with self._lock:
                 self._hits[path] = self._hits.get(path, 0) + 1
@@ -179,6 +236,28 @@ class FaultPlan:
             body=self._bomb(base) if path == "/bomb-sitemap.xml" else self._xxe(base),
             content_type=XML,
         )
+
+    def _hostile(self, mode: str, path: str, page: bytes) -> Response | None:
+        """The answers of HOSTILE_MODES (None for the other modes)."""
+        if mode == "giant_page":
+            big = self._cached("giant", lambda: _article_html("Giant page", self.seed, GIANT_PAGE_BYTES).encode())
+            return Response(body=big)
+        if mode == "very_slow":
+            return Response(body=page, delay=VERY_SLOW_SECONDS)
+        if mode == "gzip_bomb":
+            return Response(body=self._cached("gzip_bomb", _gzip_bomb), headers={"Content-Encoding": "gzip"})
+        if mode == "unavailable_twice":
+            with self._lock:
+                self._hits[path] = self._hits.get(path, 0) + 1
+                hit = self._hits[path]
+            if hit <= 2:
+                return Response(503, b"<h1>Service unavailable</h1>", headers={"Retry-After": "1"})
+            return Response(body=page)
+        if mode == "unclosed_scripts":
+            return Response(body=self._cached("scripts", lambda: _unclosed_scripts_html(self.seed)))
+        if mode == "deep_nesting":
+            return Response(body=self._cached("deep", lambda: _deep_html(self.seed)))
+        return None
 
     def _malformed_feed(self, base: str, urls: list[str]) -> bytes:
         items = "".join(

@@ -13,14 +13,16 @@ when the query matches title+body; its mentions are still its alias hits.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
+import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from mediawatch import boundedyaml
+from mediawatch.boundedyaml import short
 from mediawatch.monitor.matcher import AliasMatcher, AliasSpec, normalise
 from mediawatch.monitor.query import (
     CompiledQuery,
@@ -240,23 +242,29 @@ def _reason(
 # --- loading ---------------------------------------------------------------------------------
 
 
+_loaded: dict[tuple[str, int, int], Watchlist] = {}
+_loaded_lock = threading.Lock()
+
+
 def load_watchlist(path: str | Path) -> Watchlist:
-    """Read and validate a watchlist YAML file; raises WatchlistError naming file, entry and position."""
+    """Read and validate a watchlist YAML file; raises WatchlistError naming file, entry and position.
+    Bounded (size limit, no YAML aliases) and parsed once per process while the file is unchanged."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        stat = path.stat()
+        key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+        with _loaded_lock:
+            if key not in _loaded:
+                data = boundedyaml.load(path)
+                _loaded.clear()
+                _loaded[key] = parse_watchlist(data, str(path))
+            return _loaded[key]
+    except OSError as exc:
         raise WatchlistError(
             f"{path}: cannot read the watchlist ({exc}); check the path or set MEDIAWATCH_WATCHLIST"
-        ) from exc
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1} column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise WatchlistError(f"{path}:{where}: not valid YAML: {problem}") from exc
-    return parse_watchlist(data, str(path))
+        ) from None
+    except boundedyaml.UnsafeYAML as exc:
+        raise WatchlistError(f"{path}: {exc}") from None
 
 
 def parse_watchlist(data: Any, source: str = "<watchlist>") -> Watchlist:
@@ -272,7 +280,7 @@ def parse_watchlist(data: Any, source: str = "<watchlist>") -> Watchlist:
     seen_aliases: dict[str, str] = {}
     for i, raw in enumerate(raw_entries):
         entry = _parse_entry(source, i, raw, len(entries))
-        label = f"entry #{i + 1} {entry.name!r}"
+        label = f"entry #{i + 1} {short(entry.name)}"
         if entry.name.casefold() in seen_names:
             raise WatchlistError(
                 f"{source}: {label}: duplicate name (also entry #{seen_names[entry.name.casefold()]})"
@@ -282,7 +290,7 @@ def parse_watchlist(data: Any, source: str = "<watchlist>") -> Watchlist:
             key = normalise(alias.text).casefold()
             if key in seen_aliases:
                 raise WatchlistError(
-                    f"{source}: {label}: alias {alias.text!r} is already used by {seen_aliases[key]!r}; "
+                    f"{source}: {label}: alias {short(alias.text)} is already used by {short(seen_aliases[key])}; "
                     "an alias must point to one entity"
                 )
             seen_aliases[key] = entry.name
@@ -300,8 +308,10 @@ def parse_watchlist(data: Any, source: str = "<watchlist>") -> Watchlist:
 def _check_keys(source: str, label: str, raw: dict, allowed: tuple[str, ...]) -> None:
     unknown = sorted(str(k) for k in raw if k not in allowed)
     if unknown:
+        close = difflib.get_close_matches(unknown[0], allowed, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
         raise WatchlistError(
-            f"{source}: {label}: unknown key {unknown[0]!r} (allowed: {', '.join(allowed)})"
+            f"{source}: {label}: unknown key {short(unknown[0])}{hint} (allowed: {', '.join(allowed)})"
         )
 
 
@@ -313,12 +323,12 @@ def _parse_entry(source: str, i: int, raw: Any, owner: int) -> Entry:
     if not isinstance(name, str) or not name.strip():
         raise WatchlistError(f"{source}: {label}: 'name' must be a non-empty string")
     name = normalise(name)
-    label = f"entry #{i + 1} {name!r}"
+    label = f"entry #{i + 1} {short(name)}"
     _check_keys(source, label, raw, _ENTRY_KEYS)
     kind = raw.get("type")
     if kind not in ENTITY_TYPES:
         raise WatchlistError(
-            f"{source}: {label}: 'type' must be one of {', '.join(ENTITY_TYPES)} (got {kind!r})"
+            f"{source}: {label}: 'type' must be one of {', '.join(ENTITY_TYPES)} (got {short(kind)})"
         )
     entry_case = raw.get("case_sensitive")
     if entry_case is not None and not isinstance(entry_case, bool):
@@ -337,7 +347,7 @@ def _parse_entry(source: str, i: int, raw: Any, owner: int) -> Entry:
         if normalise(text).casefold() in seen:
             if normalise(text).casefold() == name.casefold():
                 continue  # repeating the name among the aliases is harmless
-            raise WatchlistError(f"{source}: {label}: alias {text!r} is listed twice")
+            raise WatchlistError(f"{source}: {label}: alias {short(text)} is listed twice")
         seen.add(normalise(text).casefold())
         case = alias_case if alias_case is not None else entry_case
         if case is None:
@@ -383,7 +393,7 @@ def _parse_set(source: str, i: int, raw: Any, names: set[str]) -> CompetitorSet:
     label = f"competitor set #{i + 1}"
     if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
         raise WatchlistError(f"{source}: {label}: must be a mapping with 'name' and 'members'")
-    label = f"competitor set #{i + 1} {raw['name']!r}"
+    label = f"competitor set #{i + 1} {short(raw['name'])}"
     _check_keys(source, label, raw, _SET_KEYS)
     members = raw.get("members")
     if not isinstance(members, list) or len(members) < 2:
@@ -391,7 +401,7 @@ def _parse_set(source: str, i: int, raw: Any, names: set[str]) -> CompetitorSet:
     for member in members:
         if not isinstance(member, str) or member not in names:
             raise WatchlistError(
-                f"{source}: {label}: member {member!r} is not an entity name in 'entities'"
+                f"{source}: {label}: member {short(member)} is not an entity name in 'entities'"
             )
     if len(set(members)) != len(members):
         raise WatchlistError(f"{source}: {label}: a member is listed twice")

@@ -103,3 +103,13 @@ def test_api_server_binds_loopback_only(airflow_up: str) -> None:
         listeners = [line.split()[3] for line in out.splitlines() if line.split()[3].endswith(f":{port}")]
         assert listeners and all(addr.startswith("127.0.0.1:") for addr in listeners), listeners
 
+
+
+def test_no_file_under_var_airflow_is_readable_by_others(airflow_up: str) -> None:
+    """After `make up` (issue 21): the password file, secrets, metadata DB and logs are owner-only,
+    whoever created them (symlinks carry no mode of their own and are skipped)."""
+    home = REPO_ROOT / "var/airflow"
+    assert (home / "simple_auth_manager_passwords.json.generated").exists()
+    open_to_others = [f"{oct(p.lstat().st_mode & 0o777)} {p.relative_to(home)}"
+                      for p in [home, *home.rglob("*")] if not p.is_symlink() and p.lstat().st_mode & 0o077]
+    assert open_to_others == []

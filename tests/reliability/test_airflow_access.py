@@ -65,6 +65,8 @@ def test_bin_airflow_generates_private_ignored_secrets(tmp_path: Path) -> None:
     """Run the real bin/airflow in a scratch root whose `airflow` only reports what it was given."""
     (tmp_path / "bin").mkdir()
     (tmp_path / "bin" / "airflow").write_bytes((REPO_ROOT / "bin" / "airflow").read_bytes())
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / "scripts" / "private.sh").write_bytes((REPO_ROOT / "scripts" / "private.sh").read_bytes())
     venv_bin = tmp_path / ".venv" / "bin"
     venv_bin.mkdir(parents=True)
     (venv_bin / "python").symlink_to(REPO_ROOT / ".venv" / "bin" / "python")
@@ -90,3 +92,55 @@ def test_bin_airflow_generates_private_ignored_secrets(tmp_path: Path) -> None:
                       "var/airflow/simple_auth_manager_passwords.json.generated"):
         ignored = subprocess.run(["git", "check-ignore", "-q", generated], cwd=REPO_ROOT)
         assert ignored.returncode == 0, f"{generated} is not ignored by git"
+
+
+def test_bin_airflow_keeps_everything_under_var_airflow_private(tmp_path: Path) -> None:
+    """Files left readable by an older run are fixed on start, and whatever Airflow then creates
+    (here a stand-in `airflow` writing the password file and a log) is owner-only too."""
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "airflow").write_bytes((REPO_ROOT / "bin" / "airflow").read_bytes())
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / "scripts" / "private.sh").write_bytes((REPO_ROOT / "scripts" / "private.sh").read_bytes())
+    venv_bin = tmp_path / ".venv" / "bin"
+    venv_bin.mkdir(parents=True)
+    (venv_bin / "python").symlink_to(REPO_ROOT / ".venv" / "bin" / "python")
+    (venv_bin / "airflow").write_text(
+        "#!/bin/sh\nmkdir -p \"$AIRFLOW_HOME/var/airflow/logs/dag_id=x\"\n"
+        "echo '{\"admin\": \"pw\"}' > \"$AIRFLOW_HOME/var/airflow/simple_auth_manager_passwords.json.generated\"\n"
+        "echo log > \"$AIRFLOW_HOME/var/airflow/logs/dag_id=x/1.log\"\n")
+    (venv_bin / "airflow").chmod(0o755)
+    old = tmp_path / "var" / "airflow" / "old"
+    old.mkdir(parents=True, mode=0o755)
+    (old / "airflow.db").write_text("x")
+    (old / "airflow.db").chmod(0o644)
+    (old.parent).chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW__")}
+    env["HOME"] = str(tmp_path)
+    done = subprocess.run(["bash", "-c", f"umask 022; exec bash {tmp_path / 'bin' / 'airflow'} version"],
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    readable = [f"{p.relative_to(tmp_path)} {stat.S_IMODE(p.stat().st_mode):o}"
+                for p in [old.parent, *old.parent.rglob("*")] if p.stat().st_mode & 0o077]
+    assert readable == []
+    assert (tmp_path / "var/airflow/simple_auth_manager_passwords.json.generated").exists()
+
+
+def test_every_entry_point_sets_the_umask() -> None:
+    """bin/airflow and each script source scripts/private.sh; make recipes get it through BASH_ENV;
+    the mediawatch CLI sets it itself."""
+    for path in [REPO_ROOT / "bin" / "airflow", *sorted((REPO_ROOT / "scripts").glob("*.sh"))]:
+        if path.name in ("private.sh",):
+            continue
+        text = path.read_text()
+        assert "scripts/private.sh" in text or "distributed_env.sh" in text, path
+    assert "umask 077" in (REPO_ROOT / "scripts" / "private.sh").read_text()
+    made = subprocess.run(["make", "-s", "--no-print-directory", "-f", "-", "show"], cwd=REPO_ROOT,
+                          input=(REPO_ROOT / "Makefile").read_text() + "\nshow:\n\t@umask\n",
+                          capture_output=True, text=True, timeout=60)
+    assert made.stdout.strip().endswith("0077"), made.stdout + made.stderr
+    cli = subprocess.run([str(REPO_ROOT / ".venv" / "bin" / "python"), "-c",
+                          "import os, sys; sys.argv = ['mediawatch', '--help'];"
+                          "from mediawatch.cli import main\ntry: main()\nexcept SystemExit: pass\n"
+                          "print('UMASK', oct(os.umask(0)))"],
+                         capture_output=True, text=True, timeout=60)
+    assert "UMASK 0o77" in cli.stdout, cli.stdout[-500:] + cli.stderr[-500:]

@@ -96,6 +96,8 @@ def ssrf_crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, A
             "redirect-to-ip": f"http://127.0.0.3:{ports['ip']}/admin",
             "redirect-to-decimal-ip": f"http://2130706435:{ports['ip']}/admin",  # 127.0.0.3
             "redirect-to-rebinding-name": f"http://rebind.test:{ports['rebind']}/admin",
+            # rebinds to the allowlisted address, but on another port than the allowlisted one
+            "redirect-to-rebinding-name-other-port": f"http://rebindport.test:{ports['port']}/admin",
         }
         routes = {f"/r/{slug}/": Route(status=302, headers={"Location": url})
                   for slug, url in targets.items()}
@@ -103,6 +105,7 @@ def ssrf_crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, A
             f"http://127.0.0.1:{ports['port']}/direct-other-port/",
             f"http://sneaky.test:{ports['named']}/direct-name/",
             f"http://rebind.test:{ports['rebind']}/direct-rebinding-name/",
+            f"http://rebindport.test:{ports['port']}/direct-rebinding-name-other-port/",
         ]
         items = "".join(f"<item><title>{i}</title><link>{u}</link></item>" for i, u in enumerate(links))
         routes["/feed/"] = Route(f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
@@ -113,11 +116,13 @@ def ssrf_crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, A
         (root / "sources.yaml").write_text(
             f"version: 1\nnetwork:\n  allowlist: ['{base.split('//')[1]}']\nsources:\n  - name: ssrf\n"
             f"    homepage: {base}/\n"
-            "    allowed_domains: ['127.0.0.1', '127.0.0.3', 'sneaky.test', 'rebind.test', '2130706435']\n"
+            "    allowed_domains: ['127.0.0.1', '127.0.0.3', 'sneaky.test', 'rebind.test', 'rebindport.test',"
+            " '2130706435']\n"
             f"    feeds: ['{base}/feed/']\n    language: en\n    country: US\n    crawl_interval: 1h\n")
         paths = make_paths(root, root / "sources.yaml")
         dns = {"sneaky.test": "127.0.0.2",
-               "rebind.test": {"check": "93.184.216.34", "connect": "127.0.0.4"}}
+               "rebind.test": {"check": "93.184.216.34", "connect": "127.0.0.4"},
+               "rebindport.test": {"check": "93.184.216.34", "connect": "127.0.0.1"}}
         with pytest.MonkeyPatch.context() as env:
             env.setenv("PYTHONPATH", str(SHIM))
             env.setenv("MW_TEST_DNS", json.dumps(dns))
@@ -147,5 +152,19 @@ def test_each_blocked_url_is_staged_and_counted(ssrf_crawl: dict[str, Any]) -> N
 
 def test_a_rebinding_name_is_named_as_blocked(ssrf_crawl: dict[str, Any]) -> None:
     staged = {p.url: p for p in ssrf_crawl["pages"]}
-    reasons = {staged[link].reason for link in ssrf_crawl["links"] if "rebinding" in link}
-    assert reasons == {"blocked_address"}
+    rebinding = [link for link in ssrf_crawl["links"] if "rebinding" in link]
+    assert len(rebinding) == 4
+    assert {staged[link].reason for link in rebinding} == {"blocked_address"}
+
+
+def test_connect_time_rule_is_exact_host_and_port() -> None:
+    """The rule the connect-time resolver applies (the crawl above exercises it for real)."""
+    from mediawatch.netguard import connection_allowed
+
+    allow = ["127.0.0.1:18080"]
+    assert connection_allowed("rebind.test", "93.184.216.34", 22, allow)  # public: any port
+    assert connection_allowed("rebind.test", "127.0.0.1", 18080, allow)
+    assert not connection_allowed("rebind.test", "127.0.0.1", 18081, allow)
+    assert not connection_allowed("127.0.0.1", "127.0.0.1", 22, allow)
+    assert connection_allowed("fixture.test", "10.0.0.5", 8080, ["fixture.test:8080"])
+    assert not connection_allowed("fixture.test", "10.0.0.5", 8081, ["fixture.test:8080"])
