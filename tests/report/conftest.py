@@ -51,7 +51,15 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Paths:
 
 @pytest.fixture(scope="session")
 def built(warehouse: Paths) -> dict[str, Any]:
-    """The daily report of the latest day, built once."""
+    """The daily digest of the latest day (`days=1`), built once: its numbers are easy to check by hand."""
+    from mediawatch.report import build_report
+
+    return build_report(warehouse, run_id=RUN_ID, days=1)
+
+
+@pytest.fixture(scope="session")
+def weekly(warehouse: Paths, built: dict[str, Any]) -> dict[str, Any]:
+    """The default report: the 7 days ending with the latest day, built once (after the daily one)."""
     from mediawatch.report import build_report
 
     return build_report(warehouse, run_id=RUN_ID)

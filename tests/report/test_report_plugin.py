@@ -112,7 +112,9 @@ def test_authenticated_requests_are_served(server: dict, built: dict[str, Any]) 
     assert status == 200 and body == Path(built["report"]).read_bytes()
     assert headers["content-type"].startswith("text/html")
     status, _, body = get(server["base"] + "/view/2026-11-26/tables/entity_mentions.csv", cookie)
-    assert status == 200 and body.startswith(b"entity,entity_type,mentions")
+    assert status == 200 and body.startswith(b"entity,entity_type,articles")
+    status, _, body = get(server["base"] + "/view/quality.html", cookie)
+    assert status == 200 and b"mediawatch data quality" in body
     status, _, body = get(server["base"] + "/view/data-docs/local_site/index.html", cookie)
     assert status == 200 and b"validation results" in body
     status, headers, _ = get(server["base"] + "/", cookie)
