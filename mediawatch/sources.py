@@ -8,6 +8,7 @@ the file, the source and the field, and saying what to do.
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -216,7 +217,9 @@ class _Checker:
 
     def unknown_keys(self, where: str, data: dict[str, Any], allowed: set[str]) -> None:
         for key in sorted(set(data) - allowed, key=str):
-            self.add(where, str(key), f"unknown key; allowed keys are {', '.join(sorted(allowed))}")
+            close = difflib.get_close_matches(str(key), sorted(allowed), n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            self.add(where, str(key), f"unknown key; {hint}allowed keys are {', '.join(sorted(allowed))}")
 
     def url_list(self, where: str, data: dict[str, Any], key: str) -> tuple[str, ...]:
         value = data.get(key) or []

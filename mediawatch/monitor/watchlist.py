@@ -13,6 +13,7 @@ when the query matches title+body; its mentions are still its alias hits.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 from dataclasses import asdict, dataclass
@@ -300,8 +301,10 @@ def parse_watchlist(data: Any, source: str = "<watchlist>") -> Watchlist:
 def _check_keys(source: str, label: str, raw: dict, allowed: tuple[str, ...]) -> None:
     unknown = sorted(str(k) for k in raw if k not in allowed)
     if unknown:
+        close = difflib.get_close_matches(unknown[0], allowed, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
         raise WatchlistError(
-            f"{source}: {label}: unknown key {unknown[0]!r} (allowed: {', '.join(allowed)})"
+            f"{source}: {label}: unknown key {unknown[0]!r} ({hint}allowed: {', '.join(allowed)})"
         )
 
 
