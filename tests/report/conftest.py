@@ -33,6 +33,8 @@ def add_quality_and_alerts(paths: Paths) -> None:
         ]
         con.executemany("insert into dq_results values (?, ?, ?, ?, ?, ?, '{}', ?)", rows)
         con.execute("insert into entity_alerts values (?, 'Tesla', 4, 1.0, 0.5, 4.05)", [LATEST])
+        # one article against a zero baseline: a z-score, but no spike a reader should see
+        con.execute("insert into entity_alerts values (?, 'Apple', 2, 0.0, 0.0, 9.9)", [LATEST])
         publish_analyst_db(con, paths.analyst_db)
     finally:
         con.close()
