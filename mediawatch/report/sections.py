@@ -17,6 +17,7 @@ HEADLINES_PER_ENTITY = 5
 TONE_ENTITIES = 10
 # a spike needs volume (articles that day) and a baseline (median daily mentions before it)
 SPIKE_MIN_ARTICLES = 2
+SPIKE_MIN_RATIO = 2.0  # articles that day against the median daily articles of the 14 days before
 SPIKE_MIN_BASELINE = 1.0
 
 
@@ -134,15 +135,17 @@ def outlet_tone(con: duckdb.DuckDBPyConnection, date_from: date, date_to: date) 
 def alerts(con: duckdb.DuckDBPyConnection, date_from: date, date_to: date) -> Section:
     """Spikes flagged by entity_alerts that have enough volume and a baseline; shown here only."""
     table = run_query(con, "alerts", title="Spikes", date_from=date_from, date_to=date_to,
-                      params={"min_articles": SPIKE_MIN_ARTICLES, "min_baseline": SPIKE_MIN_BASELINE})
+                      params={"min_articles": SPIKE_MIN_ARTICLES, "min_baseline": SPIKE_MIN_BASELINE,
+                              "min_ratio": SPIKE_MIN_RATIO})
     rows = table.records()
     chart = bar_chart("Spike strength (robust z-score)", [f"{r['day']} {r['entity']}" for r in rows],
                       [Series("z", [r["z"] for r in rows], PALETTE[4])]) if rows else ""
     return Section("alerts", "Spikes",
-                   "Days on which an entity's mentions jumped against its own trailing 14 days, counted only with "
-                   f"at least {SPIKE_MIN_ARTICLES} articles that day and a median of at least "
-                   f"{SPIKE_MIN_BASELINE:g} mention a day before (one article about a rarely named entity is "
-                   "not a spike).", [table], [chart])
+                   "Days on which an entity's mentions jumped against its own trailing 14 days, shown only with "
+                   f"at least {SPIKE_MIN_ARTICLES} articles that day, {SPIKE_MIN_RATIO:g} times its median daily "
+                   f"articles before, and a median of at least {SPIKE_MIN_BASELINE:g} mention a day before "
+                   "(one long article, or one article about a rarely named entity, is not a spike).",
+                   [table], [chart])
 
 
 def source_health(con: duckdb.DuckDBPyConnection, date_from: date, date_to: date) -> Section:
