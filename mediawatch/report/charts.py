@@ -45,7 +45,7 @@ def to_svg(chart: Any, title: str, width: int = WIDTH) -> str:
     """Render an Altair chart to an inline `<svg>` element (no XML prolog, no namespaces)."""
     import vl_convert
 
-    svg = vl_convert.vegalite_to_svg(_config(chart, title, width).to_dict(), vl_version="6.4")
+    svg = vl_convert.vegalite_to_svg(_config(chart, title, width).to_dict(validate=False), vl_version="6.4")
     svg = _NAMESPACES.sub("", svg[svg.index("<svg"):])
     return svg.replace("<svg", f'<svg role="img" aria-label="{escape(title)}" '
                               'style="max-width:100%;height:auto"', 1)

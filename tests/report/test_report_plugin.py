@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socketserver
 import subprocess
@@ -126,12 +127,14 @@ def test_authenticated_requests_are_served(server: dict, built: dict[str, Any]) 
     assert status == 307 and headers["location"].endswith("/mediawatch-reports/view/index.html")
 
 
-def test_run_link_opens_that_runs_report(server: dict) -> None:
+def test_run_link_opens_that_runs_report(server: dict, warehouse: Paths) -> None:
     auth = {"Authorization": f"Bearer {server['token']}"}
     run = urllib.request.quote(RUN_ID, safe="")
     status, headers, _ = get(f"{server['base']}/run/mediawatch_process/{run}", auth)
-    # the run built the daily digest, then the weekly report: its link opens the newest, the weekly one
-    assert status == 307 and headers["location"].endswith("/mediawatch-reports/view/2026-11-20_2026-11-26/report.html")
+    # a run builds the daily digest, then the weekly report: its link opens the newest it built
+    newest = max((json.loads(p.read_text())["generated_at"], p.parent.name)
+                 for p in warehouse.reports.glob("*/meta.json") if json.loads(p.read_text())["run_id"] == RUN_ID)
+    assert status == 307 and headers["location"].endswith(f"/mediawatch-reports/view/{newest[1]}/report.html")
     # the DAG stores the run id made safe for file names; the UI link carries Airflow's own form
     airflow_run_id = "scheduled__2026-11-24T00:00:00+00:00"
     status, headers, _ = get(f"{server['base']}/run/mediawatch_process/{urllib.request.quote(airflow_run_id)}", auth)
@@ -199,7 +202,7 @@ def test_reports_pages_render_in_chromium_behind_the_login(server: dict, weekly:
             assert console_lines(stderr) == [], name
             assert shot.stat().st_size > 20_000, name  # a real page, not an error or a blank
         seen = proxy.seen  # type: ignore[attr-defined]
-        assert any(p.endswith("/view/2026-11-20_2026-11-26/report.html") for p in seen)  # the redirect was followed
+        assert any(re.search(r"/view/[0-9_-]+/report\.html$", p) for p in seen)  # the redirect was followed
         assert page_requests_outside(seen, proxy.allowed) == []  # type: ignore[attr-defined]
     finally:
         proxy.shutdown()
