@@ -104,3 +104,28 @@ def test_crawl_shows_progress_per_source_on_a_terminal_only(tmp_path: Path) -> N
         assert quiet.returncode == 0, quiet.stderr
         assert "pages staged" not in quiet.stderr and "crawl: " in quiet.stderr
         assert json.loads(quiet.stdout.splitlines()[-1])["sources"] == 2
+
+
+def test_report_period_options(tmp_path: Path) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "report"))
+    try:
+        from warehouse_builder import build_warehouse
+    finally:
+        sys.path.pop(0)
+    paths = build_warehouse(tmp_path / "known")  # latest day with articles: 2026-11-26
+    where = ["--sources", str(paths.sources), "--watchlist", str(paths.watchlist),
+             "--warehouse", str(paths.warehouse), "--reports", str(paths.reports)]
+    default = run("report", *where)
+    assert default.returncode == 0, default.stderr
+    built = json.loads(default.stdout.splitlines()[-1])
+    assert built["period"]["name"] == "2026-11-20_2026-11-26"  # the weekly report
+    assert built["digest"].endswith("/2026-11-26/report.html") and Path(built["digest"]).is_file()
+    assert "daily digest" in default.stderr
+    three = json.loads(run("report", "--days", "3", "--to", "2026-11-25", *where).stdout.splitlines()[-1])
+    assert three["period"]["name"] == "2026-11-23_2026-11-25" and "digest" not in three
+    since = json.loads(run("report", "--from", "2026-11-24", *where).stdout.splitlines()[-1])
+    assert since["period"]["name"] == "2026-11-24_2026-11-26"  # up to the latest day
+    for bad, message in ((["--days", "0"], "greater than or equal to 1"), (["--from", "2026-11-20", "--to", "2026-11-26", "--days", "2"],
+                                                  "over-determine"), (["--to", "26.11.2026"], "YYYY-MM-DD")):
+        refused = run("report", *bad, *where)
+        assert refused.returncode == 2 and message in refused.stderr and "Traceback" not in refused.stderr, bad
