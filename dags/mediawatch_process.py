@@ -10,7 +10,7 @@ Runs when new staging files land (`mediawatch://staging`), or by hand.
 2. **quality_gate**: Great Expectations suites on the new batch and on the whole warehouse. A
    critical failure fails this task, so the report is not rebuilt and the last good one stays
    published. Warnings pass through to the report. Rows failing row-level checks go to `quarantine`.
-3. **report**: the daily report (HTML, Markdown, CSV/Parquet) and the report index.
+3. **report**: the weekly report and the daily digest (HTML, Markdown, CSV/Parquet), the report index and the data-quality page.
 
 Every task log ends with its counts.
 """

@@ -278,13 +278,23 @@ def report(
     date_from: Any = None,
     date_to: Any = None,
     run_id: str | None = None,
+    days: int | None = None,
 ) -> dict[str, Any]:
-    """Build the report for a period (default: the latest day with articles) and deliver it if configured."""
+    """Build the report for a period and deliver it if configured.
+
+    Default (no period given): the weekly report (7 days ending with the latest day with articles),
+    and beside it the daily digest of that latest day (its path is under `digest`).
+    """
     from mediawatch.report import build_report, deliver
     from mediawatch.warehouse.db import ANALYST, database_errors
 
+    digest = None
     with database_errors(paths.analyst_db, ANALYST):
-        built = build_report(paths, date_from=date_from, date_to=date_to, run_id=run_id)
+        if date_from is None and date_to is None and days is None:
+            digest = build_report(paths, run_id=run_id, days=1)
+        built = build_report(paths, date_from=date_from, date_to=date_to, run_id=run_id, days=days)
+    if digest is not None:
+        built["digest"] = digest["report"]
     built["delivery"] = deliver(built)  # off unless MEDIAWATCH_REPORT_EMAIL_TO / _WEBHOOK are set
     return built
 

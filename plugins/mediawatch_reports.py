@@ -111,12 +111,16 @@ def report_for_run(root: Path, run_id: str) -> str | None:
     return best[1] if best else None
 
 
-def _page(title: str, text: str, status: int = 200) -> HTMLResponse:
-    from html import escape
+_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{{ title }}</title></head>
+<body style="font-family:system-ui,sans-serif;margin:24px"><h1>{{ title }}</h1><p>{{ text }}</p>
+<p><a href="{{ prefix }}/view/index.html">All reports</a></p></body></html>
+"""
 
-    body = (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title></head>'
-            f'<body style="font-family:system-ui,sans-serif;margin:24px"><h1>{escape(title)}</h1>'
-            f'<p>{escape(text)}</p><p><a href="{URL_PREFIX}/view/index.html">All reports</a></p></body></html>')
+
+def _page(title: str, text: str, status: int = 200) -> HTMLResponse:
+    import jinja2
+
+    body = jinja2.Environment(autoescape=True).from_string(_PAGE).render(title=title, text=text, prefix=URL_PREFIX)
     return HTMLResponse(body, status_code=status, headers={"Content-Security-Policy": CSP})
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import os
+from typing import Annotated
 
 import typer
 
@@ -33,6 +34,23 @@ COMMAND_MODULES = [
 
 for _name in COMMAND_MODULES:
     importlib.import_module(f"mediawatch.cli.{_name}").register(app)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from mediawatch.cli.common import version_text
+
+        typer.echo(version_text())
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Media monitoring for tech news: crawl, load, check and report."""
 
 
 def main() -> None:

@@ -61,6 +61,24 @@ def progress(label: str) -> Iterator[Callable[[int, int], None] | None]:
         yield update
 
 
+def version_text() -> str:
+    """`mediawatch 0.1.0 (duckdb 1.5.5, scrapy 2.19.0, apache-airflow 3.3.2)`: what a bug report needs."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    def of(name: str) -> str:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return "not installed"
+
+    try:
+        own = version("mediawatch")
+    except PackageNotFoundError:
+        from mediawatch import __version__ as own
+    parts = ", ".join(f"{name} {of(name)}" for name in ("duckdb", "scrapy", "apache-airflow"))
+    return f"mediawatch {own} ({parts})"
+
+
 def say(message: str) -> None:
     """Human-readable line on stderr (stdout is kept for machine-readable output)."""
     typer.echo(message, err=True)

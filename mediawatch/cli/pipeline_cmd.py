@@ -57,12 +57,16 @@ def register(app: typer.Typer) -> None:
         warehouse: WarehouseOpt = None,
         reports: ReportsOpt = None,
     ) -> None:
-        """Crawl sources into staging files (one scrapy subprocess per source). Never opens the warehouse."""
+        """Crawl sources into staging files (one scrapy subprocess per source). Never opens the warehouse.
+
+        On a terminal, one line per source shows the pages staged so far and its outcome."""
         from mediawatch import pipeline
+        from mediawatch.cli.crawl_progress import crawl_progress
 
         paths = resolve(sources, watchlist, warehouse, reports)
-        with friendly_errors():
-            summary = pipeline.crawl(paths, pipeline.new_run_id("crawl"), source, _settings(setting))
+        run_id = pipeline.new_run_id("crawl")
+        with friendly_errors(), crawl_progress(paths.staging_dir, run_id, source or pipeline.source_names(paths)):
+            summary = pipeline.crawl(paths, run_id, source, _settings(setting))
         _print_counts("crawl", summary)
         emit_json(summary)
         if summary["failed_sources"]:
@@ -71,15 +75,24 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def load(
+        init: Annotated[
+            bool, typer.Option("--init", help="Create the warehouse if it does not exist yet (any path).")
+        ] = False,
         sources: SourcesOpt = None,
         watchlist: WatchlistOpt = None,
         warehouse: WarehouseOpt = None,
         reports: ReportsOpt = None,
     ) -> None:
-        """Load new staging files into the warehouse, analyse them and publish the analyst copy."""
+        """Load new staging files into the warehouse, analyse them and publish the analyst copy.
+
+        A missing warehouse is created only on first use of the default path or with --init, so a
+        mistyped --warehouse is an error, not a new empty warehouse."""
         from mediawatch import pipeline
 
         paths = resolve(sources, watchlist, warehouse, reports)
+        problem = new_warehouse_refusal(paths.warehouse, init)
+        if problem:
+            fail(problem)
         with friendly_errors(), progress("analysing new article versions") as update:
             summary = pipeline.load(paths, progress=update)
         _print_counts("load", summary)
@@ -108,9 +121,15 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def report(
         date_from: Annotated[
-            str | None, typer.Option("--from", help="First day (YYYY-MM-DD); default: latest day with articles.")
+            str | None, typer.Option("--from", help="First day (YYYY-MM-DD); default: --days before --to.")
         ] = None,
-        date_to: Annotated[str | None, typer.Option("--to", help="Last day (YYYY-MM-DD), inclusive.")] = None,
+        date_to: Annotated[
+            str | None, typer.Option("--to", help="Last day (YYYY-MM-DD), inclusive; default: latest day with articles.")
+        ] = None,
+        days: Annotated[
+            int | None,
+            typer.Option("--days", min=1, help="Length of the period in days (default 7; --days 1 is the daily digest)."),
+        ] = None,
         sources: SourcesOpt = None,
         watchlist: WatchlistOpt = None,
         warehouse: WarehouseOpt = None,
@@ -123,9 +142,17 @@ def register(app: typer.Typer) -> None:
         first, last = _day(date_from, "--from"), _day(date_to, "--to")
         if first and last and first > last:
             fail(f"--from {first} is after --to {last}")
-        with friendly_errors():
-            summary = pipeline.report(paths, first, last or first, run_id=pipeline.new_run_id("report"))
-        say(f"report: {summary.get('report')}")
+        if first and last and days:
+            fail("--from, --to and --days together over-determine the period: give two of them at most")
+        from mediawatch.report import ReportError
+
+        try:
+            with friendly_errors():
+                summary = pipeline.report(paths, first, last, run_id=pipeline.new_run_id("report"), days=days)
+        except ReportError as exc:
+            fail(str(exc))
+        say(f"report {summary['period']['name']}: {summary.get('report')}"
+            + (f" (daily digest: {summary['digest']})" if summary.get("digest") else ""))
         emit_json(summary)
 
     @app.command()
@@ -145,8 +172,11 @@ def register(app: typer.Typer) -> None:
         run_id = pipeline.new_run_id("run")
         result: dict[str, Any] = {"run_id": run_id, "warehouse": str(paths.warehouse),
                                   "analyst_db": str(paths.analyst_db), "report": None}
+        from mediawatch.cli.crawl_progress import crawl_progress
+
         with friendly_errors():
-            crawled = pipeline.crawl(paths, run_id, source, _settings(setting))
+            with crawl_progress(paths.staging_dir, run_id, source or pipeline.source_names(paths)):
+                crawled = pipeline.crawl(paths, run_id, source, _settings(setting))
             _print_counts("crawl", crawled)
             with progress("analysing new article versions") as update:
                 loaded = pipeline.load(paths, progress=update)
@@ -242,6 +272,19 @@ def _health_line(h: dict[str, Any]) -> str:
     return (f"{h['source']:>22}: {h['last_outcome'] or 'never crawled'}, last success "
             f"{h['last_success_at'] or 'never'}, last failure {h['last_failure_at'] or 'never'}, "
             f"yield {share}" + (f"  {' '.join(flags)}" if flags else ""))
+def new_warehouse_refusal(warehouse: Path, init: bool) -> str | None:
+    """Why `load` must not create `warehouse`, or None when it exists or may be created here."""
+    import os
+
+    from mediawatch.config import VAR_DIR
+
+    if init or warehouse.exists() or os.environ.get("MEDIAWATCH_WAREHOUSE_BACKEND", "").lower() == "ducklake":
+        return None
+    if warehouse == (VAR_DIR / "warehouse.duckdb").resolve():
+        return None  # first use of the default path
+    return (f"warehouse {warehouse} does not exist. A load creates a new, empty warehouse only at the "
+            "default path (var/warehouse.duckdb) or when asked: check --warehouse / $MEDIAWATCH_WAREHOUSE, "
+            f"or run `mediawatch load --warehouse {warehouse} --init` to create it there")
 
 
 def _day(value: str | None, flag: str) -> date | None:

@@ -41,8 +41,9 @@ SITES: tuple[SiteSpec, ...] = (
 )
 SITE_BY_NAME = {spec.name: spec for spec in SITES}
 
-# (site, index) of a republished copy -> (site, index) of the original story
-SYNDICATION = {("newsmodern", 3): ("techpress", 2), ("newsmodern", 8): ("techpress", 6)}
+# (site, index) of a republished copy -> (site, index) of the original story; a negative index counts
+# from the newest article, so one republished story always falls in the last week (weekly reports)
+SYNDICATION = {("newsmodern", 3): ("techpress", 2), ("newsmodern", -2): ("techpress", -3)}
 CATEGORIES = ["tech", "ev", "mobile", "business"]
 SECTION_PAGE_SIZE = 20
 
@@ -113,7 +114,7 @@ class Catalog:
     def _base_meta(self, site: str, index: int) -> ArticleMeta:
         spec = SITE_BY_NAME[site]
         german = spec.language == "de"
-        original = SYNDICATION.get((site, index))
+        original = self._original_of(site, index)
         if original and original[1] < self.articles:
             source = self._base_meta(*original)
             # republished copy: same story, the partner's own headline and a later date
@@ -150,6 +151,16 @@ class Catalog:
             modified=modified,
             syndicated_of=original,
         )
+
+    def _original_of(self, site: str, index: int) -> tuple[str, int] | None:
+        """The (site, index) a republished copy copies, or None; negative indexes count from the end."""
+        def resolve(i: int) -> int:
+            return i + self.articles if i < 0 else i
+
+        for (copy_site, copy_index), (origin_site, origin_index) in SYNDICATION.items():
+            if copy_site == site and resolve(copy_index) == index and 0 <= resolve(origin_index) < index:
+                return origin_site, resolve(origin_index)
+        return None
 
     def _path(self, site: str, index: int, day: datetime, title: str) -> str:
         slug = material.slugify(title)

@@ -23,12 +23,15 @@ from mediawatch.report.files import (
     write_parquet,
     write_text_atomic,
 )
-from mediawatch.report.index import render_index
+from mediawatch.report.index import QUALITY_PAGE, render_index, render_quality_page
 from mediawatch.report.model import Report
 from mediawatch.report.queries import run_query
 from mediawatch.report.render import render_html, render_markdown
 
 log = logging.getLogger(__name__)
+
+
+DEFAULT_DAYS = 7  # the weekly report: long enough for a story to be carried by several outlets
 
 
 class ReportError(ValueError):
@@ -50,36 +53,42 @@ def folder_name(date_from: date, date_to: date) -> str:
     return date_from.isoformat() if date_from == date_to else f"{date_from.isoformat()}_{date_to.isoformat()}"
 
 
-def find_data_docs(reports: Path) -> Path | None:
-    """The Data Docs index page under `<reports>/data-docs/`, if the quality gate built one."""
-    root = reports / "data-docs"
-    pages = sorted(root.rglob("index.html"), key=lambda p: (len(p.parts), str(p))) if root.exists() else []
-    return pages[0] if pages else None
-
-
 def build_report(
     paths: Paths,
     date_from: date | str | None = None,
     date_to: date | str | None = None,
     run_id: str | None = None,
     *,
+    days: int | None = None,
     _before_swap: Any = None,
 ) -> dict[str, Any]:
-    """Build the report of a period (default: the latest day with articles); returns where it went."""
+    """Build the report of a period; returns where it went.
+
+    Default: the `days` (7) days ending with the latest day with articles. Given only `date_to`,
+    the `days` ending then; given only `date_from`, up to the latest day (or `days` from it).
+    """
     from mediawatch.warehouse.db import connect_reader
 
     start, end = parse_day(date_from, "date_from"), parse_day(date_to, "date_to")
+    if days is not None and days < 1:
+        raise ReportError(f"days must be 1 or more, not {days}")
+    length = days or DEFAULT_DAYS
     paths.reports.mkdir(parents=True, exist_ok=True)
     recover(paths.reports)
     con = connect_reader(paths.analyst_db)
     try:
-        if start is None or end is None:
+        if start is None and end is None:
+            end = run_query(con, "latest_day").rows[0][0] or datetime.now(UTC).date()
+        if start is None:
+            assert end is not None
+            start = end - timedelta(days=length - 1)
+        elif end is None:
             latest = run_query(con, "latest_day").rows[0][0] or datetime.now(UTC).date()
-            end = end or (latest if start is None else max(start, latest))
-            start = start or end
+            end = start + timedelta(days=days - 1) if days else max(start, latest)
         if start > end:
             raise ReportError(f"date_from {start} is after date_to {end}: swap them")
         report = _collect(con, paths, start, end, run_id)
+        quality_page = render_quality_page(con, paths.reports)
     finally:
         con.close()
     target = paths.reports / report.name
@@ -88,6 +97,7 @@ def build_report(
     if _before_swap is not None:  # test hook: fail or stall between writing and renaming
         _before_swap(tmp)
     swap_into_place(tmp, target)
+    write_text_atomic(paths.reports / QUALITY_PAGE, quality_page)
     write_text_atomic(paths.reports / "index.html", render_index(paths.reports))
     info = {
         "report": str(target / "report.html"),
@@ -105,19 +115,21 @@ def build_report(
 def _collect(con: Any, paths: Paths, start: date, end: date, run_id: str | None) -> Report:
     length = (end - start).days + 1
     name = folder_name(start, end)
-    docs = find_data_docs(paths.reports)
-    # relative from <reports>/<name>/report.html
-    docs_href = "../" + docs.relative_to(paths.reports).as_posix() if docs else None
+    # relative from <reports>/<name>/report.html: the project's own page, which works offline
+    quality_href = f"../{QUALITY_PAGE}"
     head, counts = sections.headline(con, start, end)
+    spikes = sections.alerts(con, start, end)
+    counts["spikes"] = len(spikes.tables[0].rows)
     parts = [
         head,
+        sections.clusters(con, start, end),
         sections.entity_mentions(con, start, end),
         sections.share_of_voice(con, start, end, paths.watchlist),
+        sections.outlet_tone(con, start, end),
         sections.sentiment(con, start, end),
-        sections.clusters(con, start, end),
-        sections.alerts(con, start, end),
+        spikes,
         sections.source_health(con, start, end),
-        sections.data_quality(con, docs_href),
+        sections.data_quality(con, quality_href),
     ]
     return Report(
         name=name, date_from=start, date_to=end,

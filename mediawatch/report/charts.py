@@ -1,17 +1,25 @@
-"""Inline SVG charts: horizontal bar charts and a line chart, with labels and numbers on them.
+"""Charts of the report: Vega-Lite specs built with Altair, rendered offline to inline SVG by vl-convert.
 
-The SVG is written by hand so the report needs no plotting library, no script and no network: it
-renders the same in a browser, a mail client that shows HTML, or a file viewer. All text is escaped.
+vl-convert embeds the Vega renderer (no browser, no network), so the report stays one file with no
+script: the SVG is static markup. Axes are scaled to the data (a sentiment of ±0.02 is not flattened
+on a -1..1 axis) and Vega-Lite drops overlapping axis labels. Labels are text nodes that the renderer
+escapes; the namespace declarations are removed because inline SVG in HTML needs none and the
+report must hold no URL besides article links.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from html import escape
+from typing import Any
 
 PALETTE = ("#2f6fb0", "#b0b7c3", "#d9822b", "#3a9b5c", "#b0413e", "#7b5ea7")
-FONT = "font-family:system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif"
+FONT = "system-ui, -apple-system, Segoe UI, Roboto, Arial, sans-serif"
+WIDTH = 820
+_NAMESPACES = re.compile(r'\s+xmlns(:\w+)?="[^"]*"')
 
 
 @dataclass(frozen=True)
@@ -23,98 +31,151 @@ class Series:
     color: str = PALETTE[0]
 
 
-def _label(text: str, limit: int = 30) -> str:
+def _config(chart: Any, title: str, width: int) -> Any:
+    return (chart.properties(title=title, width=width)
+            .configure(font=FONT, background="white")
+            .configure_title(anchor="start", fontSize=14, fontWeight=600)
+            .configure_axis(labelFontSize=11, titleFontSize=12, labelLimit=190, grid=True, gridColor="#e3e7ee")
+            .configure_legend(orient="top", title=None, labelFontSize=12)
+            .configure_view(stroke=None)
+            .properties(padding={"left": 24, "right": 12, "top": 6, "bottom": 6}))
+
+
+def to_svg(chart: Any, title: str, width: int = WIDTH) -> str:
+    """Render an Altair chart to an inline `<svg>` element (no XML prolog, no namespaces)."""
+    import vl_convert
+
+    svg = vl_convert.vegalite_to_svg(_config(chart, title, width).to_dict(validate=False), vl_version="6.4")
+    svg = _NAMESPACES.sub("", svg[svg.index("<svg"):])
+    return svg.replace("<svg", f'<svg role="img" aria-label="{escape(title)}" '
+                              'style="max-width:100%;height:auto"', 1)
+
+
+def _short(text: str, limit: int = 28) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def bar_chart(title: str, labels: Sequence[str], series: Sequence[Series], *, unit: str = "",
+              scale_max: float | None = None) -> str:
+    """Horizontal (grouped) bars, one group per label, each bar's value printed at its end.
+
+    The value axis starts at zero and ends at the data's maximum (or `scale_max`, e.g. 100 for
+    percentages); labels keep the given order.
+    """
+    import altair as alt
+    import pandas as pd
+
+    if not labels:
+        return ""
+    shown = [_short(str(label)) for label in labels]
+    # two labels that shorten alike must stay two bars
+    seen: dict[str, int] = {}
+    for i, text in enumerate(shown):
+        seen[text] = seen.get(text, 0) + 1
+        if seen[text] > 1:
+            shown[i] = f"{text} ({seen[text]})"
+    rows = [{"label": shown[i], "full": str(labels[i]), "series": s.name,
+             "value": s.values[i], "text": "n/a" if s.values[i] is None else _number(s.values[i]) + unit}
+            for s in series for i in range(len(labels))]
+    frame = pd.DataFrame(rows)
+    peak = scale_max or max([abs(v) for s in series for v in s.values if v is not None] or [0]) or 1
+    names = [s.name for s in series]
+    integers = all(isinstance(v, int) for s in series for v in s.values if v is not None)
+    axis = alt.Axis(format="d", tickMinStep=1) if integers else alt.Axis()
+    base = alt.Chart(frame).encode(
+        y=alt.Y("label:N", sort=shown, title=None),
+        yOffset=alt.YOffset("series:N", sort=names) if len(series) > 1 else alt.Undefined,
+    )
+    color = alt.Color("series:N", scale=alt.Scale(domain=names, range=[s.color for s in series]),
+                      legend=alt.Legend() if len(series) > 1 else None)
+    signed = any(v is not None and v < 0 for s in series for v in s.values)
+    domain = [-peak * 1.25, peak * 1.25] if signed else [0, scale_max or peak * 1.12]
+    bars = base.mark_bar().encode(
+        x=alt.X("value:Q", title=unit.strip() or None, axis=axis, scale=alt.Scale(domain=domain, nice=False)),
+        color=color,
+        tooltip=[alt.Tooltip("full:N", title="label"), "series:N", "text:N"],
+    )
+    text = base.mark_text(align="left", dx=4, fontSize=11, color="#1d2330").encode(
+        x=alt.X("value:Q"), text="text:N")
+    if signed:  # labels outside the bar's end, on whichever side it grows
+        negative = base.mark_text(align="right", dx=-4, fontSize=11, color="#1d2330").encode(
+            x=alt.X("value:Q"), text="text:N").transform_filter(alt.datum.value < 0)
+        text = text.transform_filter("!(datum.value < 0)") + negative
+    height = len(labels) * (15 * len(series) + 9)
+    return to_svg((bars + text).properties(height=height), title)
+
+
+def line_chart(title: str, days: Sequence[date], series: Sequence[Series], *, y_title: str = "") -> str:
+    """A line per series over days; gaps where a value is None; the y axis fits the data."""
+    import altair as alt
+    import pandas as pd
+
+    if not days:
+        return ""
+    rows = [{"day": day.isoformat(), "series": s.name, "value": v}
+            for s in series for day, v in zip(days, s.values, strict=True)]
+    frame = pd.DataFrame(rows)
+    names = [s.name for s in series]
+    known = [v for s in series for v in s.values if v is not None]
+    low, high = (min(known), max(known)) if known else (-1.0, 1.0)
+    pad = max((high - low) * 0.15, 0.01)
+    base = alt.Chart(frame).encode(
+        x=alt.X("day:T", title=None, axis=alt.Axis(format="%m-%d", labelOverlap="greedy", labelSeparation=6)),
+        y=alt.Y("value:Q", title=y_title or None, scale=alt.Scale(domain=[low - pad, high + pad], nice=True)),
+        color=alt.Color("series:N", scale=alt.Scale(domain=names, range=[s.color for s in series]),
+                        legend=alt.Legend() if len(series) > 1 else None),
+    )
+    lines = base.mark_line(point=True, strokeWidth=2).encode(
+        tooltip=[alt.Tooltip("day:T", format="%Y-%m-%d"), "series:N", alt.Tooltip("value:Q", format=".3f")])
+    return to_svg(lines.properties(height=220), title)
+
+
+def column_chart(title: str, days: Sequence[date], values: Sequence[int], *, color: str = PALETTE[3]) -> str:
+    """Vertical bars per day (counts); day labels thinned by Vega-Lite so they never overlap."""
+    import altair as alt
+    import pandas as pd
+
+    if not days:
+        return ""
+    frame = pd.DataFrame({"day": [d.strftime("%m-%d") for d in days], "value": list(values)})
+    chart = alt.Chart(frame).mark_bar(color=color).encode(
+        x=alt.X("day:O", title=None, sort=None, axis=alt.Axis(labelOverlap="greedy", labelAngle=0,
+                                                               labelSeparation=6)),
+        y=alt.Y("value:Q", title=None, axis=alt.Axis(tickMinStep=1, format="d")),
+        tooltip=["day:N", alt.Tooltip("value:Q", title="articles")],
+    )
+    return to_svg(chart.properties(height=160), title)
+
+
+def heatmap(title: str, rows: Sequence[str], columns: Sequence[str], cells: Sequence[dict[str, Any]],
+            *, value: str, text: str) -> str:
+    """A grid of `rows` x `columns`, each cell coloured by `value` (diverging around 0) with `text` in it."""
+    import altair as alt
+    import pandas as pd
+
+    if not cells:
+        return ""
+    frame = pd.DataFrame([{"row": _short(str(c["row"])), "column": str(c["column"]), "value": c[value],
+                           "text": c[text]} for c in cells])
+    known = [abs(c[value]) for c in cells if c[value] is not None]
+    extent = max(known or [0.0]) or 0.1
+    base = alt.Chart(frame).encode(
+        y=alt.Y("row:N", sort=[_short(str(r)) for r in rows], title=None, axis=alt.Axis(grid=False)),
+        x=alt.X("column:N", sort=list(columns), title=None, axis=alt.Axis(orient="top", labelAngle=0, grid=False)),
+    )
+    grid = base.mark_rect(stroke="white").encode(
+        color=alt.Color("value:Q", scale=alt.Scale(scheme="redblue", domain=[-extent, extent]),
+                        legend=alt.Legend(title="tone", orient="right")),
+        tooltip=["row:N", "column:N", "text:N"],
+    )
+    strong = alt.datum.value * alt.datum.value > (extent * 0.6) ** 2
+    labels = base.mark_text(fontSize=11).encode(
+        text="text:N", color=alt.condition(strong, alt.value("white"), alt.value("#1d2330")))
+    width = min(WIDTH, max(240, 110 * len(columns)))
+    return to_svg((grid + labels).properties(height=24 * len(rows)), title, width)
 
 
 def _number(value: float | int) -> str:
     if isinstance(value, float) and not value.is_integer():
         return f"{value:.3f}".rstrip("0").rstrip(".") if abs(value) < 10 else f"{value:,.1f}"
     return f"{int(value):,}"
-
-
-def bar_chart(title: str, labels: Sequence[str], series: Sequence[Series], *, unit: str = "",
-              width: int = 960, scale_max: float | None = None) -> str:
-    """Horizontal (grouped) bars, one group per label, the value printed at the end of each bar.
-
-    `scale_max` fixes the value of a full-width bar (100 for percentages); default: the largest value.
-    """
-    if not labels:
-        return ""
-    label_w, right_pad, bar_h, gap = 230, 70, 16, 10
-    group_h = bar_h * len(series) + gap
-    legend_h = 22 if len(series) > 1 else 0
-    top = 34 + legend_h
-    height = top + group_h * len(labels) + 10
-    plot_w = width - label_w - right_pad
-    peak = scale_max or max([abs(v) for s in series for v in s.values if v is not None] or [0]) or 1
-    parts = [_svg_open(title, width, height), _title(title)]
-    for i, s in enumerate(series if len(series) > 1 else []):
-        x = label_w + i * 170
-        parts.append(f'<rect x="{x}" y="30" width="12" height="12" fill="{s.color}"/>'
-                     f'<text x="{x + 18}" y="40" font-size="12">{escape(s.name)}</text>')
-    for row, label in enumerate(labels):
-        y0 = top + row * group_h
-        parts.append(f'<text x="{label_w - 8}" y="{y0 + group_h / 2 - gap / 2 + 4:.1f}" font-size="13" '
-                     f'text-anchor="end"><title>{escape(label)}</title>{escape(_label(label))}</text>')
-        for k, s in enumerate(series):
-            value = s.values[row]
-            y = y0 + k * bar_h
-            w = 0.0 if value is None else abs(value) / peak * plot_w
-            parts.append(f'<rect x="{label_w}" y="{y}" width="{max(w, 1):.1f}" height="{bar_h - 3}" '
-                         f'fill="{s.color}"><title>{escape(s.name)}: {escape(str(value))}</title></rect>')
-            shown = "n/a" if value is None else _number(value) + unit
-            parts.append(f'<text x="{label_w + w + 5:.1f}" y="{y + bar_h - 5}" font-size="12">{escape(shown)}</text>')
-    parts.append("</svg>")
-    return "".join(parts)
-
-
-def line_chart(title: str, x_labels: Sequence[str], series: Sequence[Series], *, y_min: float, y_max: float,
-               width: int = 960, height: int = 280) -> str:
-    """A line per series over x; gaps where a value is None; each point labelled with its value."""
-    if not x_labels:
-        return ""
-    left, right, top, bottom = 50, 20, 40, 46
-    plot_w, plot_h = width - left - right, height - top - bottom
-    step = plot_w / max(len(x_labels) - 1, 1)
-
-    def y_of(v: float) -> float:
-        return top + (y_max - v) / (y_max - y_min) * plot_h
-
-    parts = [_svg_open(title, width, height), _title(title)]
-    for tick in (y_min, (y_min + y_max) / 2, y_max):
-        y = y_of(tick)
-        parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" stroke="#d5d9e0"/>'
-                     f'<text x="{left - 6}" y="{y + 4:.1f}" font-size="11" text-anchor="end">{_number(tick)}</text>')
-    every = max(1, len(x_labels) // 10)
-    for i, label in enumerate(x_labels):
-        if i % every == 0 or i == len(x_labels) - 1:
-            parts.append(f'<text x="{left + i * step:.1f}" y="{height - bottom + 18}" font-size="11" '
-                         f'text-anchor="middle">{escape(label)}</text>')
-    for s in series:
-        runs: list[list[tuple[float, float, float]]] = [[]]
-        for i, v in enumerate(s.values):
-            if v is None:
-                runs.append([])
-            else:
-                runs[-1].append((left + i * step, y_of(float(v)), float(v)))
-        for run in runs:
-            if len(run) > 1:
-                points = " ".join(f"{x:.1f},{y:.1f}" for x, y, _ in run)
-                parts.append(f'<polyline points="{points}" fill="none" stroke="{s.color}" stroke-width="2"/>')
-            for x, y, v in run:
-                parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{s.color}">'
-                             f'<title>{escape(s.name)}: {_number(v)}</title></circle>'
-                             f'<text x="{x:.1f}" y="{y - 8:.1f}" font-size="11" text-anchor="middle">{_number(v)}</text>')
-    parts.append("</svg>")
-    return "".join(parts)
-
-
-def _svg_open(title: str, width: int, height: int) -> str:
-    # no xmlns: inline SVG in HTML does not need it, and the report must hold no external URL
-    return (f'<svg role="img" aria-label="{escape(title)}" viewBox="0 0 {width} {height}" width="{width}" '
-            f'height="{height}" style="max-width:100%;height:auto;{FONT}">')
-
-
-def _title(title: str) -> str:
-    return f'<text x="0" y="18" font-size="14" font-weight="600">{escape(title)}</text>'

@@ -1,6 +1,6 @@
 """Named report queries: one SQL file per query in `sql/reports/`, run with bound parameters only.
 
-A query names its parameters `$date_from` / `$date_to`, or takes positional `?` parameters; values
+A query names its parameters (`$date_from`, `$date_to`, or others the caller passes), or takes positional `?` parameters; values
 (dates, entity names, member lists) are always bound, never formatted into the SQL text, so an entity
 called `x'); drop table articles;--` is just a string.
 """
@@ -61,21 +61,23 @@ def run_query(
     date_to: date | None = None,
     positional: list[Any] | None = None,
     table_name: str | None = None,
+    params: dict[str, Any] | None = None,
 ) -> Table:
     """Run a named query with its parameters bound; returns the rows as a Table."""
     sql = load_query(name)
     code = _COMMENT.sub("", sql)
-    params: list[Any] | dict[str, Any]
+    bound: list[Any] | dict[str, Any]
     if positional is not None:
-        params = list(positional)
+        bound = list(positional)
     else:
-        values = {"date_from": date_from, "date_to": date_to}
+        values = {"date_from": date_from, "date_to": date_to, **(params or {})}
         wanted = sorted(set(_NAMED_PARAM.findall(code)))
         unknown = [p for p in wanted if p not in values]
         if unknown:
-            raise ValueError(f"sql/reports/{name}.sql uses unknown parameters {unknown}; only $date_from, $date_to")
-        params = {p: values[p] for p in wanted}
-    result = con.execute(sql, params)
+            raise ValueError(f"sql/reports/{name}.sql uses parameters {unknown} that were not given; "
+                             f"given: {sorted(values)}")
+        bound = {p: values[p] for p in wanted}
+    result = con.execute(sql, bound)
     description = result.description or []
     rows = [tuple(row) for row in result.fetchall()]
     return Table(

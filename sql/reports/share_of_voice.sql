@@ -1,9 +1,12 @@
 -- sqlfluff:templater:placeholder:param_style:question_mark
--- Share of voice within one competitor set: each member's mentions as a share of the set's total.
+-- Share of voice within one competitor set: each member's articles as a share of the set's articles.
+-- An article naming two members counts for both; occurrences are the secondary column.
 -- Parameters (positional): period start date, period end date, the set's member names (list).
 -- @column entity: member of the competitor set
--- @column mentions: its mentions in the period
--- @column share_pct: its share of the set's mentions, in percent (1 decimal); null when the set has none
+-- @column articles: distinct articles mentioning it in the period
+-- @column share_pct: its share of the set's article count, in percent (1 decimal); null when the set has none
+-- @column mentions: its occurrences in the period (every match)
+-- @column mention_share_pct: its share of the set's occurrences, in percent (1 decimal)
 with
 
 params as (
@@ -21,6 +24,7 @@ set_members as (
 member_counts as (
     select
         mentions.entity,
+        count(distinct mentions.article_id) as articles,
         count(*) as mentions,
     from mentions
     inner join params
@@ -33,15 +37,21 @@ member_counts as (
 final as (
     select
         set_members.entity,
+        coalesce(member_counts.articles, 0) as articles,
+        round(
+            100.0 * coalesce(member_counts.articles, 0)
+            / nullif(sum(coalesce(member_counts.articles, 0)) over (), 0),
+            1
+        ) as share_pct,
         coalesce(member_counts.mentions, 0) as mentions,
         round(
             100.0 * coalesce(member_counts.mentions, 0)
             / nullif(sum(coalesce(member_counts.mentions, 0)) over (), 0),
             1
-        ) as share_pct,
+        ) as mention_share_pct,
     from set_members
     left join member_counts on set_members.entity = member_counts.entity
 )
 
 select * from final
-order by mentions desc, entity
+order by articles desc, mentions desc, entity

@@ -2,9 +2,10 @@
 -- whether its pages stopped becoming articles (the quality gate's source_yield warning).
 -- @column source: registry name of the site
 -- @column articles: articles of the period from this source
--- @column runs: crawls that finished in the period
--- @column failed_runs: crawls in the period that failed
--- @column failed_pages: pages that failed in the period's crawls
+-- @column runs: recent crawls: those of the 7 days up to the source's latest crawl, reaching back at
+--   least to its last successful one (so runs >= failed_runs >= consecutive_failures always holds)
+-- @column failed_runs: recent crawls that failed
+-- @column failed_pages: pages that failed in the recent crawls
 -- @column last_outcome: outcome of the latest crawl (ok, degraded, failed; any time)
 -- @column last_success_at: end of the latest successful crawl (any time, UTC)
 -- @column last_failure_at: end of the latest failed crawl (any time, UTC)
@@ -24,6 +25,19 @@ period_articles as (
     group by articles.source
 ),
 
+-- crawl health is the source's state now, not the period's: crawls of the articles' period may be
+-- long gone (or not yet run), while consecutive_failures counts from the latest crawl backwards
+recent_window as (
+    select
+        crawl_runs.source,
+        least(
+            max(crawl_runs.finished_at) - interval 7 day,
+            coalesce(max(crawl_runs.finished_at) filter (where crawl_runs.succeeded), '-infinity')
+        ) as window_from,
+    from crawl_runs
+    group by crawl_runs.source
+),
+
 period_runs as (
     select
         crawl_runs.source,
@@ -31,7 +45,10 @@ period_runs as (
         count(*) filter (where not crawl_runs.succeeded) as failed_runs,
         cast(sum(crawl_runs.failed) as bigint) as failed_pages,
     from crawl_runs
-    where cast(crawl_runs.finished_at at time zone 'UTC' as date) between $date_from and $date_to
+    inner join recent_window
+        on
+            crawl_runs.source = recent_window.source
+            and crawl_runs.finished_at >= recent_window.window_from
     group by crawl_runs.source
 ),
 

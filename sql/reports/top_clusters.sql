@@ -1,44 +1,42 @@
 -- The period's top stories: clusters ranked by how many outlets carried them in the period.
+-- Every column describes the cluster's articles of the period, so first_source is always among outlet_names.
 -- @column cluster_id: story cluster id
--- @column title: headline of the cluster's earliest article
+-- @column title: headline of the cluster's first article in the period
 -- @column outlets: distinct outlets that carried the story in the period
 -- @column articles: articles of the cluster in the period
 -- @column outlet_names: those outlets, alphabetical
--- @column first_source: outlet that carried the story first (over all time)
--- @column first_published_at: earliest publication time in the cluster (UTC)
--- @column links: article URLs of the cluster, earliest first, separated by spaces
+-- @column first_source: outlet that carried the story first in the period
+-- @column first_published_at: earliest publication time of the cluster in the period (UTC)
+-- @column links: article URLs of the cluster in the period, earliest first, separated by spaces
 with
 
 period_articles as (
     select
         articles.cluster_id,
+        articles.article_id,
         articles.source,
+        articles.title,
+        articles.url,
+        coalesce(articles.published_at, articles.first_seen_at) as published_at,
     from articles
     where articles.day between $date_from and $date_to
 ),
 
-cluster_period as (
+final as (
     select
         period_articles.cluster_id,
+        arg_min(period_articles.title, (period_articles.published_at, period_articles.article_id)) as title,
         count(distinct period_articles.source) as outlets,
         count(*) as articles,
         string_agg(distinct period_articles.source, ', ' order by period_articles.source) as outlet_names,
+        arg_min(period_articles.source, (period_articles.published_at, period_articles.article_id))
+            as first_source,
+        min(period_articles.published_at) as first_published_at,
+        string_agg(
+            period_articles.url, ' ' order by period_articles.published_at, period_articles.article_id
+        ) as links,
     from period_articles
     group by period_articles.cluster_id
-),
-
-final as (
-    select
-        cluster_period.cluster_id,
-        clusters.title,
-        cluster_period.outlets,
-        cluster_period.articles,
-        cluster_period.outlet_names,
-        clusters.first_source,
-        clusters.first_published_at,
-        array_to_string(clusters.urls, ' ') as links,
-    from cluster_period
-    inner join clusters on cluster_period.cluster_id = clusters.cluster_id
 )
 
 select * from final

@@ -35,7 +35,7 @@ def test_files_gzip_stdin_and_a_missing_file(tmp_path: Path) -> None:
     packed.write_bytes(gzip.compress(WORDPRESS_PAGE.encode()))
     url = "https://evdaily.example/2024/05/01/hyundai-battery-plant/"
     result = run([str(plain), str(packed), str(tmp_path / "missing.html"), "-",
-                  "--watchlist", str(watchlist), "--url", url], stdin=WORDPRESS_PAGE.encode())
+                  "--watchlist", str(watchlist), "--url", url, "--json"], stdin=WORDPRESS_PAGE.encode())
     assert result.returncode == 1, result.stderr
     lines = [json.loads(line) for line in result.stdout.decode().splitlines()]
     assert len(lines) == 4
@@ -58,7 +58,7 @@ def test_explain_flag(tmp_path: Path) -> None:
     watchlist.write_text(WATCHLIST)
     page = tmp_path / "page.html"
     page.write_text(WORDPRESS_PAGE)
-    result = run([str(page), "--watchlist", str(watchlist), "--explain"])
+    result = run([str(page), "--watchlist", str(watchlist), "--explain", "--json"])
     assert result.returncode == 0, result.stderr
     (line,) = result.stdout.decode().splitlines()
     explain = {row["entity"]: row for row in json.loads(line)["explain"]}
@@ -77,3 +77,25 @@ def test_bad_watchlist_exits_2_with_position(tmp_path: Path) -> None:
     assert f"{watchlist}: entry #1 'NIO': query: missing closing parenthesis" in err
     assert "  NIO AND (car\n" in err and "          ^" in err
     assert result.stdout == b""
+
+
+def test_default_output_is_a_table_of_entities_and_reasons(tmp_path: Path) -> None:
+    watchlist = tmp_path / "wl.yaml"
+    watchlist.write_text(WATCHLIST)
+    page = tmp_path / "page.html"
+    page.write_text(WORDPRESS_PAGE)
+    result = run([str(page), "--watchlist", str(watchlist)])
+    assert result.returncode == 0, result.stderr
+    text = result.stdout.decode()
+    assert not text.lstrip().startswith("{") and len(text) < 5000  # not one long JSON line
+    lines = text.splitlines()
+    assert lines[0].endswith("page.html") and "title: Hyundai opens a battery plant in Georgia" in text
+    row = {line.split("│")[1].strip(): line for line in lines if line.count("│") >= 6}
+    assert "yes" in row["Hyundai"] and "found 2x, first in title" in row["Hyundai"]
+    assert "no" in row["NIO"] and "found only in text extraction dropped" in row["NIO"]
+    assert "Hyundai Motor Group" not in row  # rows are entries, not aliases
+    watchlist.write_text(WATCHLIST + "  - {name: Kia, type: company}\n")  # not on the page
+    shown = run([str(page), "--watchlist", str(watchlist)]).stdout.decode()
+    everything = run([str(page), "--watchlist", str(watchlist), "--explain"]).stdout.decode()
+    assert "Kia" not in shown  # the default table leaves out entries with no trace on the page
+    assert "Kia" in everything and "no alias found in title or body" in everything

@@ -69,7 +69,7 @@ def test_analyze_gives_exactly_the_mentions_the_warehouse_stored(pipeline_run: d
             files.append((url, page))
     compared = 0
     for url, page in files:
-        out = subprocess.run([MEDIAWATCH, "analyze", str(page), "--url", url], capture_output=True,
+        out = subprocess.run([MEDIAWATCH, "analyze", str(page), "--url", url, "--json"], capture_output=True,
                              text=True, timeout=120)
         assert out.returncode == 0, out.stderr
         preview = json.loads(out.stdout)

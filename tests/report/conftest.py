@@ -33,6 +33,8 @@ def add_quality_and_alerts(paths: Paths) -> None:
         ]
         con.executemany("insert into dq_results values (?, ?, ?, ?, ?, ?, '{}', ?)", rows)
         con.execute("insert into entity_alerts values (?, 'Tesla', 4, 1.0, 0.5, 4.05)", [LATEST])
+        # one article against a zero baseline: a z-score, but no spike a reader should see
+        con.execute("insert into entity_alerts values (?, 'Apple', 2, 0.0, 0.0, 9.9)", [LATEST])
         publish_analyst_db(con, paths.analyst_db)
     finally:
         con.close()
@@ -51,7 +53,15 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Paths:
 
 @pytest.fixture(scope="session")
 def built(warehouse: Paths) -> dict[str, Any]:
-    """The daily report of the latest day, built once."""
+    """The daily digest of the latest day (`days=1`), built once: its numbers are easy to check by hand."""
+    from mediawatch.report import build_report
+
+    return build_report(warehouse, run_id=RUN_ID, days=1)
+
+
+@pytest.fixture(scope="session")
+def weekly(warehouse: Paths, built: dict[str, Any]) -> dict[str, Any]:
+    """The default report: the 7 days ending with the latest day, built once (after the daily one)."""
     from mediawatch.report import build_report
 
     return build_report(warehouse, run_id=RUN_ID)

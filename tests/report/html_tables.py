@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from html import unescape
 from html.parser import HTMLParser
 
 
@@ -53,8 +55,9 @@ def markdown_tables(markdown: str) -> dict[str, list[list[str]]]:
     rows: list[list[str]] = []
     for line in markdown.splitlines():
         if line.startswith("| "):
-            cells = [c.strip().replace("\\|", "|").replace("\\\\", "\\") for c in _split_md(line)]
-            rows.append([c.replace("<", "").replace(">", "") for c in cells])
+            # autolinks <http://...> lose their brackets; escaped characters lose their backslash
+            cells = [re.sub(r"(?<!\\)[<>]", "", c.strip()) for c in _split_md(line)]
+            rows.append([unescape(re.sub(r"\\(.)", r"\1", c)) for c in cells])
         elif line.startswith("|---"):
             continue
         elif line.startswith("Extract: tables/") and rows:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from html_tables import html_tables
@@ -17,8 +17,9 @@ def test_empty_warehouse_and_broken_watchlist(tmp_path: Path) -> None:
     pipeline.load(paths)  # no staging files: empty marts, published analyst copy
     paths.watchlist.write_text("entities: [oops\n")  # broken after the load
     info = build_report(paths)
-    today = datetime.now(UTC).date().isoformat()
-    assert info["period"]["name"] == today  # no articles: today's (empty) report
+    today = datetime.now(UTC).date()
+    # no articles: the (empty) report of the 7 days ending today
+    assert info["period"]["name"] == f"{today - timedelta(days=6)}_{today}"
     assert info["counts"]["articles"] == 0 and info["counts"]["entities_mentioned"] == 0
     assert any(w.startswith("Share of voice skipped: the watchlist could not be read") for w in info["warnings"])
     html = Path(info["report"]).read_text()

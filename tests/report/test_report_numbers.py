@@ -61,27 +61,39 @@ def test_headline_numbers(built: dict[str, Any], warehouse: Paths, tables: dict[
     assert f"<b>{articles}</b><span>articles</span>" in html  # the headline cards
 
 
-def test_entity_mentions_and_change(warehouse: Paths, tables: dict[str, Any]) -> None:
-    now = dict(sql(warehouse, "select entity, count(*) from mentions where day = ? group by entity", [DAY]))
-    before = dict(sql(warehouse, "select entity, count(*) from mentions where day = ? group by entity", [PREV]))
+def test_entity_articles_and_change(warehouse: Paths, tables: dict[str, Any]) -> None:
+    """Entities are counted in articles (one article naming Tesla 3 times counts once), occurrences beside."""
+    def per_entity(day: date, what: str) -> dict[str, int]:
+        return dict(sql(warehouse, f"select entity, {what} from mentions where day = ? group by entity", [day]))
+
+    now, before = per_entity(DAY, "count(distinct article_id)"), per_entity(PREV, "count(distinct article_id)")
+    hits, hits_before = per_entity(DAY, "count(*)"), per_entity(PREV, "count(*)")
     sentiment = dict(sql(warehouse, "select entity, round(avg(sentiment), 3) from mentions where day = ? "
                                     "group by entity", [DAY]))
     rows = {r["entity"]: r for r in as_dicts(tables["entity_mentions"])}
     assert set(rows) == set(now) | set(before)
     for entity, row in rows.items():
         n, p = now.get(entity, 0), before.get(entity, 0)
-        assert row["mentions"] == str(n) and row["previous_mentions"] == str(p) and row["change"] == str(n - p)
+        assert row["articles"] == str(n) and row["previous_articles"] == str(p) and row["change"] == str(n - p)
         expected_pct = format_cell(round(100.0 * (n - p) / p, 1)) if p else "–"
         assert row["change_pct"] == expected_pct
+        assert row["mentions"] == str(hits.get(entity, 0))
+        assert row["previous_mentions"] == str(hits_before.get(entity, 0))
         assert row["avg_sentiment"] == format_cell(sentiment.get(entity))
-    assert rows["Tesla"]["mentions"] == "4" and rows["Tesla"]["previous_mentions"] == "3"
-    assert rows["Tesla"]["change_pct"] == "33.3"
+    # Tesla: 2 articles (4 occurrences) on the day, 1 article (3 occurrences) the day before
+    assert (rows["Tesla"]["articles"], rows["Tesla"]["mentions"]) == ("2", "4")
+    assert (rows["Tesla"]["previous_articles"], rows["Tesla"]["previous_mentions"]) == ("1", "3")
+    assert rows["Tesla"]["change_pct"] == "100"
+    order = [r["entity"] for r in as_dicts(tables["entity_mentions"])]
+    assert order == sorted(order, key=lambda e: (-now.get(e, 0), -before.get(e, 0), -hits.get(e, 0), e))
 
 
-def test_share_of_voice_per_competitor_set(warehouse: Paths, tables: dict[str, Any]) -> None:
+def test_share_of_voice_counts_articles(warehouse: Paths, tables: dict[str, Any]) -> None:
     from mediawatch.monitor.watchlist import load_watchlist
 
-    counts = dict(sql(warehouse, "select entity, count(*) from mentions where day = ? group by entity", [DAY]))
+    articles = dict(sql(warehouse, "select entity, count(distinct article_id) from mentions where day = ? "
+                                   "group by entity", [DAY]))
+    hits = dict(sql(warehouse, "select entity, count(*) from mentions where day = ? group by entity", [DAY]))
     sets = load_watchlist(warehouse.watchlist).competitor_sets
     assert len(sets) == 2
     found = [name for name in tables if name.startswith("share_of_voice_")]
@@ -89,10 +101,18 @@ def test_share_of_voice_per_competitor_set(warehouse: Paths, tables: dict[str, A
     for comp, name in zip(sets, found, strict=True):
         rows = {r["entity"]: r for r in as_dicts(tables[name])}
         assert set(rows) == set(comp.members)
-        total = sum(counts.get(m, 0) for m in comp.members)
+        total = sum(articles.get(m, 0) for m in comp.members)
+        total_hits = sum(hits.get(m, 0) for m in comp.members)
         for member in comp.members:
-            assert rows[member]["mentions"] == str(counts.get(member, 0))
-            assert rows[member]["share_pct"] == format_cell(round(100.0 * counts.get(member, 0) / total, 1))
+            assert rows[member]["articles"] == str(articles.get(member, 0))
+            assert rows[member]["share_pct"] == format_cell(round(100.0 * articles.get(member, 0) / total, 1))
+            assert rows[member]["mentions"] == str(hits.get(member, 0))
+            assert rows[member]["mention_share_pct"] == format_cell(round(100.0 * hits.get(member, 0) / total_hits, 1))
+    # EV makers on the day: Tesla, BYD and Xiaomi each in the same 2 price-war articles -> a third each,
+    # although Tesla has more occurrences
+    ev = {r["entity"]: r for r in as_dicts(tables[found[0]])}
+    assert {ev[m]["share_pct"] for m in ("Tesla", "BYD", "Xiaomi")} == {"33.3"}
+    assert int(ev["Tesla"]["mentions"]) > int(ev["Xiaomi"]["mentions"])
 
 
 def test_sentiment_per_day(warehouse: Paths, tables: dict[str, Any]) -> None:
@@ -151,8 +171,14 @@ def test_data_quality_latest_run_warnings_prominent(built: dict[str, Any], wareh
     top = html.split('<section id="headline">')[0]  # the summary above the first section
     assert 'class="warn bad"' in top and "expect_column_mean_word_count_between failed" in top
     assert "expect_column_values_to_not_be_null(title) failed" not in html  # the older run is not shown
-    assert 'href="../data-docs/local_site/index.html"' in html
-    assert (Path(built["report"]).parent / "../data-docs/local_site/index.html").resolve().is_file()
+    assert 'href="../quality.html"' in html  # the project's own page: works offline, unlike GX's Data Docs
+    page = (Path(built["report"]).parent / "../quality.html").resolve()
+    quality = page.read_text()
+    assert "<script" not in quality and "http://" not in quality and "https://" not in quality
+    checks = html_tables(quality)["dq_runs"]
+    assert len(checks) - 1 == sql(warehouse, "select count(*) from dq_results")[0][0]  # both runs, every check
+    assert checks[1][0] == "gate-new" and checks[1][5] == "no"  # newest run first, failures first
+    assert 'href="data-docs/local_site/index.html"' in quality  # GX's own docs stay reachable
 
 
 def test_markdown_and_csv_agree_with_html(built: dict[str, Any], tables: dict[str, Any]) -> None:
@@ -222,7 +248,8 @@ def test_injection_attempts_are_data(built: dict[str, Any], warehouse: Paths, ta
 
     entities = {r["entity"] for r in as_dicts(tables["entity_mentions"])}
     assert EVIL_ENTITY in entities  # shown as a name, escaped in the HTML
-    assert "Robert&#x27;); DROP TABLE articles;--" in Path(built["report"]).read_text()
+    html = Path(built["report"]).read_text()
+    assert "Robert&#39;); DROP TABLE articles;--" in html or "Robert&#x27;); DROP TABLE articles;--" in html
     assert "share_of_voice_phones_or_1_1" in tables
     assert sql(warehouse, "select count(*) from articles")[0][0] == 9  # nothing dropped
     for bad in ("2026-11-26'; drop table articles; --", "2026-13-45", "yesterday"):

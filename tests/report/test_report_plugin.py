@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
+import socketserver
 import subprocess
 import sys
+import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +48,8 @@ def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str,
 
 
 @pytest.fixture(scope="module")
-def server(warehouse: Paths, built: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+def server(warehouse: Paths, built: dict[str, Any], weekly: dict[str, Any],
+           tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     from mediawatch.pipeline import safe_run_id
     from mediawatch.report import build_report
 
@@ -112,18 +118,23 @@ def test_authenticated_requests_are_served(server: dict, built: dict[str, Any]) 
     assert status == 200 and body == Path(built["report"]).read_bytes()
     assert headers["content-type"].startswith("text/html")
     status, _, body = get(server["base"] + "/view/2026-11-26/tables/entity_mentions.csv", cookie)
-    assert status == 200 and body.startswith(b"entity,entity_type,mentions")
+    assert status == 200 and body.startswith(b"entity,entity_type,articles")
+    status, _, body = get(server["base"] + "/view/quality.html", cookie)
+    assert status == 200 and b"mediawatch data quality" in body
     status, _, body = get(server["base"] + "/view/data-docs/local_site/index.html", cookie)
     assert status == 200 and b"validation results" in body
     status, headers, _ = get(server["base"] + "/", cookie)
     assert status == 307 and headers["location"].endswith("/mediawatch-reports/view/index.html")
 
 
-def test_run_link_opens_that_runs_report(server: dict) -> None:
+def test_run_link_opens_that_runs_report(server: dict, warehouse: Paths) -> None:
     auth = {"Authorization": f"Bearer {server['token']}"}
     run = urllib.request.quote(RUN_ID, safe="")
     status, headers, _ = get(f"{server['base']}/run/mediawatch_process/{run}", auth)
-    assert status == 307 and headers["location"].endswith("/mediawatch-reports/view/2026-11-26/report.html")
+    # a run builds the daily digest, then the weekly report: its link opens the newest it built
+    newest = max((json.loads(p.read_text())["generated_at"], p.parent.name)
+                 for p in warehouse.reports.glob("*/meta.json") if json.loads(p.read_text())["run_id"] == RUN_ID)
+    assert status == 307 and headers["location"].endswith(f"/mediawatch-reports/view/{newest[1]}/report.html")
     # the DAG stores the run id made safe for file names; the UI link carries Airflow's own form
     airflow_run_id = "scheduled__2026-11-24T00:00:00+00:00"
     status, headers, _ = get(f"{server['base']}/run/mediawatch_process/{urllib.request.quote(airflow_run_id)}", auth)
@@ -143,3 +154,66 @@ def test_path_traversal_is_refused(server: dict, warehouse: Paths) -> None:
                  "/view/2026-11-26/..%2F..%2Fsecret.txt", "/view/.tmp-x/report.html", "/view/%00"):
         status, _, body = get(server["base"] + path, auth)
         assert status == 404 and b"not for the web" not in body, path
+
+
+class _TokenProxy(BaseHTTPRequestHandler):
+    """A forward proxy for the browser: adds the Airflow UI's `_token` cookie (what a logged-in
+    browser carries) and records every URL asked for; anything not for the plugin server gets 502."""
+
+    def do_GET(self) -> None:
+        server = self.server
+        server.seen.append(self.path)  # type: ignore[attr-defined]
+        if not self.path.startswith(server.allowed):  # type: ignore[attr-defined]
+            self.send_response(502)
+            self.end_headers()
+            return
+        status, headers, body = get(self.path, {"Cookie": f"_token={server.token}",  # type: ignore[attr-defined]
+                                                "Accept": self.headers.get("Accept", "*/*")})
+        self.send_response(status)
+        for key, value in headers.items():
+            if key.lower() not in ("transfer-encoding", "connection", "content-length"):
+                self.send_header(key, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_CONNECT = do_POST = do_HEAD = do_GET
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def test_reports_pages_render_in_chromium_behind_the_login(server: dict, weekly: dict[str, Any],
+                                                           tmp_path: Path) -> None:
+    """The Reports page as the Airflow UI opens it: index and a run's report, in headless Chromium,
+    through the plugin's login check, with no console error and no request beyond the server."""
+    from test_report_chromium import console_lines, render
+
+    proxy = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _TokenProxy)
+    proxy.daemon_threads = True
+    proxy.seen, proxy.token = [], server["token"]  # type: ignore[attr-defined]
+    proxy.allowed = f"http://127.0.0.1:{server['port']}/"  # type: ignore[attr-defined]
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    try:
+        run = urllib.request.quote(RUN_ID, safe="")
+        for name, path in (("index", "/view/index.html"), ("run-report", f"/run/mediawatch_process/{run}")):
+            shot = tmp_path / f"plugin-{name}.png"
+            stderr = render(server["base"] + path, shot, tmp_path / f"profile-{name}", proxy.server_address[1])
+            assert console_lines(stderr) == [], name
+            assert shot.stat().st_size > 20_000, name  # a real page, not an error or a blank
+        seen = proxy.seen  # type: ignore[attr-defined]
+        assert any(re.search(r"/view/[0-9_-]+/report\.html$", p) for p in seen)  # the redirect was followed
+        assert page_requests_outside(seen, proxy.allowed) == []  # type: ignore[attr-defined]
+    finally:
+        proxy.shutdown()
+        proxy.server_close()
+    keep = REPO / "var" / "screenshots"
+    keep.mkdir(parents=True, exist_ok=True)
+    shutil.copy(tmp_path / "plugin-run-report.png", keep / "plugin-run-report.png")
+
+
+def page_requests_outside(seen: list[str], allowed: str) -> list[str]:
+    from test_report_chromium import BROWSER_OWN_HOSTS
+
+    return [p for p in seen if not p.startswith(allowed)
+            and not BROWSER_OWN_HOSTS.search(p.split("/")[2] if "://" in p else p)]
