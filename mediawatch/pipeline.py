@@ -123,7 +123,10 @@ def record_failed_crawl(paths: Paths, source: str, run_id: str, error: str) -> P
 
     target = stats_path(paths.staging_dir, source, run_id)
     if not target.exists():
-        atomic_write_json(target, CrawlStats.crashed(source, run_id, error).to_dict())
+        try:
+            atomic_write_json(target, CrawlStats.crashed(source, run_id, error).to_dict())
+        except OSError as exc:  # e.g. the full disk that ended the crawl: the error still reaches
+            log.error("could not record the failed crawl of %s in %s: %s", source, target, exc)
     return target
 
 

@@ -38,6 +38,14 @@ MIN_ARTICLE_WORDS = 10
 SHORT_BODY_WORDS = 150
 PROSE_WORDS = 25
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+# Interstitials served instead of the page: bot walls, browser checks, consent and access walls.
+# With a short body and no prose they are never articles, whatever their HTTP status said (200).
+_INTERSTITIAL = re.compile(
+    r"just a moment|checking (if the site connection is secure|your browser)|"
+    r"enable javascript and cookies|attention required|verify (that )?you are (a )?human|"
+    r"are you a robot|access denied|ddos protection by|please enable cookies|captcha",
+    re.I,
+)
 # Headline links pointing elsewhere: many of them and no article markup = a listing page.
 MIN_TEASERS = 8
 
@@ -85,6 +93,10 @@ def not_article_reason(
     if reason:
         return reason
     short = words < SHORT_BODY_WORDS
+    if short and not has_prose(body):
+        page_text = " ".join(t for t in (meta.title, meta.h1, body) if t)
+        if _INTERSTITIAL.search(page_text):
+            return "not_article:challenge_page"
     path = urlsplit(meta.canonical_url or url).path
     if short and not meta.is_article_marked or short and not has_prose(body):
         if meta.jsonld_types & _GALLERY_TYPES or meta.og_type == "gallery":

@@ -73,10 +73,10 @@ def test_the_first_walled_run_is_a_warning_naming_the_source_and_reason(walled: 
     collapsed = {r["source"]: r for r in details["collapsed"]}
     assert set(collapsed) == {"walled", "newwall"}  # steady is fine, tolerant's limit is 0
     assert collapsed["walled"]["candidates"] == 8 and collapsed["walled"]["articles"] == 0
-    assert collapsed["walled"]["dominant_not_article_reason"] == "not_article:too_short"
+    assert collapsed["walled"]["dominant_not_article_reason"] == "not_article:challenge_page"
     assert collapsed["walled"]["history_yield"] == 1.0  # judged against its own history
     assert collapsed["newwall"]["history_yield"] is None and collapsed["newwall"]["limit"] == 0.2
-    assert "walled: 0 of 8 pages became articles" in observed and "not_article:too_short" in observed
+    assert "walled: 0 of 8 pages became articles" in observed and "not_article:challenge_page" in observed
     gate_2 = walled["gates"][1]
     assert gate_2["passed"] is True  # a warning: the report still runs
     assert any(w["check"] == "source_yield" and "walled" in w["observed"] for w in gate_2["warnings"])
@@ -87,18 +87,18 @@ def test_crawl_runs_carry_each_crawls_yield(walled: dict[str, Any]) -> None:
                  "dominant_not_article_reason from crawl_runs where candidates > 0 order by 1, 2")
     by_run = {(r[0], r[1]): r[2:] for r in rows}
     assert by_run[("walled", "crawl-1")] == (6, 1.0, None)
-    assert by_run[("walled", "crawl-2")] == (8, 0.0, "not_article:too_short")
+    assert by_run[("walled", "crawl-2")] == (8, 0.0, "not_article:challenge_page")
     assert by_run[("steady", "crawl-2")] == (6, 1.0, None)
 
 
 def test_the_reports_source_health_shows_the_collapse(walled: dict[str, Any]) -> None:
     built = walled["built"]
-    assert any("Source walled stopped yielding articles" in w and "not_article:too_short" in w
+    assert any("Source walled stopped yielding articles" in w and "not_article:challenge_page" in w
                for w in built["warnings"]), built["warnings"]
     assert not any("Source steady stopped" in w for w in built["warnings"])
     html = Path(built["report"]).read_text()
     section = html.split('id="sources"')[1]
-    assert "walled" in section and "not_article:too_short" in section
+    assert "walled" in section and "not_article:challenge_page" in section
 
 
 def test_status_shows_each_sources_health(walled: dict[str, Any]) -> None:
@@ -107,9 +107,9 @@ def test_status_shows_each_sources_health(walled: dict[str, Any]) -> None:
     health = {h["source"]: h for h in json.loads(done.stdout.strip().splitlines()[-1])["sources"]}
     assert set(health) == {"walled", "steady", "newwall", "tolerant"}
     assert health["walled"]["yield_collapsed"] is True and health["walled"]["article_yield"] == 0.0
-    assert health["walled"]["yield_reason"] == "not_article:too_short"
+    assert health["walled"]["yield_reason"] == "not_article:challenge_page"
     assert health["walled"]["last_outcome"] == "ok" and health["walled"]["last_success_at"]
     assert health["steady"]["yield_collapsed"] is False and health["steady"]["article_yield"] == 1.0
     assert health["steady"]["last_failure_at"] is None
     line = next(ln for ln in done.stderr.splitlines() if ln.strip().startswith("walled:"))
-    assert "yield 0%" in line and "YIELD COLLAPSED (not_article:too_short)" in line
+    assert "yield 0%" in line and "YIELD COLLAPSED (not_article:challenge_page)" in line

@@ -70,7 +70,7 @@ def test_unknown_registry_and_watchlist_keys_suggest_the_right_one(tmp_path: Pat
     page.write_text("<html><body><p>BYD</p></body></html>")
     result = run("analyze", str(page), "--watchlist", str(watchlist))
     assert result.returncode == 2
-    assert "unknown key 'alias' (did you mean 'aliases'?" in result.stderr
+    assert "unknown key 'alias'" in result.stderr and "did you mean 'aliases'?" in result.stderr
 
 
 def test_load_creates_a_new_warehouse_only_when_asked(tmp_path: Path) -> None:

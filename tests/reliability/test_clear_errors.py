@@ -57,7 +57,7 @@ def loaded(web: FixtureWeb, tmp_path_factory: pytest.TempPathFactory) -> dict[st
     """One crawled and loaded instance (warehouse + analyst copy), for the corruption tests."""
     root = tmp_path_factory.mktemp("loaded")
     env = env_for(root, web.write_sources(root / "sources.yaml"))
-    for step in (["crawl", "--source", "techpress"], ["load"]):
+    for step in (["crawl", "--source", "techpress"], ["load", "--init"]):
         done = cli(step, env)
         assert done.returncode == 0, done.stderr[-3000:]
     return {"root": root, "env": env, "warehouse": root / "data" / "warehouse.duckdb",
@@ -147,10 +147,10 @@ def test_a_full_disk_under_a_load_says_where_and_how_much(web: FixtureWeb, tiny_
     crawled = cli(["crawl", "--source", "techpress"], env)  # enough room for the staging files
     assert crawled.returncode == 0, crawled.stderr[-3000:]
     filler = fill(folder) if fsize is None else None
-    done = cli(["load"], env, fsize=fsize)
+    done = cli(["load", "--init"], env, fsize=fsize)
     assert_clear(done, str(root / "data"), "the disk is full", "needed about", "free")
     if filler is not None:  # nothing was lost: with room again, the same command works
         filler.unlink()
-        again = cli(["load"], env)
+        again = cli(["load", "--init"], env)
         assert again.returncode == 0, again.stderr[-3000:]
         assert '"articles": ' in again.stdout
