@@ -278,6 +278,19 @@ def real_page_figures(args: argparse.Namespace, results: Results) -> None:
             f"{noop_s:.2f} s: {split(run.noop)}",
         )
     )
+    noop_crawl_s = float(run.noop["crawl"].result["seconds"])
+    results.add(
+        Figure(
+            g,
+            "real pages: no-op crawl / full run",
+            100 * noop_crawl_s / full_s if full_s else None,
+            "%",
+            "<= 5%",
+            noop_crawl_s <= 0.05 * full_s,
+            f"{noop_crawl_s:.2f} s; {run.noop['crawl'].result.get('requests')} requests, "
+            f"{run.noop['crawl'].result.get('not_modified')} answered 304",
+        )
+    )
     results.add(
         Figure(
             g,

@@ -10,7 +10,6 @@ everything under it with one group kill.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
 import signal
 import time
@@ -29,12 +28,21 @@ __all__ = [
 _PR_SET_PDEATHSIG = 1
 
 
-def _prctl_pdeathsig(sig: int) -> None:
+def _load_prctl() -> Callable[..., int] | None:
+    # resolved in the parent, once: between fork and exec the child may only make the call itself
+    # (find_library runs a subprocess, and loading a library takes locks another thread may hold)
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, sig, 0, 0, 0)
-    except (OSError, AttributeError):  # not Linux: the group kill still applies
-        pass
+        return ctypes.CDLL("libc.so.6", use_errno=True).prctl  # type: ignore[no-any-return]
+    except (OSError, AttributeError):
+        return None  # not glibc Linux: the group kill still applies
+
+
+_PRCTL = _load_prctl()
+
+
+def _prctl_pdeathsig(sig: int) -> None:
+    if _PRCTL is not None:
+        _PRCTL(_PR_SET_PDEATHSIG, sig, 0, 0, 0)
 
 
 def die_with_parent(new_group: bool = False) -> Callable[[], None]:

@@ -174,3 +174,42 @@ def test_sources_share_one_crawl_process_and_a_busy_source_fails_alone(tmp_path:
     # each crawl writes its process id into its source lock: one process crawled all four
     pids = {(paths.staging_dir / n / ".crawl.lock").read_text().strip() for n in others}
     assert len(pids) == 1 and pids != {str(os.getpid())}
+
+
+@pytest.mark.timeout(400)
+def test_when_the_shared_crawl_process_dies_each_unfinished_source_is_crawled_alone(tmp_path):
+    import threading
+
+    from mediawatch.crawl import crawl_all
+    from mediawatch.fixture_web import FixtureWeb
+
+    with FixtureWeb(seed=0, articles=10) as web:
+        paths = make_paths(tmp_path, web.write_sources(tmp_path / "sources.yaml"))
+        slow = {**FAST, "DOWNLOAD_DELAY": "0.3", "CONCURRENT_REQUESTS_PER_DOMAIN": "1"}
+        out: list = []
+        runner = threading.Thread(target=lambda: out.extend(crawl_all(paths, "r1", settings=slow)))
+        runner.start()
+        deadline = time.monotonic() + 120
+        killed = None
+        while killed is None and time.monotonic() < deadline:
+            for proc in psutil.Process().children(recursive=True):
+                try:
+                    shared = "spiders.run" in " ".join(proc.cmdline())
+                except psutil.Error:
+                    continue
+                parts = list(paths.staging_dir.glob("*/r1.jsonl.part"))
+                if shared and any(p.stat().st_size for p in parts):
+                    proc.kill()
+                    killed = proc.pid
+            time.sleep(0.1)
+        runner.join(300)
+        truth = web.ground_truth()
+    assert killed, "the shared crawl process never started staging"
+    results = {r["source"]: r for r in out}
+    assert len(results) == 5 and all(r["error"] is None for r in results.values()), results
+    for source in results:
+        pages = [p for path in staging_files(paths.staging_dir, source)
+                 for p in iter_staged_pages(path) if p.kind == "article" and p.article]
+        identities = {p.url for p in pages} | {p.article.canonical_url for p in pages}
+        expected = {u for u, m in truth.items() if m["site"] == source}
+        assert expected <= identities, f"{source}: every article staged by the killed or the retry run"
