@@ -315,9 +315,9 @@ def _incremental(run: _Run, node: Node, inputs: list[_Delta], full: bool) -> _De
         return None
     match = f"semi join {CHANGED_KEYS} on {model.qualified}.{key} is not distinct from {CHANGED_KEYS}.key"
     old = run.temp_table(f"select distinct {names} from {model.qualified} {match}")
-    con.execute(
-        f"delete from {model.qualified} using {CHANGED_KEYS} "
-        f"where {model.qualified}.{key} is not distinct from {CHANGED_KEYS}.key"
+    con.execute(  # a null key (e.g. a day that no page stated) is a key like any other
+        f"delete from {model.qualified} where {key} in (select key from {CHANGED_KEYS}) "
+        f"or ({key} is null and exists (select 1 from {CHANGED_KEYS} where key is null))"
     )
     con.execute(f"insert into {model.qualified} select * from (\n{model.sql}\n)")
     new = run.temp_table(f"select distinct {names} from {model.qualified} {match}")
