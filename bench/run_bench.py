@@ -392,7 +392,7 @@ def scale_figures(args: argparse.Namespace, results: Results, state: dict[str, A
             f"<= {load_target} s",
             load_s <= load_target,
             f"{args.incremental / load_s:.0f} articles/s; build {load.get('build_s')} s, "
-            f"publish {load.get('publish_s')} s",
+            f"publish {load.get('publish_s')} s; CPU {float(load.get('cpu_seconds') or 0):.1f} s",
         )
     )
     results.add(
@@ -443,7 +443,8 @@ def scale_figures(args: argparse.Namespace, results: Results, state: dict[str, A
             "s",
             "<= 1 s",
             noop_s <= 1,
-            f"models built: {out['noop'].result.get('models_built')}",
+            f"models built: {out['noop'].result.get('models_built')}; "
+            f"CPU {float(out['noop'].result.get('cpu_seconds') or 0):.2f} s",
         )
     )
     check_s = float(out["check"].result["seconds"])
