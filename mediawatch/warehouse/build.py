@@ -77,6 +77,7 @@ class BuildSummary:
     analysis: AnalysisSummary = field(default_factory=AnalysisSummary)
     alerts: int = 0
     seconds: float = 0.0
+    node_seconds: dict[str, float] = field(default_factory=dict)  # the nodes that ran
 
 
 @dataclass
@@ -156,7 +157,9 @@ def _build(
             forced = full or _stale(run, node) or (node.name == "analysis" and reanalyze)
             if not inputs and not forced:
                 continue
+            node_started = time.perf_counter()
             delta = _run_node(run, node, inputs, forced or any(d.full for d in inputs))
+            summary.node_seconds[node.name] = round(time.perf_counter() - node_started, 3)
             if delta is not None:
                 summary.built.append(node.name)
                 for relation in node.writes:
