@@ -77,6 +77,7 @@ class BuildSummary:
     analysis: AnalysisSummary = field(default_factory=AnalysisSummary)
     alerts: int = 0
     seconds: float = 0.0
+    cpu_seconds: float = 0.0  # CPU time of the process (DuckDB's threads included) during the build
     node_seconds: dict[str, float] = field(default_factory=dict)  # the nodes that ran
 
 
@@ -120,7 +121,7 @@ def build(
     (the analysis step still only analyses versions it has not seen); `reanalyze` redoes the analysis
     of every version, and so everything downstream of it. Runs in one transaction, or inside the
     caller's with `in_transaction` (the gate writes its tables and builds atomically)."""
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     if not in_transaction:
         con.execute("begin transaction")
     try:
@@ -132,6 +133,7 @@ def build(
             rollback(con)
         raise
     summary.seconds = time.perf_counter() - started
+    summary.cpu_seconds = time.process_time() - cpu_started
     return summary
 
 
