@@ -240,28 +240,35 @@ def refresh_alerts(con: duckdb.DuckDBPyConnection, changed_days: list[date] | No
     """Recompute spike alerts (robust z-score over a trailing window) from daily_entity_mentions.
 
     With `changed_days`, only the days whose judgement can have changed are redone: each changed day
-    and the `ALERT_WINDOW` days after it (their baselines hold it), and, for an entity whose first
-    day moved, the days up to its first judged day. Returns (alerts written, days redone; None = all).
+    and the `ALERT_WINDOW` days after it (their baselines hold it), and, where an entity's first day
+    may have moved, every day from there to its old first judged day. Returns (alerts written, days
+    redone; None = all).
     """
     import pandas as pd
 
     from mediawatch.monitor.spikes import detect_spikes
 
-    first_days = dict(con.execute(
-        "select entity, min(day) from main.daily_entity_mentions where day is not null group by entity"
-    ).fetchall())
     affected: set[date] | None = None
     if changed_days is not None:
         changed = sorted(d for d in changed_days if d is not None)
         if not changed:
             return 0, []
         affected = {d + timedelta(days=i) for d in changed for i in range(ALERT_WINDOW + 1)}
-        for first in first_days.values():
-            # a changed day at or before an entity's first day may have moved where judging starts
-            earliest = next((d for d in changed if d <= first), None)
-            if earliest is not None:
-                span = (first - earliest).days + ALERT_WINDOW
-                affected |= {earliest + timedelta(days=i) for i in range(span + 1)}
+        # judging starts ALERT_WINDOW days after an entity's first day. Its old first day is at most
+        # its earliest unchanged day (that day was there before), else the last changed day; if a
+        # changed day lies at or before that bound, the first day may have moved, and every day
+        # between the earliest candidate and the bound plus the window may be judged differently
+        bounds = con.execute(
+            "select min(day), min(day) filter (where not list_contains(?::date[], day)) "
+            "from main.daily_entity_mentions where day is not null group by entity",
+            [changed],
+        ).fetchall()
+        for first, first_unchanged in bounds:
+            upper = first_unchanged if first_unchanged is not None else changed[-1]
+            if changed[0] <= upper:
+                low = min(first, changed[0])
+                span = (upper - low).days + ALERT_WINDOW
+                affected |= {low + timedelta(days=i) for i in range(span + 1)}
         needed = sorted({d - timedelta(days=i) for d in affected for i in range(ALERT_WINDOW + 1)})
         rows = con.execute(
             "select day, entity, mentions from main.daily_entity_mentions "
