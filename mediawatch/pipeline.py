@@ -137,6 +137,7 @@ def _load_once(paths: Paths, load_id: str, progress: Progress | None) -> dict[st
         built = build(con, {"raw.source_registry": Change()} if registry_changed else {},
                       watchlist=paths.watchlist, reason=f"load {load_id}", progress=progress)
         finish_load(con, load_id, files.files_loaded, files.pages, built.analysis.versions)
+        build_rss = _peak_rss_mib()  # so far: loading and building, before the analyst copy
         counts = warehouse_counts(con)
         publish_s = hand_on(con, paths, changed=bool(built.built))
     finally:
@@ -155,6 +156,7 @@ def _load_once(paths: Paths, load_id: str, progress: Progress | None) -> dict[st
         "build_cpu_s": round(built.cpu_seconds, 3),
         "build_steps_s": built.node_seconds,
         "publish_s": round(publish_s, 3),
+        "peak_rss_mib_until_built": build_rss,
         "problems": files.problems,
         **counts,
         "warehouse": str(paths.warehouse),
@@ -163,6 +165,13 @@ def _load_once(paths: Paths, load_id: str, progress: Progress | None) -> dict[st
     for problem in files.problems:
         log.warning("load problem: %s", problem)
     return summary
+
+
+def _peak_rss_mib() -> int:
+    """This process's peak resident memory so far (MiB)."""
+    import resource
+
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
 
 
 def reanalyze(paths: Paths, progress: Progress | None = None) -> dict[str, Any]:
