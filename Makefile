@@ -50,7 +50,7 @@ test-slow: $(STAMP) airflow-init
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/sqlfluff lint sql/staging sql/marts sql/examples
+	$(BIN)/sqlfluff lint sql/prep sql/marts sql/examples
 	cd sql/reports && ../../$(BIN)/sqlfluff lint .  # its .sqlfluff knows the $$date_from parameters
 
 bench-extract: $(STAMP)

@@ -2,7 +2,7 @@
 
 Every place that describes a crawl builds this record: the spider when it closes, the recovery of a
 crashed run's staging file, a crawl that died before writing its own, and `mediawatch crawl`'s
-summary. The JSON form is the staging contract with the loader (`stg_crawl_stats`); fields are only
+summary. The JSON form is the staging contract with the loader (`prep_crawl_stats`); fields are only
 ever added, never renamed, and files written before a field existed still read.
 
 The outcome of a crawl:

@@ -1,4 +1,5 @@
 -- One row per crawl of one source: what it fetched, kept, skipped and why it failed.
+-- @materialized table
 -- @column run_id: crawl run id (the Airflow run, or the CLI's timestamp)
 -- @column source: registry name of the site
 -- @column started_at: crawl start (UTC)
@@ -17,7 +18,7 @@
 -- @column crawl_error: why the whole crawl failed; empty when it completed
 -- @column succeeded: false when the crawl died, or everything it tried failed (e.g. its only feed was down)
 -- @column outcome: ok, degraded (some endpoints or pages failed, it delivered) or failed (delivered nothing)
--- @column endpoints: feeds, sitemaps and sections in the source's registry entry (null for older crawls)
+-- @column endpoints: feeds, sitemaps and sections in the source's registry entry, and its homepage when discovery starts there (null for older crawls)
 -- @column endpoints_failed: of those, the ones that gave nothing usable
 -- @column candidates: fetched pages extraction judged: articles (duplicates included) and not_article pages
 -- @column article_yield: share of the candidates that became articles (null without candidates)
@@ -43,7 +44,7 @@ outcomes as (
                 else 'ok'
             end
         ) as run_outcome,
-    from staging.stg_crawl_stats as stats
+    from prep.prep_crawl_stats as stats
 ),
 
 final as (
