@@ -46,10 +46,13 @@ def test_xiaomi_next_to_baic_counts_articles_mentioning_both(analyst_db: Path) -
 def test_full_text_search_ranks_matching_articles(analyst_db: Path) -> None:
     con = connect_reader(analyst_db)
     hits = con.execute(
-        "select title, body from articles where fts_main_articles.match_bm25(article_id, ?) is not null",
+        "select articles.title, articles.body, found.score from search_articles(?) as found "
+        "inner join articles on found.article_id = articles.article_id",
         ["foldable phones"],
     ).fetchall()
-    assert hits and all("foldable" in body for _, body in hits)
+    assert hits and all("foldable" in body for _, body, _ in hits)
+    scores = [score for _, _, score in hits]
+    assert scores == sorted(scores, reverse=True)  # best match first
 
 
 def test_models_lint_clean_with_sqlfluff() -> None:
