@@ -104,7 +104,7 @@ def record_failed_crawl(paths: Paths, source: str, run_id: str, error: str) -> P
 
 
 def load(paths: Paths, load_id: str | None = None, progress: Progress | None = None) -> dict[str, Any]:
-    """Load new staging files, analyse new versions, rebuild the marts, publish the analyst copy."""
+    """Load new staging files, sync the registry, build what they changed, publish the analyst copy."""
     from mediawatch.warehouse.backend import retry_conflicts
 
     load_id = load_id or new_run_id("load")
@@ -114,31 +114,31 @@ def load(paths: Paths, load_id: str | None = None, progress: Progress | None = N
 
 def _load_once(paths: Paths, load_id: str, progress: Progress | None) -> dict[str, Any]:
     from mediawatch.sources import load_registry
+    from mediawatch.warehouse.build import Change, build
     from mediawatch.warehouse.db import connect_writer
     from mediawatch.warehouse.load import load_files
+    from mediawatch.warehouse.loads import (
+        finish_load,
+        hand_on,
+        start_load,
+        sync_registry,
+        warehouse_counts,
+    )
     from mediawatch.warehouse.migrate import migrate
-    from mediawatch.warehouse.publish import export_crawl_state, publish_analyst_db
 
     paths.ensure()
     registry = load_registry(paths.sources)
-    started = datetime.now(UTC)
     con = connect_writer(paths.warehouse)
     try:
         migrate(con)
-        con.execute("insert into raw.loads (load_id, started_at, status) values (?, ?, 'running') "
-                    "on conflict do nothing", [load_id, started])
-        _sync_registry(con, registry)
+        start_load(con, load_id)
+        registry_changed = sync_registry(con, registry)
         files = load_files(con, paths.staging_dir, load_id)
-        analysis, alerts = _analyse_and_build(con, paths, everything=False, progress=progress)
+        built = build(con, {"raw.source_registry": Change()} if registry_changed else {},
+                      watchlist=paths.watchlist, reason=f"load {load_id}", progress=progress)
+        finish_load(con, load_id, files.files_loaded, files.pages, built.analysis.versions)
         counts = warehouse_counts(con)
-        con.execute(
-            "update raw.loads set finished_at = now(), files = ?, pages = ?, new_versions = ?, "
-            "status = 'done' where load_id = ?",
-            [files.files_loaded, files.pages, analysis.versions, load_id],
-        )
-        con.execute("checkpoint")
-        export_crawl_state(con, paths.crawl_state)
-        publish_analyst_db(con, paths.analyst_db)
+        publish_s = hand_on(con, paths, changed=bool(built.built))
     finally:
         con.close()
     summary = {
@@ -146,10 +146,13 @@ def _load_once(paths: Paths, load_id: str, progress: Progress | None) -> dict[st
         "files_loaded": files.files_loaded,
         "files_already_loaded": files.files_already_loaded,
         "pages_loaded": files.pages,
-        "new_versions": analysis.versions,
-        "new_mentions": analysis.mentions,
-        "joined_clusters": analysis.clusters_joined,
-        "alerts": alerts,
+        "new_versions": built.analysis.versions,
+        "new_mentions": built.analysis.mentions,
+        "joined_clusters": built.analysis.clusters_joined,
+        "alerts": built.alerts,
+        "models_built": len(built.built),
+        "build_s": round(built.seconds, 3),
+        "publish_s": round(publish_s, 3),
         "problems": files.problems,
         **counts,
         "warehouse": str(paths.warehouse),
@@ -160,67 +163,43 @@ def _load_once(paths: Paths, load_id: str, progress: Progress | None) -> dict[st
     return summary
 
 
-def _sync_registry(con: Any, registry: Any) -> None:
-    from mediawatch.warehouse.backend import guard
-
-    con.execute("begin transaction")
-    guard(con, "source_registry")
-    con.execute("delete from raw.source_registry")
-    for s in registry.sources:
-        con.execute(
-            "insert into raw.source_registry values (?, ?, ?, ?, ?, ?, ?)",
-            [s.name, s.homepage, s.language, s.country, str(s.crawl_interval),
-             list(s.feeds), list(s.sitemaps)],
-        )
-    con.execute("commit")
-
-
-def warehouse_counts(con: Any) -> dict[str, int]:
-    """Headline counts of the marts."""
-    row = con.execute(
-        "select (select count(*) from articles), (select count(distinct source) from articles), "
-        "(select count(*) from mentions), (select count(*) from clusters where articles > 1), "
-        "(select count(*) from quarantine where released_at is null)"
-    ).fetchone()
-    keys = ("articles", "sources_with_articles", "mentions", "multi_article_clusters", "quarantined")
-    return dict(zip(keys, (int(v) for v in row), strict=True)) if row else {}
-
-
 def reanalyze(paths: Paths, progress: Progress | None = None) -> dict[str, Any]:
-    """Recompute mentions, sentiment, clusters and alerts for the whole warehouse (after a watchlist change)."""
+    """Recompute mentions, sentiment, clusters and alerts of every version (after a watchlist change):
+    the build with the analysis step treated as all-new."""
+    built, counts = _build_command(paths, reanalyze=True, reason="reanalyze", progress=progress)
+    return {"versions": built.analysis.versions, "mentions": built.analysis.mentions,
+            "alerts": built.alerts, "build_s": round(built.seconds, 3), **counts}
+
+
+def rebuild(paths: Paths, progress: Progress | None = None) -> dict[str, Any]:
+    """Rebuild every model from the raw and analysis tables: the same graph, every model treated as new."""
+    built, counts = _build_command(paths, full=True, reason="rebuild", progress=progress)
+    return {"models_built": len(built.built), "new_versions": built.analysis.versions,
+            "alerts": built.alerts, "build_s": round(built.seconds, 3), **counts}
+
+
+def _build_command(
+    paths: Paths, *, full: bool = False, reanalyze: bool = False, reason: str, progress: Progress | None
+) -> tuple[Any, dict[str, int]]:
+    from mediawatch.warehouse.backend import retry_conflicts
+    from mediawatch.warehouse.build import build
     from mediawatch.warehouse.db import connect_writer
+    from mediawatch.warehouse.loads import hand_on, warehouse_counts
     from mediawatch.warehouse.migrate import migrate
-    from mediawatch.warehouse.publish import publish_analyst_db
 
-    con = connect_writer(paths.warehouse)
-    try:
-        migrate(con)
-        analysis, alerts = _analyse_and_build(con, paths, everything=True, progress=progress)
-        counts = warehouse_counts(con)
-        con.execute("checkpoint")
-        publish_analyst_db(con, paths.analyst_db)
-    finally:
-        con.close()
-    return {"versions": analysis.versions, "mentions": analysis.mentions, "alerts": alerts, **counts}
+    def once() -> tuple[Any, dict[str, int]]:
+        con = connect_writer(paths.warehouse)
+        try:
+            migrate(con)
+            built = build(con, watchlist=paths.watchlist, full=full, reanalyze=reanalyze, reason=reason,
+                          progress=progress)
+            counts = warehouse_counts(con)
+            hand_on(con, paths, changed=True)
+        finally:
+            con.close()
+        return built, counts
 
-
-def _analyse_and_build(
-    con: Any, paths: Paths, *, everything: bool, progress: Progress | None
-) -> tuple[Any, int]:
-    """Staging views -> analysis of new (or all) versions -> marts -> spike alerts."""
-    from mediawatch.warehouse.analyze import analyze_new_versions, refresh_alerts
-    from mediawatch.warehouse.models import build_models
-
-    con.execute("begin transaction")
-    build_models(con, only={"stg_article_versions", "stg_crawl_stats"})
-    con.execute("commit")
-    analysis = analyze_new_versions(con, paths.watchlist, everything=everything, progress=progress)
-    con.execute("begin transaction")
-    build_models(con)
-    alerts = refresh_alerts(con)
-    build_models(con, only={"entity_alerts"})
-    con.execute("commit")
-    return analysis, alerts
+    return retry_conflicts(once)
 
 
 def check(paths: Paths, run_id: str) -> dict[str, Any]:
@@ -260,12 +239,12 @@ def export(paths: Paths, folder: Path) -> list[Path]:
 def status(paths: Paths) -> dict[str, Any]:
     """What the published analyst copy holds, and where every output is."""
     from mediawatch.warehouse.db import connect_reader
+    from mediawatch.warehouse.loads import newest_fetch, warehouse_counts
 
     con = connect_reader(paths.analyst_db)
     try:
         counts = warehouse_counts(con)
-        row = con.execute("select max(fetched_at) from articles").fetchone()
-        newest = row[0] if row else None
+        newest = newest_fetch(con)
     finally:
         con.close()
     reports = sorted(paths.reports.glob("*/report.html"), key=lambda p: p.stat().st_mtime)

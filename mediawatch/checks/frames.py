@@ -18,7 +18,7 @@ with
 
 batch as (
     select versions.*
-    from staging.stg_article_versions as versions
+    from prep.prep_article_versions as versions
     anti join main.dq_checked_versions as checked
         on versions.article_id = checked.article_id
         and versions.content_hash = checked.content_hash
@@ -26,7 +26,7 @@ batch as (
 
 shared_bodies as (
     select versions.content_hash
-    from staging.stg_article_versions as versions
+    from prep.prep_article_versions as versions
     semi join batch on versions.content_hash = batch.content_hash
     group by versions.content_hash
     having count(distinct versions.article_id) > 1

@@ -3,7 +3,8 @@ critical failures.
 
 Order within a run (all through the one writer connection, like the load):
 1. forget a previous attempt of the same run id, so a retried task gives the same result;
-2. validate the new batch; quarantine offending versions; mark the batch as checked; rebuild marts;
+2. validate the new batch; quarantine offending versions; mark the batch as checked; then ask the
+   build (mediawatch.warehouse.build) to bring what the quarantine changed up to date;
 3. validate the whole-warehouse and per-source suites on the rebuilt marts;
 4. write dq_results and dq_gate_runs, render Data Docs, republish the analyst copy;
 5. raise GateFailed when a critical check failed, so the report task does not run and the last good
@@ -22,7 +23,7 @@ import pandas as pd
 
 from mediawatch.checks.frames import batch_frame, sources_frame, warehouse_frame
 from mediawatch.checks.gx_runner import CheckResult, Validation
-from mediawatch.checks.quarantine import hold, rebuild_marts
+from mediawatch.checks.quarantine import hold
 from mediawatch.checks.suites import CRITICAL, WARNING, build_checks
 from mediawatch.checks.thresholds import Thresholds
 from mediawatch.config import Paths
@@ -49,6 +50,8 @@ class GateFailed(RuntimeError):
 
 def run_gate(paths: Paths, run_id: str) -> dict[str, Any]:
     """Run every suite on the warehouse, record the outcome, raise GateFailed on a critical failure."""
+    from mediawatch.warehouse.backend import rollback
+    from mediawatch.warehouse.build import Change, build
     from mediawatch.warehouse.db import connect_writer
     from mediawatch.warehouse.migrate import migrate
     from mediawatch.warehouse.publish import publish_analyst_db, refresh_analyst_tables
@@ -65,23 +68,26 @@ def run_gate(paths: Paths, run_id: str) -> dict[str, Any]:
     try:
         migrate(con)
         _require_marts(con, paths)
-        forgot = _forget_run(con, run_id)
         validation = Validation(paths.reports / DATA_DOCS_FOLDER, run_id)
-
-        batch = batch_frame(con, thresholds)
-        results = validation.run("new_articles", batch, checks)
-        results = [_effective_severity(r, len(batch), thresholds) for r in results]
-        offenders = _offending_versions(results, batch)
+        # one transaction: forget an earlier attempt, hold the offenders, mark the batch checked, and
+        # build what the quarantine changed, so a crash leaves the gate either undone or done
         con.execute("begin transaction")
         try:
+            forgot = _forget_run(con, run_id)
+            batch = batch_frame(con, thresholds)
+            results = validation.run("new_articles", batch, checks)
+            results = [_effective_severity(r, len(batch), thresholds) for r in results]
+            offenders = _offending_versions(results, batch)
             quarantined = hold(con, offenders, run_id)
             _mark_checked(con, batch, run_id)
+            changed = sorted(set(forgot) | set(offenders["article_id"]))
+            if changed:
+                build(con, {"main.quarantine": Change.rows("article_id", changed)},
+                      watchlist=paths.watchlist, reason=f"gate {run_id}", in_transaction=True)
             con.execute("commit")
         except Exception:
-            con.execute("rollback")
+            rollback(con)
             raise
-        if quarantined or forgot:
-            rebuild_marts(con, paths)
 
         results += validation.run("warehouse", warehouse_frame(con), checks)
         results += validation.run("sources", sources_frame(con, thresholds), checks)
@@ -89,7 +95,7 @@ def run_gate(paths: Paths, run_id: str) -> dict[str, Any]:
         summary = _summary(run_id, results, quarantined, len(batch), str(docs))
         _record(con, run_id, started, results, summary)
         con.execute("checkpoint")
-        if quarantined or forgot:
+        if changed:
             publish_analyst_db(con, paths.analyst_db)  # marts changed: rebuild the copy
         else:
             refresh_analyst_tables(con, paths.analyst_db)  # only the gate's own tables changed
@@ -115,21 +121,16 @@ def _require_marts(con: duckdb.DuckDBPyConnection, paths: Paths) -> None:
         )
 
 
-def _forget_run(con: duckdb.DuckDBPyConnection, run_id: str) -> int:
-    """Undo what an earlier attempt of `run_id` recorded. Returns how many held rows it let go."""
-    con.execute("begin transaction")
-    try:
-        for table in ("dq_results", "dq_checked_versions", "dq_gate_runs"):
-            con.execute(f"delete from main.{table} where run_id = ?", [run_id])
-        row = con.execute(
-            "delete from main.quarantine where run_id = ? and released_at is null returning article_id",
-            [run_id],
-        ).fetchall()
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
-    return len(row)
+def _forget_run(con: duckdb.DuckDBPyConnection, run_id: str) -> list[str]:
+    """Undo what an earlier attempt of `run_id` recorded (in the caller's transaction). Returns the
+    articles whose held versions it let go."""
+    for table in ("dq_results", "dq_checked_versions", "dq_gate_runs"):
+        con.execute(f"delete from main.{table} where run_id = ?", [run_id])
+    rows = con.execute(
+        "delete from main.quarantine where run_id = ? and released_at is null returning article_id",
+        [run_id],
+    ).fetchall()
+    return [row[0] for row in rows]
 
 
 def _effective_severity(result: CheckResult, batch_size: int, t: Thresholds) -> CheckResult:

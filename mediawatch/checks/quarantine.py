@@ -1,8 +1,9 @@
 """Quarantine: article versions held out of the marts because they failed a row-level check.
 
-Nothing is deleted. A held (article_id, content_hash) stays in raw.pages; `staging.stg_article_versions`
-leaves it out while `released_at` is null, so rebuilding the marts makes it disappear from every
-analyst-facing table, and releasing it (then rebuilding) brings it back.
+Nothing is deleted. A held (article_id, content_hash) stays in raw.pages; `prep.prep_article_versions`
+leaves it out while `released_at` is null, so the build that follows makes it disappear from every
+analyst-facing table, and releasing it (then building) brings it back. The quarantine writes only
+its own table and tells the build which articles changed.
 """
 
 from __future__ import annotations
@@ -52,8 +53,10 @@ def held(con: duckdb.DuckDBPyConnection, include_released: bool = False) -> list
 def release(paths: Paths, article_id: str | None, reason: str | None = None) -> dict[str, Any]:
     """Let held versions back in: one article's (all its held versions) or, with None, every one.
 
-    Rebuilds the marts and republishes the analyst copy so the articles reappear everywhere. The gate
+    Builds what that changed and republishes the analyst copy so the articles reappear everywhere. The gate
     does not quarantine a released version again (it was checked already)."""
+    from mediawatch.warehouse.backend import rollback
+    from mediawatch.warehouse.build import Change, build
     from mediawatch.warehouse.db import connect_writer
     from mediawatch.warehouse.migrate import migrate
     from mediawatch.warehouse.publish import publish_analyst_db
@@ -73,12 +76,14 @@ def release(paths: Paths, article_id: str | None, reason: str | None = None) -> 
                 f"where {condition} returning article_id, content_hash",
                 params,
             ).fetchall()
+            if released:
+                build(con, {"main.quarantine": Change.rows("article_id", sorted({r[0] for r in released}))},
+                      watchlist=paths.watchlist, reason="quarantine release", in_transaction=True)
             con.execute("commit")
         except Exception:
-            con.execute("rollback")
+            rollback(con)
             raise
         if released:
-            rebuild_marts(con, paths)
             con.execute("checkpoint")
             publish_analyst_db(con, paths.analyst_db)
     finally:
@@ -88,26 +93,3 @@ def release(paths: Paths, article_id: str | None, reason: str | None = None) -> 
         "articles": sorted({row[0] for row in released}),
         "analyst_db": str(paths.analyst_db),
     }
-
-
-def rebuild_marts(con: duckdb.DuckDBPyConnection, paths: Paths) -> None:
-    """Rebuild marts and spike alerts after the quarantine changed (what the load does after analysis).
-
-    A released version that was never analysed (e.g. after a full reanalysis while it was held) is
-    analysed first, so it comes back with its mentions and sentiment."""
-    from mediawatch.warehouse.analyze import analyze_new_versions, refresh_alerts
-    from mediawatch.warehouse.models import build_models
-
-    con.execute("begin transaction")
-    build_models(con, only={"stg_article_versions"})
-    con.execute("commit")
-    analyze_new_versions(con, paths.watchlist)
-    con.execute("begin transaction")
-    try:
-        build_models(con)
-        refresh_alerts(con)
-        build_models(con, only={"entity_alerts"})
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise

@@ -184,6 +184,22 @@ def register(app: typer.Typer) -> None:
         emit_json(summary)
 
     @app.command()
+    def rebuild(
+        sources: SourcesOpt = None,
+        watchlist: WatchlistOpt = None,
+        warehouse: WarehouseOpt = None,
+        reports: ReportsOpt = None,
+    ) -> None:
+        """Rebuild every model from the raw and analysis tables (the build graph, all treated as new)."""
+        from mediawatch import pipeline
+
+        paths = resolve(sources, watchlist, warehouse, reports)
+        with friendly_errors(), progress("analysing versions not analysed yet") as update:
+            summary = pipeline.rebuild(paths, progress=update)
+        _print_counts("rebuild", summary)
+        emit_json(summary)
+
+    @app.command()
     def export(
         out: Annotated[Path, typer.Option("--out", help="Folder for the Parquet files.")] = Path("var/export"),
         sources: SourcesOpt = None,

@@ -12,7 +12,7 @@ import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ import duckdb
 import pandas as pd
 
 from mediawatch.records import ArticleRecord
-from mediawatch.warehouse.backend import guard, rollback
+from mediawatch.warehouse.backend import guard
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
@@ -38,25 +38,33 @@ def watchlist_hash(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
 
 
-_NEW_VERSIONS = """
+_VERSIONS = """
     select v.article_id, v.content_hash, v.url, v.canonical_url, v.source, v.title, v.body,
            v.language, v.published_at, v.fetched_at, v.authors
-    from staging.stg_article_versions as v
+    from prep.prep_article_versions as v
+    {only}
     anti join analysis.article_analysis as a
         on v.article_id = a.article_id and v.content_hash = a.content_hash
 """
 # new versions are read and analysed this many at a time, so memory stays flat however big a load is
 CHUNK = 1000
+ANALYSED_IDS = "analysed_article_ids"
 
 
-def analyze_new_versions(
+def analyze_versions(
     con: duckdb.DuckDBPyConnection,
     watchlist_path: Path,
     *,
+    only_articles: str | None = None,
     everything: bool = False,
     progress: Progress | None = None,
 ) -> AnalysisSummary:
-    """Analyse versions not analysed yet (all of them with `everything`), in one transaction."""
+    """Analyse the versions not analysed yet, inside the caller's transaction.
+
+    `only_articles` names a relation with a column `article_id`: only their versions are looked at
+    (a load passes the articles it touched, so the cost follows the load, not the warehouse).
+    `everything` forgets all earlier analysis first (a watchlist change). Leaves the temp table
+    `analysed_article_ids` (one column article_id) naming the articles whose analysis changed."""
     from mediawatch.monitor.analysis import analyze_article
     from mediawatch.monitor.clusters import assign_clusters, band_keys, minhash_signature
     from mediawatch.monitor.watchlist import load_watchlist
@@ -64,122 +72,120 @@ def analyze_new_versions(
     watchlist = load_watchlist(watchlist_path)
     digest = watchlist_hash(watchlist_path)
     summary = AnalysisSummary()
-    con.execute("begin transaction")
-    try:
-        guard(con, "analysis")  # two lake loaders analysing the same new versions: one must lose
-        if everything:
-            for table in ("article_analysis", "mentions", "lsh_bands", "entity_alerts"):
-                con.execute(f"delete from analysis.{table}")
-        con.execute(
-            "create or replace temp table pending_versions as select "
-            f"row_number() over (order by fetched_at, article_id) as n, * from ({_NEW_VERSIONS})"
-        )
-        count = con.execute("select count(*) from pending_versions").fetchone()
-        total = int(count[0]) if count else 0
-        # the latest new version of each article: (published, content_hash, source, signature)
-        latest: dict[str, tuple[Any, str, str, list[int]]] = {}
-        now = datetime.now(UTC)
-        for first in range(0, total, CHUNK):
-            rows = con.execute(
-                "select * exclude (n) from pending_versions where n > ? and n <= ? order by n",
-                [first, first + CHUNK],
-            ).fetchall()
-            columns = [d[0] for d in con.description or []]
-            analysis_rows: list[dict[str, Any]] = []
-            mention_rows: list[dict[str, Any]] = []
-            for values in rows:
-                row = dict(zip(columns, values, strict=True))
-                record = ArticleRecord(
-                    url=row["url"],
-                    title=row["title"],
-                    body=row["body"],
-                    language=row["language"],
-                    canonical_url=row["canonical_url"],
-                    authors=list(row["authors"] or []),
-                )
-                result = analyze_article(record, watchlist)
-                sentiment = result.sentiment
-                signature = minhash_signature(row["body"] or "")
-                analysis_rows.append(
-                    {
-                        "article_id": row["article_id"],
-                        "content_hash": row["content_hash"],
-                        "sentiment": sentiment.score if sentiment else None,
-                        "sentiment_label": sentiment.label if sentiment else None,
-                        "signature": signature,
-                        "cluster_id": None,
-                        "analyzed_at": now,
-                        "watchlist_hash": digest,
-                    }
-                )
-                mention_rows += [
-                    {
-                        "article_id": row["article_id"],
-                        "content_hash": row["content_hash"],
-                        "entity": m.entity,
-                        "entity_type": m.entity_type,
-                        "matched_text": m.matched_text,
-                        "field": m.field,
-                        "start_pos": m.start,
-                        "end_pos": m.end,
-                        "snippet": m.snippet,
-                        "sentence_id": m.sentence_id,
-                        "sentiment": m.sentiment.score if m.sentiment else None,
-                        "sentiment_label": m.sentiment.label if m.sentiment else None,
-                    }
-                    for m in result.mentions
-                ]
-                published = row["published_at"] or row["fetched_at"]
-                latest[row["article_id"]] = (published, row["content_hash"], row["source"], signature)
-            _insert(con, "analysis.article_analysis", pd.DataFrame(analysis_rows))
-            _insert(con, "analysis.mentions", pd.DataFrame(mention_rows))
-            summary.mentions += len(mention_rows)
-            if progress:
-                progress(min(first + CHUNK, total), total)
-        con.execute("drop table pending_versions")
-        summary.versions = total
-
-        # clusters: only the latest new version of each article takes part
-        new_bands = [
-            (article_id, key)
-            for article_id, (_, _, _, signature) in latest.items()
-            for key in band_keys(signature)
-        ]
-        candidates = _candidates(con, new_bands, set(latest))
-        assignment = assign_clusters(
-            [
-                (article_id, signature, published, source)
-                for article_id, (published, _, source, signature) in latest.items()
-            ],
-            candidates,
-        )
-        summary.clusters_joined = sum(
-            1 for article_id, cluster in assignment.items() if cluster != article_id
-        )
-        clustered = pd.DataFrame(
-            [(aid, latest[aid][1], cluster) for aid, cluster in assignment.items()],
-            columns=["article_id", "content_hash", "cluster_id"],
-        )
-        if not clustered.empty:
-            con.register("clustered_frame", clustered)
-            try:
-                con.execute(
-                    "update analysis.article_analysis as a set cluster_id = c.cluster_id "
-                    "from clustered_frame as c "
-                    "where a.article_id = c.article_id and a.content_hash = c.content_hash"
-                )
-            finally:
-                con.unregister("clustered_frame")
-        if latest:
-            # an updated article's bands are replaced by those of its new version
-            con.execute(
-                "delete from analysis.lsh_bands where list_contains(?, article_id)", [list(latest)]
+    guard(con, "analysis")  # two lake loaders analysing the same new versions: one must lose
+    if everything:
+        for table in ("article_analysis", "mentions", "lsh_bands"):
+            con.execute(f"delete from analysis.{table}")
+    only = (f"semi join {only_articles} as only_ids on v.article_id = only_ids.article_id"
+            if only_articles and not everything else "")
+    con.execute(
+        "create or replace temp table pending_versions as select "
+        f"row_number() over (order by fetched_at, article_id) as n, * from ({_VERSIONS.format(only=only)})"
+    )
+    con.execute(f"create or replace temp table {ANALYSED_IDS} as "
+                "select distinct article_id from pending_versions")
+    count = con.execute("select count(*) from pending_versions").fetchone()
+    total = int(count[0]) if count else 0
+    # the latest new version of each article: (published, content_hash, source, signature)
+    latest: dict[str, tuple[Any, str, str, list[int]]] = {}
+    now = datetime.now(UTC)
+    for first in range(0, total, CHUNK):
+        rows = con.execute(
+            "select * exclude (n) from pending_versions where n > ? and n <= ? order by n",
+            [first, first + CHUNK],
+        ).fetchall()
+        columns = [d[0] for d in con.description or []]
+        analysis_rows: list[dict[str, Any]] = []
+        mention_rows: list[dict[str, Any]] = []
+        for values in rows:
+            row = dict(zip(columns, values, strict=True))
+            record = ArticleRecord(
+                url=row["url"],
+                title=row["title"],
+                body=row["body"],
+                language=row["language"],
+                canonical_url=row["canonical_url"],
+                authors=list(row["authors"] or []),
             )
-        _insert(con, "analysis.lsh_bands", pd.DataFrame(new_bands, columns=["article_id", "band_key"]))
-        con.execute("commit")
-    except Exception:
-        rollback(con)
-        raise
+            result = analyze_article(record, watchlist)
+            sentiment = result.sentiment
+            signature = minhash_signature(row["body"] or "")
+            analysis_rows.append(
+                {
+                    "article_id": row["article_id"],
+                    "content_hash": row["content_hash"],
+                    "sentiment": sentiment.score if sentiment else None,
+                    "sentiment_label": sentiment.label if sentiment else None,
+                    "signature": signature,
+                    "cluster_id": None,
+                    "analyzed_at": now,
+                    "watchlist_hash": digest,
+                }
+            )
+            mention_rows += [
+                {
+                    "article_id": row["article_id"],
+                    "content_hash": row["content_hash"],
+                    "entity": m.entity,
+                    "entity_type": m.entity_type,
+                    "matched_text": m.matched_text,
+                    "field": m.field,
+                    "start_pos": m.start,
+                    "end_pos": m.end,
+                    "snippet": m.snippet,
+                    "sentence_id": m.sentence_id,
+                    "sentiment": m.sentiment.score if m.sentiment else None,
+                    "sentiment_label": m.sentiment.label if m.sentiment else None,
+                }
+                for m in result.mentions
+            ]
+            published = row["published_at"] or row["fetched_at"]
+            latest[row["article_id"]] = (published, row["content_hash"], row["source"], signature)
+        _insert(con, "analysis.article_analysis", pd.DataFrame(analysis_rows))
+        _insert(con, "analysis.mentions", pd.DataFrame(mention_rows))
+        summary.mentions += len(mention_rows)
+        if progress:
+            progress(min(first + CHUNK, total), total)
+    con.execute("drop table pending_versions")
+    summary.versions = total
+
+    # clusters: only the latest new version of each article takes part
+    new_bands = [
+        (article_id, key)
+        for article_id, (_, _, _, signature) in latest.items()
+        for key in band_keys(signature)
+    ]
+    candidates = _candidates(con, new_bands, set(latest))
+    assignment = assign_clusters(
+        [
+            (article_id, signature, published, source)
+            for article_id, (published, _, source, signature) in latest.items()
+        ],
+        candidates,
+    )
+    summary.clusters_joined = sum(
+        1 for article_id, cluster in assignment.items() if cluster != article_id
+    )
+    clustered = pd.DataFrame(
+        [(aid, latest[aid][1], cluster) for aid, cluster in assignment.items()],
+        columns=["article_id", "content_hash", "cluster_id"],
+    )
+    if not clustered.empty:
+        con.register("clustered_frame", clustered)
+        try:
+            con.execute(
+                "update analysis.article_analysis as a set cluster_id = c.cluster_id "
+                "from clustered_frame as c "
+                "where a.article_id = c.article_id and a.content_hash = c.content_hash"
+            )
+        finally:
+            con.unregister("clustered_frame")
+    if latest:
+        # an updated article's bands are replaced by those of its new version
+        con.execute(
+            "delete from analysis.lsh_bands where list_contains(?, article_id)", [list(latest)]
+        )
+    _insert(con, "analysis.lsh_bands", pd.DataFrame(new_bands, columns=["article_id", "band_key"]))
     return summary
 
 
@@ -222,14 +228,50 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> 
         con.unregister("insert_frame")
 
 
-def refresh_alerts(con: duckdb.DuckDBPyConnection) -> int:
-    """Recompute spike alerts from daily_entity_mentions (robust z-score over a trailing window)."""
+ALERT_WINDOW = 14  # days of trailing baseline (mediawatch.monitor.spikes.detect_spikes' default)
+
+
+def refresh_alerts(con: duckdb.DuckDBPyConnection, changed_days: list[date] | None = None) -> tuple[int, list[date] | None]:
+    """Recompute spike alerts (robust z-score over a trailing window) from daily_entity_mentions.
+
+    With `changed_days`, only the days whose judgement can have changed are redone: each changed day
+    and the `ALERT_WINDOW` days after it (their baselines hold it), and, for an entity whose first
+    day moved, the days up to its first judged day. Returns (alerts written, days redone; None = all).
+    """
     from mediawatch.monitor.spikes import detect_spikes
 
+    first_days = dict(con.execute(
+        "select entity, min(day) from main.daily_entity_mentions where day is not null group by entity"
+    ).fetchall())
+    affected: set[date] | None = None
+    if changed_days is not None:
+        changed = sorted(d for d in changed_days if d is not None)
+        if not changed:
+            return 0, []
+        affected = {d + timedelta(days=i) for d in changed for i in range(ALERT_WINDOW + 1)}
+        for first in first_days.values():
+            # a changed day at or before an entity's first day may have moved where judging starts
+            earliest = next((d for d in changed if d <= first), None)
+            if earliest is not None:
+                span = (first - earliest).days + ALERT_WINDOW
+                affected |= {earliest + timedelta(days=i) for i in range(span + 1)}
+        needed = sorted({d - timedelta(days=i) for d in affected for i in range(ALERT_WINDOW + 1)})
+        rows = con.execute(
+            "select day, entity, mentions from main.daily_entity_mentions "
+            "where day in (select unnest(?::date[]))", [needed]
+        ).fetchall()
+        # the series starts at the entity's first day, as over the whole history
+        rows += con.execute(
+            "select day, entity, mentions from main.daily_entity_mentions as d "
+            "where day is not null and day = (select min(day) from main.daily_entity_mentions as f "
+            "where f.entity = d.entity)"
+        ).fetchall()
+    else:
+        rows = con.execute(
+            "select day, entity, mentions from main.daily_entity_mentions where day is not null"
+        ).fetchall()
     series: dict[str, dict[Any, int]] = {}
-    for day, entity, mentions in con.execute(
-        "select day, entity, mentions from daily_entity_mentions where day is not null"
-    ).fetchall():
+    for day, entity, mentions in rows:
         series.setdefault(entity, {})[day] = int(mentions)
     alerts = [
         {
@@ -241,8 +283,13 @@ def refresh_alerts(con: duckdb.DuckDBPyConnection) -> int:
             "z": float(spike.z),
         }
         for entity, days in sorted(series.items())
-        for spike in detect_spikes(days)
+        for spike in detect_spikes(days, window=ALERT_WINDOW)
+        if affected is None or spike.day in affected
     ]
-    con.execute("delete from analysis.entity_alerts")
+    if affected is None:
+        con.execute("delete from analysis.entity_alerts")
+    else:
+        con.execute("delete from analysis.entity_alerts where day in (select unnest(?::date[]))",
+                    [sorted(affected)])
     _insert(con, "analysis.entity_alerts", pd.DataFrame(alerts))
-    return len(alerts)
+    return len(alerts), (sorted(affected) if affected is not None else None)

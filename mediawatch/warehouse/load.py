@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 
 from mediawatch.warehouse.backend import guard, is_conflict, rollback
-from mediawatch.warehouse.staging_schema import SELECT_FROM_STAGED, columns_literal
+from mediawatch.warehouse.raw_pages import SELECT_FROM_STAGED, columns_literal
 
 log = logging.getLogger(__name__)
 

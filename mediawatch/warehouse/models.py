@@ -1,26 +1,34 @@
-"""The model runner: applies sql/staging (views) and sql/marts (tables) in dependency order.
+"""The SQL models: sql/prep (views) and sql/marts (tables), one `select` per file.
 
 Each model file is one `select` (CTE style) named for what one row is. Its leading comment block is
 its documentation: the first lines describe the table, `-- @column name: meaning` lines describe
-columns. The runner stores both as DuckDB comments, so analysts see them in `duckdb_columns()`, and
-`docs/warehouse.md` is generated from the same text.
+columns, and a mart may declare how it is kept current (contract of issue 15):
+
+- `-- @materialized incremental key=<column>`: rows are replaced per changed key value; the SQL reads
+  only the keys in the temp table `changed_keys` (one column `key`) that the runner fills;
+- `-- @materialized table` (the default for marts): rebuilt whole when an input changed.
+
+The runner (mediawatch.warehouse.build) stores descriptions as DuckDB comments, so analysts see them
+in `duckdb_columns()`, and `docs/warehouse.md` is generated from the same text.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
-from graphlib import TopologicalSorter
 from pathlib import Path
-
-import duckdb
 
 from mediawatch.config import REPO_ROOT
 
 SQL_DIR = REPO_ROOT / "sql"
-LAYERS = {"staging": "view", "marts": "table"}
+# layer folder -> (schema, relation kind); prep views only rename, cast and deduplicate raw rows
+LAYERS = {"prep": ("prep", "view"), "marts": ("main", "table")}
+VIEW, TABLE, INCREMENTAL = "view", "table", "incremental"
 _COLUMN_DOC = re.compile(r"^--\s*@column\s+([a-z_][a-z0-9_]*)\s*:\s*(.+)$")
-_REFERENCE = re.compile(r"\b(?:from|join)\s+(?:(staging|main)\.)?([a-z_][a-z0-9_]*)", re.I)
+_MATERIALIZED = re.compile(r"^--\s*@materialized\s+(table|incremental)(?:\s+key=([a-z_][a-z0-9_]*))?\s*$")
+_REFERENCE = re.compile(r"\b(?:from|join)\s+(?:([a-z_]+)\.)?([a-z_][a-z0-9_]*)", re.I)
+CHANGED_KEYS = "changed_keys"
 
 
 @dataclass
@@ -31,56 +39,62 @@ class Model:
     sql: str
     description: str
     columns: dict[str, str] = field(default_factory=dict)
+    kind: str = TABLE
+    key: str | None = None
+    # relations the SQL reads, schema-qualified (`main.articles`, `raw.pages`, `analysis.mentions`)
+    reads: set[str] = field(default_factory=set)
+
+    @property
+    def schema(self) -> str:
+        return LAYERS[self.layer][0]
 
     @property
     def qualified(self) -> str:
-        return f"staging.{self.name}" if self.layer == "staging" else f"main.{self.name}"
+        return f"{self.schema}.{self.name}"
+
+    @property
+    def sql_hash(self) -> str:
+        return hashlib.sha256(self.sql.encode()).hexdigest()[:16]
 
 
 def _parse(path: Path, layer: str) -> Model:
     text = path.read_text()
     description: list[str] = []
     columns: dict[str, str] = {}
+    kind, key = LAYERS[layer][1], None
     for line in text.splitlines():
         if not line.startswith("--"):
             break
-        match = _COLUMN_DOC.match(line)
-        if match:
-            columns[match.group(1)] = match.group(2).strip()
+        materialized = _MATERIALIZED.match(line)
+        column = _COLUMN_DOC.match(line)
+        if materialized:
+            if layer != "marts":
+                raise ValueError(f"{path}: only marts declare @materialized (prep models are views)")
+            kind, key = materialized.group(1), materialized.group(2)
+            if (kind == INCREMENTAL) != (key is not None):
+                raise ValueError(f"{path}: write `@materialized incremental key=<column>` or `@materialized table`")
+        elif column:
+            columns[column.group(1)] = column.group(2).strip()
         elif not columns:
             description.append(line.lstrip("-").strip())
     sql = text.strip().rstrip(";")
-    return Model(path.stem, layer, path, sql, " ".join(d for d in description if d), columns)
+    if kind == INCREMENTAL and CHANGED_KEYS not in sql:
+        raise ValueError(f"{path}: an incremental model must restrict itself to `{CHANGED_KEYS}`")
+    reads = {
+        f"{(schema or 'main').lower()}.{name.lower()}"
+        for schema, name in _REFERENCE.findall(sql)
+        if name.lower() != CHANGED_KEYS
+    }
+    return Model(path.stem, layer, path, sql, " ".join(d for d in description if d), columns,
+                 kind, key, reads)
 
 
 def load_models(sql_dir: Path = SQL_DIR) -> list[Model]:
-    """All models, in an order where each comes after the models it reads."""
-    models = {}
+    """All SQL models (prep views first, then marts), sorted by name within a layer."""
+    models = []
     for layer in LAYERS:
-        for path in sorted((sql_dir / layer).glob("*.sql")):
-            model = _parse(path, layer)
-            models[model.name] = model
-    graph = {
-        name: {ref for _, ref in _REFERENCE.findall(m.sql) if ref in models and ref != name}
-        for name, m in models.items()
-    }
-    return [models[name] for name in TopologicalSorter(graph).static_order()]
-
-
-def build_models(con: duckdb.DuckDBPyConnection, only: set[str] | None = None) -> list[str]:
-    """(Re)build models inside the caller's transaction. Returns names built."""
-    built = []
-    for model in load_models():
-        if only is not None and model.name not in only:
-            continue
-        kind = LAYERS[model.layer]
-        con.execute(f"create or replace {kind} {model.qualified} as\n{model.sql}")
-        if model.description:
-            con.execute(f"comment on {kind} {model.qualified} is {sql_literal(model.description)}")
-        for column, meaning in model.columns.items():
-            con.execute(f"comment on column {model.qualified}.{column} is {sql_literal(meaning)}")
-        built.append(model.name)
-    return built
+        models += [_parse(path, layer) for path in sorted((sql_dir / layer).glob("*.sql"))]
+    return models
 
 
 def sql_literal(text: str) -> str:
@@ -94,13 +108,16 @@ def data_dictionary() -> str:
         "# Warehouse data dictionary",
         "",
         "Generated from the comment blocks of `sql/marts/*.sql` by `mediawatch docs`; do not edit by hand.",
-        "Analysts query these tables in the analyst copy (see README). Staging views live in `staging`.",
+        "Analysts query these tables in the analyst copy (see README). Prep views live in `prep`.",
         "",
     ]
     for model in load_models():
         if model.layer != "marts":
             continue
-        lines += [f"## `{model.name}`", "", model.description, "", "| column | meaning |", "|---|---|"]
+        kept = (f"incremental: rows replaced per changed `{model.key}`" if model.kind == INCREMENTAL
+                else "rebuilt whole when an input changed")
+        lines += [f"## `{model.name}`", "", model.description, "", f"Kept current: {kept}.", "",
+                  "| column | meaning |", "|---|---|"]
         lines += [f"| `{c}` | {m} |" for c, m in model.columns.items()]
         lines.append("")
     return "\n".join(lines)

@@ -1,5 +1,6 @@
 -- One row per version of an article: each distinct extracted body seen for a canonical URL,
 -- numbered in the order they were first fetched. An updated article keeps its earlier versions here.
+-- @materialized incremental key=article_id
 -- @column article_id: stable id of the article (first 16 hex chars of sha256 of the canonical URL)
 -- @column version: 1 for the first body seen, 2 for the next change, and so on
 -- @column content_hash: sha256 of the extracted body of this version
@@ -24,7 +25,8 @@ versions as (
             partition by stg.article_id order by stg.fetched_at, stg.content_hash
         ) as version,
         count(*) over (partition by stg.article_id) as version_count,
-    from staging.stg_article_versions as stg
+    from prep.prep_article_versions as stg
+    where stg.article_id in (select changed_keys.key from changed_keys)
 ),
 
 final as (

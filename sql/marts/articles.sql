@@ -1,4 +1,5 @@
 -- One row per article (canonical URL): its latest version, with sentiment and story cluster.
+-- @materialized incremental key=article_id
 -- @column article_id: stable id (first 16 hex chars of sha256 of the canonical URL)
 -- @column url: URL the latest version was fetched from
 -- @column canonical_url: the page's rel=canonical (normalised), else its URL: the article's identity
@@ -29,7 +30,8 @@ current_versions as (
         stg.*,
         min(stg.fetched_at) over (partition by stg.article_id) as first_seen_at,
         count(*) over (partition by stg.article_id) as version,
-    from staging.stg_article_versions as stg
+    from prep.prep_article_versions as stg
+    where stg.article_id in (select changed_keys.key from changed_keys)
     qualify row_number() over (
         partition by stg.article_id order by stg.fetched_at desc, stg.content_hash desc
     ) = 1

@@ -1,4 +1,5 @@
 -- One row per story cluster: the same story (exact or near-duplicate text) across articles and outlets.
+-- @materialized incremental key=cluster_id
 -- @column cluster_id: article_id of the cluster's earliest article
 -- @column representative_article_id: the earliest article, whose title stands for the story
 -- @column title: headline of the representative article
@@ -22,6 +23,7 @@ ranked as (
             order by coalesce(articles.published_at, articles.first_seen_at), articles.article_id
         ) as rank_in_cluster,
     from articles
+    where articles.cluster_id in (select changed_keys.key from changed_keys)
 ),
 
 final as (

@@ -1,4 +1,5 @@
 -- One row per crawl of one source: what it fetched, kept, skipped and why it failed.
+-- @materialized table
 -- @column run_id: crawl run id (the Airflow run, or the CLI's timestamp)
 -- @column source: registry name of the site
 -- @column started_at: crawl start (UTC)
@@ -41,7 +42,7 @@ final as (
             stats.failed + stats.errors > 0
             and stats.articles + stats.skipped + stats.not_modified = 0
         ) as succeeded,
-    from staging.stg_crawl_stats as stats
+    from prep.prep_crawl_stats as stats
 )
 
 select * from final

@@ -1,4 +1,5 @@
 -- One row per entity and day: how often it was mentioned, in how many articles and outlets, in what tone.
+-- @materialized incremental key=day
 -- @column day: the articles' day (UTC)
 -- @column entity: watchlist entry name
 -- @column mentions: number of mentions
@@ -16,6 +17,8 @@ final as (
         count(distinct mentions.source) as sources,
         avg(mentions.sentiment) as avg_sentiment,
     from mentions
+    -- a null day is a key too (a page without any usable date)
+    semi join changed_keys on mentions.day is not distinct from changed_keys.key
     group by mentions.day, mentions.entity
 )
 

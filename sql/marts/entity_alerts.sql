@@ -1,5 +1,6 @@
 -- One row per entity and day whose mention count spiked against its own trailing 14 days
 -- (robust z-score: median and MAD of the window).
+-- @materialized incremental key=day
 -- @column day: the day of the spike
 -- @column entity: watchlist entry name
 -- @column mentions: mentions that day
@@ -17,6 +18,7 @@ final as (
         alerts.mad,
         alerts.z,
     from analysis.entity_alerts as alerts
+    where alerts.day in (select changed_keys.key from changed_keys)
 )
 
 select * from final

@@ -1,5 +1,6 @@
 -- One row per watchlist mention in the current version of an article (title or body only: text
 -- that extraction dropped, such as related-news lists, never yields a mention).
+-- @materialized incremental key=article_id
 -- @column article_id: the article (see articles)
 -- @column entity: watchlist entry name (aliases are folded into it)
 -- @column entity_type: company, person, product or topic
@@ -24,6 +25,7 @@ current_mentions as (
         on
             mentions.article_id = articles.article_id
             and mentions.content_hash = articles.content_hash
+    where mentions.article_id in (select changed_keys.key from changed_keys)
 ),
 
 final as (

@@ -1,4 +1,5 @@
 -- One row per source in the registry (and any source that still has articles): health at a glance.
+-- @materialized table
 -- @column source: registry name of the site
 -- @column homepage: the site's home page
 -- @column language: expected language (ISO 639-1)

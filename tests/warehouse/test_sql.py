@@ -56,7 +56,7 @@ def test_full_text_search_ranks_matching_articles(analyst_db: Path) -> None:
 
 
 def test_models_lint_clean_with_sqlfluff() -> None:
-    folders = [str(REPO_ROOT / "sql" / d) for d in ("staging", "marts", "examples")]
+    folders = [str(REPO_ROOT / "sql" / d) for d in ("prep", "marts", "examples")]
     result = subprocess.run([str(Path(sys.executable).parent / "sqlfluff"), "lint", *folders],
                             capture_output=True, text=True, cwd=REPO_ROOT, timeout=300)
     assert result.returncode == 0, result.stdout[-4000:]

@@ -1,4 +1,4 @@
-"""How DuckDB reads a staging file (JSONL of mediawatch.records.StagedPage) into raw.pages."""
+"""How DuckDB reads a crawl's staging file (JSONL of mediawatch.records.StagedPage) into raw.pages."""
 
 from __future__ import annotations
 

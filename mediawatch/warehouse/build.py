@@ -1,0 +1,381 @@
+"""The one writer of derived data: `build(con, changes)` brings the graph up to date.
+
+Callers say what changed in the graph's inputs (rows of `raw.*` a load added, versions the quality
+gate held or released, ...); the runner walks the graph (mediawatch.warehouse.graph) in dependency
+order and redoes only what those changes reach, dbt/SQLMesh style:
+
+- a prep view is (re)created only when missing or when its SQL changed; it passes its inputs'
+  changes on;
+- a `table` mart is rebuilt whole when any input changed;
+- an `incremental` mart with key K: the changed key values are the K values of the rows its
+  inputs deleted or inserted. The runner puts them in the temp table `changed_keys`, keeps the
+  current rows of those keys (for the marts downstream), deletes them, and inserts what the model's
+  SQL now yields for them. The old and new rows' keys are what it changed, for its consumers;
+- a Python step gets its inputs' changed keys and reports its own (see graph.py).
+
+A model that is missing, whose SQL changed, or every model in a full build (`mediawatch rebuild`)
+is rebuilt whole, and so is everything downstream of it. Each build is one transaction, recorded in
+`meta.builds` with the keys it replaced in `meta.changes` (the analyst publisher reads them).
+Loads are picked up by their status in `raw.loads`: a load whose build never committed is built
+by the next one, so a crash loses nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from mediawatch.warehouse.analyze import (
+    ANALYSED_IDS,
+    AnalysisSummary,
+    analyze_versions,
+    refresh_alerts,
+)
+from mediawatch.warehouse.backend import guard, rollback
+from mediawatch.warehouse.graph import INCREMENTAL, PYTHON, TABLE, VIEW, Node, consumers, graph
+from mediawatch.warehouse.models import CHANGED_KEYS, Model, sql_literal
+
+log = logging.getLogger(__name__)
+Progress = Callable[[int, int], None]
+FULL, INCREMENTAL_BUILD = "full", "incremental"
+
+# the article id of a raw page, as prep.prep_article_versions computes it
+_PAGE_ARTICLE_ID = "left(sha256(coalesce(nullif(pages.canonical_url, ''), pages.url)), 16)"
+_PENDING_LOADS = "select loads.load_id from raw.loads as loads where loads.status is distinct from 'done'"
+
+
+@dataclass(frozen=True)
+class Change:
+    """What changed in one input relation: the key values of some rows, or (the default) all of it."""
+
+    column: str | None = None
+    keys: Sequence[Any] | None = None
+    query: str | None = None  # SQL yielding the changed rows' keys, in a column named `column`
+
+    @classmethod
+    def rows(cls, column: str, keys: Sequence[Any]) -> Change:
+        return cls(column=column, keys=list(keys))
+
+    @property
+    def whole(self) -> bool:
+        return self.column is None
+
+
+@dataclass
+class _Delta:
+    """What a node (or an input) changed: `full`, and/or temp tables holding changed rows' keys."""
+
+    full: bool
+    tables: list[tuple[str, frozenset[str]]] = field(default_factory=list)
+
+
+@dataclass
+class BuildSummary:
+    build_id: int | None = None
+    kind: str = INCREMENTAL_BUILD
+    built: list[str] = field(default_factory=list)
+    keys_replaced: dict[str, int] = field(default_factory=dict)  # incremental model -> keys (-1: whole)
+    analysis: AnalysisSummary = field(default_factory=AnalysisSummary)
+    alerts: int = 0
+    seconds: float = 0.0
+
+
+@dataclass
+class _Run:
+    con: Any
+    watchlist: Path
+    build_id: int
+    full: bool
+    reanalyze: bool
+    progress: Progress | None
+    summary: BuildSummary
+    relations: set[str]
+    state: dict[str, str]
+    temp: list[str] = field(default_factory=list)
+
+    def temp_table(self, sql: str, params: Any = None) -> str:
+        name = f"build_delta_{len(self.temp)}"
+        self.con.execute(f"create or replace temp table {name} as {sql}", params)
+        self.temp.append(name)
+        return name
+
+    def empty(self, table: str) -> bool:
+        return self.con.execute(f"select count(*) from (select 1 from {table} limit 1)").fetchone()[0] == 0
+
+
+def build(
+    con: Any,
+    changes: Mapping[str, Change] | None = None,
+    *,
+    watchlist: Path,
+    full: bool = False,
+    reanalyze: bool = False,
+    reason: str = "",
+    progress: Progress | None = None,
+    in_transaction: bool = False,
+) -> BuildSummary:
+    """Bring every node downstream of `changes` (input relation -> Change) up to date.
+
+    Loads not built yet (`raw.loads.status`) are added to the changes. `full` rebuilds every model
+    (the analysis step still only analyses versions it has not seen); `reanalyze` redoes the analysis
+    of every version, and so everything downstream of it. Runs in one transaction, or inside the
+    caller's with `in_transaction` (the gate writes its tables and builds atomically)."""
+    started = time.perf_counter()
+    if not in_transaction:
+        con.execute("begin transaction")
+    try:
+        summary = _build(con, dict(changes or {}), watchlist, full, reanalyze, reason, progress)
+        if not in_transaction:
+            con.execute("commit")
+    except Exception:
+        if not in_transaction:
+            rollback(con)
+        raise
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _build(
+    con: Any, changes: dict[str, Change], watchlist: Path, full: bool, reanalyze: bool, reason: str,
+    progress: Progress | None,
+) -> BuildSummary:
+    guard(con, "build")  # on a lake, two concurrent builds conflict and one is retried
+    row = con.execute("select coalesce(max(build_id), 0) + 1 from meta.builds").fetchone()
+    kind = FULL if full else INCREMENTAL_BUILD
+    summary = BuildSummary(build_id=int(row[0]), kind=kind)
+    run = _Run(con, watchlist, summary.build_id or 0, full, reanalyze, progress, summary,
+               _relations(con), dict(con.execute("select model, sql_hash from meta.model_state").fetchall()))
+    started_at = datetime.now(UTC)
+    deltas: dict[str, _Delta] = {}
+    pending = _pending_load_changes(con)
+    for relation, change in {**pending, **changes}.items():
+        delta = _input_delta(run, change)
+        if delta is not None:
+            deltas[relation] = delta
+    try:
+        for node in graph():
+            inputs = [deltas[r] for r in sorted(node.reads) if r in deltas]
+            forced = full or _stale(run, node) or (node.name == "analysis" and reanalyze)
+            if not inputs and not forced:
+                continue
+            delta = _run_node(run, node, inputs, forced or any(d.full for d in inputs))
+            if delta is not None:
+                summary.built.append(node.name)
+                for relation in node.writes:
+                    deltas[relation] = delta
+        con.execute(f"update raw.loads set status = 'done' where load_id in ({_PENDING_LOADS})")
+        if summary.built:
+            con.execute("insert into meta.builds values (?, ?, now(), ?, ?)",
+                        [summary.build_id, started_at, kind, reason or None])
+        else:
+            summary.build_id = None
+    finally:
+        for name in run.temp:
+            con.execute(f"drop table if exists {name}")
+        con.execute(f"drop table if exists {CHANGED_KEYS}")
+    return summary
+
+
+def _relations(con: Any) -> set[str]:
+    rows = con.execute(
+        "select table_schema, table_name from information_schema.tables "
+        "where table_catalog = current_database()"
+    ).fetchall()
+    return {f"{schema}.{name}" for schema, name in rows}
+
+
+def _stale(run: _Run, node: Node) -> bool:
+    """A SQL model that does not exist yet, or whose SQL differs from what built it."""
+    model = node.model
+    if model is None:
+        return False
+    return model.qualified not in run.relations or run.state.get(model.name) != model.sql_hash
+
+
+def _pending_load_changes(con: Any) -> dict[str, Change]:
+    """Inputs changed by loads whose build has not committed yet (normally just the current load)."""
+    out: dict[str, Change] = {}
+    row = con.execute(f"select count(*) from ({_PENDING_LOADS})").fetchone()
+    if not row or not row[0]:
+        return out
+    out["raw.pages"] = Change(
+        column="article_id",
+        query=f"select distinct {_PAGE_ARTICLE_ID} as article_id from raw.pages as pages "
+              f"where pages.kind = 'article' and pages.load_id in ({_PENDING_LOADS})",
+    )
+    stats = con.execute(
+        f"select count(*) from raw.crawl_stats where load_id in ({_PENDING_LOADS})"
+    ).fetchone()
+    if stats and stats[0]:
+        out["raw.crawl_stats"] = Change()
+    return out
+
+
+def _input_delta(run: _Run, change: Change) -> _Delta | None:
+    if change.whole:
+        return _Delta(full=True)
+    assert change.column is not None
+    if change.query is not None:
+        table = run.temp_table(change.query)
+    else:
+        frame = pd.DataFrame({change.column: list(change.keys or [])}, dtype=object)
+        if frame.empty:
+            return None
+        run.con.register("build_change_keys", frame)
+        try:
+            table = run.temp_table(f"select distinct {change.column} from build_change_keys")
+        finally:
+            run.con.unregister("build_change_keys")
+    if run.empty(table):
+        return None
+    return _Delta(full=False, tables=[(table, frozenset({change.column}))])
+
+
+def _run_node(run: _Run, node: Node, inputs: list[_Delta], full: bool) -> _Delta | None:
+    if node.kind == VIEW:
+        assert node.model is not None
+        if run.full or _stale(run, node):  # a view is only replaced when its definition changed
+            _create(run, node.model, VIEW)
+            return _Delta(full=True)
+        return _Delta(full=full, tables=[t for d in inputs for t in d.tables])
+    if node.kind == TABLE:
+        assert node.model is not None
+        _create(run, node.model, TABLE)
+        _log_whole(run, node.name)
+        return _Delta(full=True)
+    if node.kind == INCREMENTAL:
+        return _incremental(run, node, inputs, full)
+    if node.kind == PYTHON:
+        return _python(run, node, inputs, full)
+    raise ValueError(f"unknown node kind {node.kind!r} of {node.name}")
+
+
+def _create(run: _Run, model: Model, kind: str) -> None:
+    run.con.execute(f"create or replace {kind} {model.qualified} as\n{model.sql}")
+    if model.description:
+        run.con.execute(f"comment on {kind} {model.qualified} is {sql_literal(model.description)}")
+    for column, meaning in model.columns.items():
+        run.con.execute(f"comment on column {model.qualified}.{column} is {sql_literal(meaning)}")
+    run.con.execute(
+        "insert into meta.model_state values (?, ?, ?) on conflict (model) do update set "
+        "sql_hash = excluded.sql_hash, build_id = excluded.build_id",
+        [model.name, model.sql_hash, run.build_id],
+    )
+    run.relations.add(model.qualified)
+    run.state[model.name] = model.sql_hash
+
+
+def _log_whole(run: _Run, model: str) -> None:
+    run.con.execute("insert into meta.changes values (?, ?, null)", [run.build_id, model])
+    run.summary.keys_replaced[model] = -1
+
+
+def _captured_columns(node: Node) -> list[str]:
+    """The key columns its consumers track changes by (and its own), as far as it has them."""
+    wanted = {node.key} | {c.key for c in consumers(node.name) if c.key}
+    return sorted(c for c in wanted if c and c in node.columns)
+
+
+def _union(tables: list[tuple[str, frozenset[str]]], column: str) -> str | None:
+    """SQL of the distinct `column` values over the delta tables, None if one lacks that column."""
+    if any(column not in cols for _, cols in tables):
+        return None
+    return " union ".join(f"select {column} as key from {name}" for name, _ in tables)
+
+
+def _incremental(run: _Run, node: Node, inputs: list[_Delta], full: bool) -> _Delta | None:
+    model, key, con = node.model, node.key, run.con
+    assert model is not None and key is not None
+    captured = _captured_columns(node)
+    names = ", ".join(captured)
+    keys_sql = None if full else _union([t for d in inputs for t in d.tables], key)
+    if keys_sql is None:  # rebuilt whole: every key, as the contract's changed_keys says
+        old = (run.temp_table(f"select distinct {names} from {model.qualified}")
+               if model.qualified in run.relations else None)
+        every = " union ".join(
+            f"select {key} as key from {relation}" for relation in sorted(node.reads)
+            if key in _columns(con, relation)
+        )
+        if not every:
+            raise ValueError(f"{model.path}: no input has the key column {key!r}")
+        con.execute(f"create or replace temp table {CHANGED_KEYS} as select distinct key from ({every})")
+        _create(run, model, TABLE)
+        new = run.temp_table(f"select distinct {names} from {model.qualified}")
+        _log_whole(run, node.name)
+        return _Delta(full=True, tables=[(t, frozenset(captured)) for t in (old, new) if t])
+    con.execute(f"create or replace temp table {CHANGED_KEYS} as select distinct key from ({keys_sql})")
+    if run.empty(CHANGED_KEYS):
+        return None
+    match = f"semi join {CHANGED_KEYS} on {model.qualified}.{key} is not distinct from {CHANGED_KEYS}.key"
+    old = run.temp_table(f"select distinct {names} from {model.qualified} {match}")
+    con.execute(
+        f"delete from {model.qualified} using {CHANGED_KEYS} "
+        f"where {model.qualified}.{key} is not distinct from {CHANGED_KEYS}.key"
+    )
+    con.execute(f"insert into {model.qualified} select * from (\n{model.sql}\n)")
+    new = run.temp_table(f"select distinct {names} from {model.qualified} {match}")
+    replaced = f"select {key} as key from {old} union select {key} as key from {new}"
+    con.execute(f"insert into meta.changes select ?, ?, cast(key as varchar) from ({replaced})",
+                [run.build_id, node.name])
+    row = con.execute(f"select count(*) from ({replaced})").fetchone()
+    run.summary.keys_replaced[node.name] = int(row[0]) if row else 0
+    return _Delta(full=False, tables=[(old, frozenset(captured)), (new, frozenset(captured))])
+
+
+def _columns(con: Any, relation: str) -> set[str]:
+    schema, _, name = relation.partition(".")
+    rows = con.execute(
+        "select column_name from information_schema.columns where table_catalog = current_database() "
+        "and table_schema = ? and table_name = ?", [schema, name]
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def _python(run: _Run, node: Node, inputs: list[_Delta], full: bool) -> _Delta | None:
+    tables = [t for d in inputs for t in d.tables]
+    if node.name == "analysis":
+        everything = run.reanalyze
+        only = None if (full or everything) else _union(tables, "article_id")
+        if only is not None:
+            only = run.temp_table(f"select distinct key as article_id from ({only})")
+        elif not (full or everything):
+            full = True  # an input without article ids: look at every version
+        result = analyze_versions(run.con, run.watchlist, only_articles=only, everything=everything,
+                                  progress=run.progress)
+        run.summary.analysis = result
+        analysed = run.temp_table(f"select article_id from {ANALYSED_IDS}")
+        run.con.execute(f"drop table if exists {ANALYSED_IDS}")
+        if everything or full:
+            return _Delta(full=True, tables=[(analysed, frozenset({"article_id"}))])
+        return None if result.versions == 0 else _Delta(False, [(analysed, frozenset({"article_id"}))])
+    if node.name == "alerts":
+        days_sql = None if full else _union(tables, "day")
+        days = None if days_sql is None else [r[0] for r in run.con.execute(days_sql).fetchall()]
+        count, redone = refresh_alerts(run.con, days)
+        run.summary.alerts = count
+        if redone is None:
+            return _Delta(full=True)
+        if not redone:
+            return None
+        table = run.temp_table("select unnest(?::date[]) as day", [redone])
+        return _Delta(full=False, tables=[(table, frozenset({"day"}))])
+    if node.name == "search_index":
+        from mediawatch.warehouse import search  # type: ignore[attr-defined]
+
+        ids = _union(tables, "article_id")
+        source = ids if ids is not None else "select article_id as key from main.articles"
+        run.con.execute(
+            f"create or replace temp table changed_article_ids as select distinct key as article_id from ({source})"
+        )
+        run.temp.append("changed_article_ids")
+        search.update_search_index(run.con, "changed_article_ids")
+        return None
+    raise ValueError(f"no runner for the Python step {node.name!r}")
+
