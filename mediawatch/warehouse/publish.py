@@ -29,6 +29,7 @@ from pathlib import Path
 import duckdb
 
 from mediawatch.warehouse.models import load_models, sql_literal
+from mediawatch.warehouse.search import SEARCH_TABLES
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +76,7 @@ STATE_TABLE_DOCS: dict[str, tuple[str, dict[str, str]]] = {
             "article_id": "the article (see articles)",
             "tf": "how often the term occurs in the article's title and body",
             "doc_length": "number of terms in the article's title and body",
+            "seq": "the indexing batch that wrote the row (grows with each batch)",
         },
     ),
     "search_docs": (
@@ -84,6 +86,7 @@ STATE_TABLE_DOCS: dict[str, tuple[str, dict[str, str]]] = {
             "content_hash": "sha256 of the indexed body (see articles.content_hash)",
             "title_hash": "hash of the indexed title, to notice a changed title",
             "doc_length": "number of terms in the article's title and body",
+            "seq": "the indexing batch that wrote the row (grows with each batch)",
         },
     ),
     PUBLISHED_BUILD: (
@@ -122,22 +125,19 @@ def _unique() -> str:
 
 
 def mart_names() -> list[str]:
-    return [m.name for m in load_models() if m.layer == "marts"]
+    from mediawatch.warehouse.graph import mart_names as graph_marts
+
+    return graph_marts()
 
 
 def analyst_tables() -> list[tuple[str, str | None]]:
-    """(table, key column or None = copied whole) for everything analysts get.
+    """(table, key column or None = copied whole when it changed) for everything analysts get:
+    the build graph's list (marts and gate state), plus the search tables keyed by article_id."""
+    from mediawatch.warehouse.graph import analyst_tables as graph_tables
 
-    The build graph (issue 15, h15a) owns this list once merged; until then every mart is copied
-    whole and the search tables are keyed by article_id."""
-    try:  # the graph's list, when the build module provides it
-        from mediawatch.warehouse import build as graph  # type: ignore[attr-defined]
-
-        tables = list(graph.analyst_tables())
-    except (ImportError, AttributeError):
-        tables = [(name, None) for name in mart_names()] + [(t, None) for t in ("dq_results", "quarantine")]
+    tables = list(graph_tables())
     names = {name for name, _ in tables}
-    tables += [(t, "article_id") for t in ("search_postings", "search_docs") if t not in names]
+    tables += [(t, "article_id") for t in SEARCH_TABLES if t not in names]
     return [(name, None if name in WHOLE_TABLES else key) for name, key in tables]
 
 
@@ -227,21 +227,13 @@ def _source_database(con: duckdb.DuckDBPyConnection) -> str:
     return str(row[0]) if row else "memory"
 
 
-def _changed_keys(
-    con: duckdb.DuckDBPyConnection, since: int, until: int
-) -> dict[str, set[str] | None]:
-    """Per model: the keys replaced in builds (since, until], or None when the whole table was."""
+def _changed_models(con: duckdb.DuckDBPyConnection, since: int, until: int) -> dict[str, bool]:
+    """Per model changed in builds (since, until]: True when a build replaced the whole table."""
     rows = con.execute(
-        "select model, key from meta.changes where build_id > ? and build_id <= ? group by all",
+        "select model, bool_or(key is null) from meta.changes where build_id > ? and build_id <= ? group by model",
         [since, until],
     ).fetchall()
-    out: dict[str, set[str] | None] = {}
-    for model, key in rows:
-        if key is None:
-            out[model] = None
-        elif out.get(model, set()) is not None:
-            out.setdefault(model, set()).add(str(key))  # type: ignore[union-attr]
-    return out
+    return {str(model): bool(whole) for model, whole in rows}
 
 
 def _log_covers(con: duckdb.DuckDBPyConnection, since: int) -> bool:
@@ -254,13 +246,43 @@ def _copy_whole(con: duckdb.DuckDBPyConnection, name: str) -> None:
     con.execute(f"create or replace table publish.main.{name} as select * from main.{name}")
 
 
-def _replace_keys(con: duckdb.DuckDBPyConnection, name: str, key: str, keys: set[str]) -> None:
-    con.execute("create or replace temp table publish_keys (key varchar)")
-    con.executemany("insert into publish_keys values (?)", [[k] for k in sorted(keys)])
-    condition = f"cast({key} as varchar) in (select key from publish_keys)"
-    con.execute(f"delete from publish.main.{name} where {condition}")
-    con.execute(f"insert into publish.main.{name} select * from main.{name} where {condition}")
+def _replace_keys(
+    con: duckdb.DuckDBPyConnection, name: str, key: str, models: list[str], since: int, until: int
+) -> int:
+    """Delete the rows of the keys logged for `models` in builds (since, until], insert the
+    warehouse's current rows for them. Returns the number of keys."""
+    con.execute(
+        "create or replace temp table publish_keys as select distinct key from meta.changes "
+        "where build_id > ? and build_id <= ? and model in (select unnest(?::varchar[])) and key is not null",
+        [since, until, models],
+    )
+    row = con.execute("select count(*) from publish_keys").fetchone()
+    count = int(row[0]) if row else 0
+    if count:
+        condition = f"cast({key} as varchar) in (select key from publish_keys)"
+        if name in SEARCH_TABLES:
+            _replace_search_rows(con, name, condition)
+        else:
+            con.execute(f"delete from publish.main.{name} where {condition}")
+            con.execute(f"insert into publish.main.{name} select * from main.{name} where {condition}")
     con.execute("drop table publish_keys")
+    return count
+
+
+def _replace_search_rows(con: duckdb.DuckDBPyConnection, name: str, condition: str) -> None:
+    """The search tables are the largest by far: delete only when a changed article was indexed
+    before (a new one has nothing to delete), and read only the warehouse's batches indexed after
+    this generation's (column `seq` grows with each batch, so zone maps skip the older ones)."""
+    row = con.execute(
+        f"select count(*) from publish.main.search_docs where {condition}"
+    ).fetchone()
+    if row and row[0]:
+        con.execute(f"delete from publish.main.{name} where {condition}")
+    seq = con.execute(f"select coalesce(max(seq), 0) from publish.main.{name}").fetchone()
+    con.execute(
+        f"insert into publish.main.{name} select * from main.{name} where seq > ? and {condition}",
+        [seq[0] if seq else 0],
+    )
 
 
 def _comment_everything(con: duckdb.DuckDBPyConnection, tables: list[str]) -> None:
@@ -282,30 +304,29 @@ def _apply(con: duckdb.DuckDBPyConnection, generation: Path, build_id: int | Non
 
     recorded, since = _published_build(con)
     full = build_id is None or not recorded or since is None or since > build_id or not _log_covers(con, since)
-    changes = {} if full else _changed_keys(con, since, build_id)  # type: ignore[arg-type]
+    changes = {} if full else _changed_models(con, since, build_id)  # type: ignore[arg-type]
     source = _source_database(con)
     tables = analyst_tables()
     models = set(mart_names())
     copied = replaced = 0
-    for name, key in tables:
+    # search_postings before search_docs: it finds the changed articles that were indexed before
+    # by looking them up in this generation's search_docs
+    for name, key in sorted(tables, key=lambda t: t[0] == "search_docs"):
         # tables the graph does not build (gate state) and the small ones: copied every time
-        always = name in WHOLE_TABLES or (name not in models and not name.startswith("search_"))
-        related = [name] + (["articles"] if name.startswith("search_") else [])
+        always = name in WHOLE_TABLES or (name not in models and name not in SEARCH_TABLES)
+        related = [name] + (["articles"] if name in SEARCH_TABLES else [])
         logged = [changes[m] for m in related if m in changes]
         if (
             full
             or always
-            or None in logged  # the build replaced the whole table
+            or any(logged)  # a build replaced the whole table
             or (logged and key is None)
             or _columns(con, "publish", name) != _columns(con, source, name)  # new or migrated
         ):
             _copy_whole(con, name)
             copied += 1
-            continue
-        keys: set[str] = set().union(*[k for k in logged if k is not None])
-        if keys and key is not None:
-            _replace_keys(con, name, key, keys)
-            replaced += len(keys)
+        elif logged and key is not None:
+            replaced += _replace_keys(con, name, key, related, since, build_id)  # type: ignore[arg-type]
     define_macros(con, persist=True, schema="publish")
     con.execute(
         f"create or replace table publish.main.{PUBLISHED_BUILD} "
@@ -391,17 +412,20 @@ def _mtime(path: Path) -> float:
 
 
 def publish_analyst_db(con: duckdb.DuckDBPyConnection, target: Path) -> Path:
-    """Publish the analyst database (see `publish`). Until the build graph indexes changed articles
-    itself, the search index is first brought in step with the articles mart here."""
-    from mediawatch.warehouse.search import sync_search_index
+    """Publish the analyst database (see `publish`).
 
-    con.execute("begin transaction")
-    try:
-        sync_search_index(con)
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
+    The build graph keeps the search index current article by article; a warehouse upgraded from
+    before the index (migration 0004) has articles it never indexed, which are indexed here once."""
+    from mediawatch.warehouse.search import index_is_complete, sync_search_index
+
+    if not index_is_complete(con):
+        con.execute("begin transaction")
+        try:
+            sync_search_index(con)
+            con.execute("commit")
+        except Exception:
+            con.execute("rollback")
+            raise
     publish(con, target)
     return target
 

@@ -76,6 +76,12 @@ def update_search_index(con: duckdb.DuckDBPyConnection, changed_article_ids: str
         # new articles have nothing to delete; only then is the big postings table scanned
         con.execute(f"delete from main.search_postings where article_id in {changed}")
         con.execute(f"delete from main.search_docs where article_id in {changed}")
+    # the batch number only grows (the clock, or one more than any batch still indexed), so the
+    # publisher finds what was indexed after a given batch by `seq > n`
+    row = con.execute(
+        "select greatest(epoch_us(now()), (select coalesce(max(seq), 0) + 1 from main.search_docs))"
+    ).fetchone()
+    seq = int(row[0]) if row else 1
     con.execute(
         f"""
         create or replace temp table search_batch as
@@ -97,9 +103,10 @@ def update_search_index(con: duckdb.DuckDBPyConnection, changed_article_ids: str
     con.execute(
         """
         insert into main.search_docs
-        select batch.article_id, batch.content_hash, batch.title_hash, len(batch.tokens)
+        select batch.article_id, batch.content_hash, batch.title_hash, len(batch.tokens), $seq
         from search_batch as batch
-        """
+        """,
+        {"seq": seq},
     )
     con.execute(
         """
@@ -120,13 +127,15 @@ def update_search_index(con: duckdb.DuckDBPyConnection, changed_article_ids: str
                 occurrences.article_id,
                 cast(count(*) as integer) as tf,
                 cast(any_value(occurrences.doc_length) as integer) as doc_length,
+                cast($seq as bigint) as seq,
             from occurrences
             group by occurrences.term, occurrences.article_id
             order by occurrences.term, occurrences.article_id
         )
 
         select * from final
-        """
+        """,
+        {"seq": seq},
     )
     row = con.execute("select count(*) from search_batch").fetchone()
     con.execute("drop table search_batch")
@@ -175,3 +184,9 @@ def sync_search_index(con: duckdb.DuckDBPyConnection) -> int:
         update_search_index(con, "search_changed")
     con.execute("drop table search_changed")
     return changed
+
+
+def index_is_complete(con: duckdb.DuckDBPyConnection) -> bool:
+    """Cheap check that every article is indexed (both counts come from table metadata)."""
+    row = con.execute("select (select count(*) from main.articles) = (select count(*) from main.search_docs)").fetchone()
+    return bool(row and row[0])

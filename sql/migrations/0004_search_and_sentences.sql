@@ -12,7 +12,8 @@ create table main.search_postings (
     term varchar not null,
     article_id varchar not null,
     tf integer not null,
-    doc_length integer not null
+    doc_length integer not null,
+    seq bigint not null  -- the indexing batch: grows with each, so a reader of new rows skips the rest
 );
 
 -- one row per indexed article: what was indexed (to notice a changed title or body) and its length
@@ -20,5 +21,6 @@ create table main.search_docs (
     article_id varchar not null,
     content_hash varchar not null,
     title_hash ubigint not null,
-    doc_length integer not null
+    doc_length integer not null,
+    seq bigint not null
 );

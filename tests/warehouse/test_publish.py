@@ -14,8 +14,14 @@ from warehouse_builders import make_paths, write_staging
 
 from mediawatch import pipeline
 from mediawatch.config import Paths
-from mediawatch.warehouse.db import connect_reader
-from mediawatch.warehouse.publish import GENERATIONS_KEPT, analyst_tables, current_generation, generations_dir
+from mediawatch.warehouse.db import connect_reader, connect_writer
+from mediawatch.warehouse.publish import (
+    GENERATIONS_KEPT,
+    analyst_tables,
+    current_generation,
+    generations_dir,
+    publish,
+)
 
 # a reader process: opens the analyst path read-only, says what it sees, then waits for a line on
 # stdin, says what it sees again (same answer: its generation never changes under it) and exits
@@ -128,12 +134,22 @@ def test_every_published_table_equals_the_warehouse_and_is_documented(tmp_path: 
     load_batch(paths, 1)
     write_staging(paths, "alpha", "again", range(0, 5), variant="Update: the company replied.")
     pipeline.load(paths)
+    # the generation published two builds ago takes the logged changes of both, not a full copy
+    writer = connect_writer(paths.warehouse)
+    try:
+        done = publish(writer, paths.analyst_db)
+        latest = writer.execute("select max(build_id) from meta.builds").fetchone()
+    finally:
+        writer.close()
+    assert not done.full and not done.created and done.keys_replaced > 0
+    assert latest and done.build_id == latest[0]
     warehouse = duckdb.connect(str(paths.warehouse), read_only=True)
     analyst = connect_reader(paths.analyst_db)
     try:
         for name, _ in analyst_tables():
             query = f"select * from {name} order by all"
             assert analyst.execute(query).fetchall() == warehouse.execute(query).fetchall(), name
+        assert analyst.execute("select build_id from published_build").fetchall() == [(done.build_id,)]
         undocumented = analyst.execute(
             "select table_name, column_name from duckdb_columns() "
             "where database_name = current_database() and coalesce(comment, '') = ''"
