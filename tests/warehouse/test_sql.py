@@ -35,12 +35,17 @@ def test_every_example_query_runs_and_answers(analyst_db: Path, example: Path) -
 
 def test_xiaomi_next_to_baic_counts_articles_mentioning_both(analyst_db: Path) -> None:
     con = connect_reader(analyst_db)
-    rows = dict((s, n) for s, n, _ in con.execute((REPO_ROOT / "sql/examples/01_xiaomi_near_baic_this_week.sql").read_text()).fetchall())
+    found = con.execute((REPO_ROOT / "sql/examples/01_xiaomi_near_baic_this_week.sql").read_text()).fetchall()
+    rows = {source: articles for source, articles, *_ in found}
     # the builders put Xiaomi and BAIC in the same lead sentence of stories 0, 5, 10, ...
     expected = con.execute(
         "select source, count(*) from articles where body like '%Xiaomi%' and body like '%BAIC%' "
         "and day >= (select max(day) from articles) - interval 7 day group by source").fetchall()
     assert rows == dict(expected) and rows
+    # ... so every one of them has them in one sentence (the title may name Xiaomi once more)
+    for _, articles, same_sentence, baic, xiaomi, shared_tone, _ in found:
+        assert same_sentence == articles and baic >= articles and xiaomi >= articles
+        assert shared_tone is not None
 
 
 def test_full_text_search_ranks_matching_articles(analyst_db: Path) -> None:
