@@ -55,6 +55,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--incremental", type=int, default=10000, help="new articles loaded into it (figure 5)"
     )
     p.add_argument(
+        "--scale-growth-rows",
+        type=int,
+        default=None,
+        help="smaller warehouse the same load also goes into, for the growth ratio "
+        "(default: a quarter of --scale-rows; 0 = skip)",
+    )
+    p.add_argument(
         "--body-words", type=int, default=150, help="approx. body words of synthetic rows"
     )
     p.add_argument(
@@ -339,17 +346,27 @@ def scale_figures(args: argparse.Namespace, results: Results, state: dict[str, A
         finally:
             web.stop()
     profile = args.work / "profile_incremental_load.txt" if args.profile else None
+    small_rows = args.scale_rows // 4 if args.scale_growth_rows is None else args.scale_growth_rows
+    small = None
+    if small_rows > 0:
+        # the same load into a smaller warehouse, first, so both loads run in this one bench run
+        small = run_scale(
+            args.work / "scale-small", small_rows, args.incremental, pool, args.body_words
+        )
+        shutil.rmtree(args.work / "scale-small", ignore_errors=True)
     out = run_scale(
         args.work / "scale", args.scale_rows, args.incremental, pool, args.body_words, profile
     )
     built = out["built"]
     rows = sum(built["rows"].values())
+    big = args.scale_rows >= 1_000_000
     results.details["scale"] = {
         "built": built,
         "load": out["load"].result,
+        "noop_load": out["noop"].result,
         "check": out["check"].result,
         "queries": out["queries"],
-        "peak_rss_mib": {k: round(mib(out[k].peak_rss)) for k in ("load", "check", "report")},
+        "peak_rss_mib": {k: round(mib(out[k].peak_rss)) for k in ("load", "noop", "check", "report")},
     }
     results.add(
         Figure(
@@ -362,17 +379,72 @@ def scale_figures(args: argparse.Namespace, results: Results, state: dict[str, A
             f"~{built['mean_body_words']:.0f} body words",
         )
     )
-    results.add(Figure("5 scale", "build_models (all marts)", built["models_s"], "s"))
-    load_s = float(out["load"].result["seconds"])
+    results.add(Figure("5 scale", "full build of every model (mediawatch rebuild)", built["models_s"], "s"))
+    load = out["load"].result
+    load_s = float(load["seconds"])
+    load_target = 15 if big else 10
     results.add(
         Figure(
             "5 scale",
             f"incremental load {args.incremental:,} new (pipeline.load)",
             load_s,
             "s",
-            "<= 10 s",
-            load_s <= 10,
-            f"{args.incremental / load_s:.0f} articles/s",
+            f"<= {load_target} s",
+            load_s <= load_target,
+            f"{args.incremental / load_s:.0f} articles/s; build {load.get('build_s')} s, "
+            f"publish {load.get('publish_s')} s; CPU {float(load.get('cpu_seconds') or 0):.1f} s",
+        )
+    )
+    results.add(
+        Figure("5 scale", "incremental load: build (warehouse.build)", float(load.get("build_s") or 0), "s")
+    )
+    results.add(
+        Figure(
+            "5 scale",
+            "incremental load: publish (analyst copy, crawl state)",
+            float(load.get("publish_s") or 0),
+            "s",
+            note="the whole-file copy until the incremental publisher (issue 15 part B) is merged",
+        )
+    )
+    rss_gib = out["load"].peak_rss / GIB
+    results.add(
+        Figure(
+            "5 scale",
+            "incremental load peak RSS",
+            rss_gib,
+            "GiB",
+            "<= 1.5 GiB" if args.scale_rows <= 200_000 else None,
+            rss_gib <= 1.5 if args.scale_rows <= 200_000 else None,
+        )
+    )
+    if small is not None:
+        small_s = float(small["load"].result["seconds"])
+        growth = load_s / small_s if small_s else None
+        results.add(
+            Figure(
+                "5 scale",
+                f"incremental load growth: {args.incremental:,} into {args.scale_rows:,} "
+                f"vs into {small_rows:,}",
+                growth,
+                "x",
+                "<= 1.25",
+                None if growth is None else growth <= 1.25,
+                f"{load_s:.2f} s vs {small_s:.2f} s (build {load.get('build_s')} s vs "
+                f"{small['load'].result.get('build_s')} s)",
+            )
+        )
+    noop_s = float(out["noop"].result["seconds"])
+    results.add(
+        Figure(
+            "5 scale",
+            "load with nothing new (pipeline.load)",
+            noop_s,
+            "s",
+            "<= 1 s",
+            noop_s <= 1,
+            f"models built: {out['noop'].result.get('models_built')}; "
+            f"CPU {float(out['noop'].result.get('cpu_seconds') or 0):.2f} s",
         )
     )
     check_s = float(out["check"].result["seconds"])
@@ -382,8 +454,8 @@ def scale_figures(args: argparse.Namespace, results: Results, state: dict[str, A
             "quality gate (checks.run_gate)",
             check_s,
             "s",
-            "<= 20 s",
-            check_s <= 20,
+            "<= 5 s",
+            check_s <= 5,
             f"passed={out['check'].result.get('passed')}",
         )
     )
@@ -394,19 +466,20 @@ def scale_figures(args: argparse.Namespace, results: Results, state: dict[str, A
             "daily report (report.build_report)",
             report_s,
             "s",
-            "<= 30 s",
-            report_s <= 30,
+            "<= 2 s",
+            report_s <= 2,
         )
     )
     for label, q in out["queries"].items():
+        target = 0.3 if "full-text" in label else 1
         results.add(
             Figure(
                 "5 scale",
                 f"query: {label}",
                 q["median_s"],
                 "s",
-                "<= 1 s",
-                q["median_s"] <= 1,
+                f"<= {target} s",
+                q["median_s"] <= target,
                 f"median of 3; first {q['first_s']:.2f} s; {q['rows']} rows",
             )
         )

@@ -2,7 +2,8 @@
 
 Usage (by bench/benchlib.run_step): `python bench/steps.py STEP ARGS_JSON OUT_JSON`. ARGS_JSON holds
 the four paths and the step's arguments; the result (the step's summary plus `seconds`, the time of
-the pipeline call alone, without interpreter start-up) is written to OUT_JSON. With `"profile": PATH`
+the pipeline call alone, without interpreter start-up, and `cpu_seconds`, its CPU time: on a busy
+machine the two differ) is written to OUT_JSON. With `"profile": PATH`
 the call runs under pyinstrument and its text report goes to PATH.
 """
 
@@ -58,15 +59,16 @@ def main(argv: list[str]) -> int:
 
         profiler = Profiler(interval=0.005)
         profiler.start()
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     result = call(step, args)
     seconds = time.perf_counter() - started
+    cpu_seconds = time.process_time() - cpu_started
     if profiler is not None:
         profiler.stop()
         Path(args["profile"]).write_text(
             profiler.output_text(unicode=False, color=False, show_all=False)
         )
-    out.write_text(json.dumps({**result, "seconds": seconds}, default=str))
+    out.write_text(json.dumps({**result, "seconds": seconds, "cpu_seconds": cpu_seconds}, default=str))
     return 0
 
 

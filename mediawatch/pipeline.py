@@ -152,6 +152,7 @@ def _load_once(paths: Paths, load_id: str, progress: Progress | None) -> dict[st
         "alerts": built.alerts,
         "models_built": len(built.built),
         "build_s": round(built.seconds, 3),
+        "build_steps_s": built.node_seconds,
         "publish_s": round(publish_s, 3),
         "problems": files.problems,
         **counts,

@@ -12,7 +12,7 @@ import pandas as pd
 
 from mediawatch.checks.thresholds import Thresholds
 
-# versions not checked by an earlier run (quarantined ones are already out of staging)
+# versions not checked by an earlier run (quarantined ones are already out of prep.prep_article_versions)
 _BATCH = """
 with
 

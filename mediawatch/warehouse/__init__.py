@@ -1,1 +1,2 @@
-"""The DuckDB warehouse: connections, migrations, SQL models, the loader and the analyst copy."""
+"""The DuckDB warehouse: connections, migrations, the loader, the build graph (SQL models and Python
+steps, build.py) and the analyst copy."""

@@ -14,13 +14,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
 
 from mediawatch.records import ArticleRecord
 from mediawatch.warehouse.backend import guard
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
@@ -65,6 +67,8 @@ def analyze_versions(
     (a load passes the articles it touched, so the cost follows the load, not the warehouse).
     `everything` forgets all earlier analysis first (a watchlist change). Leaves the temp table
     `analysed_article_ids` (one column article_id) naming the articles whose analysis changed."""
+    import pandas as pd
+
     from mediawatch.monitor.analysis import analyze_article
     from mediawatch.monitor.clusters import assign_clusters, band_keys, minhash_signature
     from mediawatch.monitor.watchlist import load_watchlist
@@ -193,6 +197,8 @@ def _candidates(
     con: duckdb.DuckDBPyConnection, new_bands: list[tuple[str, str]], new_ids: set[str]
 ) -> dict[str, tuple[str, list[int]]]:
     """Existing articles sharing an LSH band with a new one: article_id -> (cluster_id, signature)."""
+    import pandas as pd
+
     if not new_bands:
         return {}
     frame = pd.DataFrame(new_bands, columns=["article_id", "band_key"])
@@ -238,6 +244,8 @@ def refresh_alerts(con: duckdb.DuckDBPyConnection, changed_days: list[date] | No
     and the `ALERT_WINDOW` days after it (their baselines hold it), and, for an entity whose first
     day moved, the days up to its first judged day. Returns (alerts written, days redone; None = all).
     """
+    import pandas as pd
+
     from mediawatch.monitor.spikes import detect_spikes
 
     first_days = dict(con.execute(

@@ -9,7 +9,7 @@
   since its snapshot, and a conflicting one fails (then it is retried), never duplicates.
 
 Every difference between the two is in this module. The rest of the code writes DuckDB SQL against
-`raw.*`, `analysis.*`, `staging.*` and `main.*`; a lake session `USE`s the lake, so those names
+`raw.*`, `analysis.*`, `prep.*`, `meta.*` and `main.*`; a lake session `USE`s the lake, so those names
 resolve there, and `LakeConnection` translates the few statements DuckLake lacks:
 
 | DuckDB                                   | DuckLake (no primary keys, unique constraints, indexes) |

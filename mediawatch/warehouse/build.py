@@ -26,18 +26,10 @@ import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
-from mediawatch.warehouse.analyze import (
-    ANALYSED_IDS,
-    AnalysisSummary,
-    analyze_versions,
-    refresh_alerts,
-)
+from mediawatch.warehouse.analyze import AnalysisSummary
 from mediawatch.warehouse.backend import guard, rollback
 from mediawatch.warehouse.graph import INCREMENTAL, PYTHON, TABLE, VIEW, Node, consumers, graph
 from mediawatch.warehouse.models import CHANGED_KEYS, Model, sql_literal
@@ -85,6 +77,7 @@ class BuildSummary:
     analysis: AnalysisSummary = field(default_factory=AnalysisSummary)
     alerts: int = 0
     seconds: float = 0.0
+    node_seconds: dict[str, float] = field(default_factory=dict)  # the nodes that ran
 
 
 @dataclass
@@ -152,7 +145,6 @@ def _build(
     summary = BuildSummary(build_id=int(row[0]), kind=kind)
     run = _Run(con, watchlist, summary.build_id or 0, full, reanalyze, progress, summary,
                _relations(con), dict(con.execute("select model, sql_hash from meta.model_state").fetchall()))
-    started_at = datetime.now(UTC)
     deltas: dict[str, _Delta] = {}
     pending = _pending_load_changes(con)
     for relation, change in {**pending, **changes}.items():
@@ -165,15 +157,18 @@ def _build(
             forced = full or _stale(run, node) or (node.name == "analysis" and reanalyze)
             if not inputs and not forced:
                 continue
+            node_started = time.perf_counter()
             delta = _run_node(run, node, inputs, forced or any(d.full for d in inputs))
+            summary.node_seconds[node.name] = round(time.perf_counter() - node_started, 3)
             if delta is not None:
                 summary.built.append(node.name)
                 for relation in node.writes:
                     deltas[relation] = delta
         con.execute(f"update raw.loads set status = 'done' where load_id in ({_PENDING_LOADS})")
         if summary.built:
-            con.execute("insert into meta.builds values (?, ?, now(), ?, ?)",
-                        [summary.build_id, started_at, kind, reason or None])
+            # now() is the transaction's start; get_current_timestamp() the time of this statement
+            con.execute("insert into meta.builds values (?, now(), get_current_timestamp(), ?, ?)",
+                        [summary.build_id, kind, reason or None])
         else:
             summary.build_id = None
     finally:
@@ -225,14 +220,9 @@ def _input_delta(run: _Run, change: Change) -> _Delta | None:
     if change.query is not None:
         table = run.temp_table(change.query)
     else:
-        frame = pd.DataFrame({change.column: list(change.keys or [])}, dtype=object)
-        if frame.empty:
+        if not change.keys:
             return None
-        run.con.register("build_change_keys", frame)
-        try:
-            table = run.temp_table(f"select distinct {change.column} from build_change_keys")
-        finally:
-            run.con.unregister("build_change_keys")
+        table = run.temp_table(f"select distinct unnest(?) as {change.column}", [list(change.keys)])
     if run.empty(table):
         return None
     return _Delta(full=False, tables=[(table, frozenset({change.column}))])
@@ -315,9 +305,9 @@ def _incremental(run: _Run, node: Node, inputs: list[_Delta], full: bool) -> _De
         return None
     match = f"semi join {CHANGED_KEYS} on {model.qualified}.{key} is not distinct from {CHANGED_KEYS}.key"
     old = run.temp_table(f"select distinct {names} from {model.qualified} {match}")
-    con.execute(
-        f"delete from {model.qualified} using {CHANGED_KEYS} "
-        f"where {model.qualified}.{key} is not distinct from {CHANGED_KEYS}.key"
+    con.execute(  # a null key (e.g. a day that no page stated) is a key like any other
+        f"delete from {model.qualified} where {key} in (select key from {CHANGED_KEYS}) "
+        f"or ({key} is null and exists (select 1 from {CHANGED_KEYS} where key is null))"
     )
     con.execute(f"insert into {model.qualified} select * from (\n{model.sql}\n)")
     new = run.temp_table(f"select distinct {names} from {model.qualified} {match}")
@@ -339,6 +329,9 @@ def _columns(con: Any, relation: str) -> set[str]:
 
 
 def _python(run: _Run, node: Node, inputs: list[_Delta], full: bool) -> _Delta | None:
+    # the analysis modules (pandas, VADER, datasketch) load only when there is something to analyse
+    from mediawatch.warehouse.analyze import ANALYSED_IDS, analyze_versions, refresh_alerts
+
     tables = [t for d in inputs for t in d.tables]
     if node.name == "analysis":
         everything = run.reanalyze

@@ -8,7 +8,6 @@ The order of a load (mediawatch.pipeline.load): `start_load`, `sync_registry`, `
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
 from typing import Any
 
 from mediawatch.config import Paths
@@ -18,8 +17,9 @@ from mediawatch.warehouse.backend import guard, rollback
 def start_load(con: Any, load_id: str) -> None:
     """Record a load as running (a retried load keeps its first row)."""
     con.execute(
-        "insert into raw.loads (load_id, started_at, status) values (?, ?, 'running') on conflict do nothing",
-        [load_id, datetime.now(UTC)],
+        # now() in SQL: a Python datetime parameter would make duckdb import pandas (a second)
+        "insert into raw.loads (load_id, started_at, status) values (?, now(), 'running') on conflict do nothing",
+        [load_id],
     )
 
 

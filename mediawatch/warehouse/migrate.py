@@ -1,7 +1,8 @@
 """Versioned schema migrations: `sql/migrations/NNNN_name.sql`, applied once each, in order.
 
-Only tables that hold state are migrated; models in sql/staging and sql/marts are rebuilt from them
-on every load, so an existing warehouse upgrades in place and keeps its data.
+Only tables that hold state are migrated; models in sql/prep and sql/marts are built from them by
+the build graph (a model whose SQL changed is rebuilt whole), so an existing warehouse upgrades in
+place and keeps its data.
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ from mediawatch.records import ARTICLE, ArticleRecord, StagedPage
 from mediawatch.sources import load_registry
 from mediawatch.warehouse.build import Change, build
 from mediawatch.warehouse.db import connect_writer
-from mediawatch.warehouse.graph import mart_names
+from mediawatch.warehouse.graph import analyst_tables, mart_names
 from mediawatch.warehouse.load import load_files
 from mediawatch.warehouse.loads import finish_load, start_load, sync_registry
 from mediawatch.warehouse.migrate import migrate
@@ -268,3 +268,11 @@ def test_the_change_log_names_the_keys_each_build_replaced(tmp_path: Path) -> No
         assert not any(m == "articles" and k != new_id for m, k in logged)
     finally:
         con.close()
+
+
+def test_analyst_tables_say_how_to_copy_each_table() -> None:
+    tables = dict(analyst_tables())
+    assert tables["articles"] == "article_id" and tables["clusters"] == "cluster_id"
+    assert tables["daily_entity_mentions"] == "day"
+    assert tables["sources"] is None and tables["crawl_runs"] is None
+    assert tables["quarantine"] is None and tables["dq_results"] is None
