@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 GENERATIONS_KEPT = 3  # current + two more, so one reader (or a slow one) never forces a copy
 _GEN = re.compile(r"^gen-(\d+)\.duckdb$")
 PUBLISHED_BUILD = "published_build"
+PUBLISHED_COLUMNS = {"build_id": "BIGINT", "published_at": "TIMESTAMP WITH TIME ZONE",
+                     "generation": "VARCHAR", "warehouse": "VARCHAR"}
 
 # analyst tables that are not models: their meaning, for COMMENT ON (every analyst column has one)
 STATE_TABLE_DOCS: dict[str, tuple[str, dict[str, str]]] = {
@@ -95,6 +97,7 @@ STATE_TABLE_DOCS: dict[str, tuple[str, dict[str, str]]] = {
             "build_id": "the build of the writer warehouse (meta.builds); null before build logging",
             "published_at": "when this database was last published (UTC)",
             "generation": "file name of this generation (analyst/gen-<n>.duckdb)",
+            "warehouse": "start of the warehouse's first build: a warehouse made again starts over",
         },
     ),
 }
@@ -188,18 +191,27 @@ def _attach(con: duckdb.DuckDBPyConnection, path: Path) -> bool:
     return True
 
 
-def _published_build(con: duckdb.DuckDBPyConnection) -> tuple[bool, int | None]:
-    """(has a publish record, its build id) of the attached generation."""
-    exists = con.execute(
-        "select count(*) from duckdb_tables() where database_name = 'publish' and table_name = ?",
-        [PUBLISHED_BUILD],
+def _published_build(con: duckdb.DuckDBPyConnection, warehouse: str | None) -> tuple[bool, int | None]:
+    """(has a publish record of this warehouse, its build id) of the attached generation."""
+    if dict(_columns(con, "publish", PUBLISHED_BUILD)) != PUBLISHED_COLUMNS:
+        return False, None
+    row = con.execute(
+        f"select max(build_id), count(*), bool_and(warehouse is not distinct from ?) "
+        f"from publish.main.{PUBLISHED_BUILD}",
+        [warehouse],
     ).fetchone()
-    if not exists or not exists[0]:
-        return False, None
-    row = con.execute(f"select max(build_id), count(*) from publish.main.{PUBLISHED_BUILD}").fetchone()
-    if not row or not row[1]:
-        return False, None
+    if not row or not row[1] or not row[2]:
+        return False, None  # none, or of another warehouse (one made again under the same path)
     return True, (int(row[0]) if row[0] is not None else None)
+
+
+def _warehouse_identity(con: duckdb.DuckDBPyConnection) -> str | None:
+    """What tells two warehouses apart: the start of their first logged build."""
+    try:
+        row = con.execute("select cast(min_by(started_at, build_id) as varchar) from meta.builds").fetchone()
+    except duckdb.CatalogException:
+        return None
+    return str(row[0]) if row and row[0] is not None else None
 
 
 def _warehouse_build(con: duckdb.DuckDBPyConnection) -> int | None:
@@ -316,7 +328,8 @@ def _apply(con: duckdb.DuckDBPyConnection, generation: Path, build_id: int | Non
     """Bring the attached generation up to the warehouse. Returns (full, tables copied, keys replaced)."""
     from mediawatch.warehouse.search import define_macros
 
-    recorded, since = _published_build(con)
+    warehouse = _warehouse_identity(con)
+    recorded, since = _published_build(con, warehouse)
     full = build_id is None or not recorded or since is None or since > build_id or not _log_covers(con, since)
     changes = {} if full else _changed_models(con, since, build_id)  # type: ignore[arg-type]
     source = _source_database(con)
@@ -344,10 +357,11 @@ def _apply(con: duckdb.DuckDBPyConnection, generation: Path, build_id: int | Non
     define_macros(con, persist=True, schema="publish")
     con.execute(
         f"create or replace table publish.main.{PUBLISHED_BUILD} "
-        "(build_id bigint, published_at timestamptz, generation varchar)"
+        f"({', '.join(f'{c} {t}' for c, t in PUBLISHED_COLUMNS.items())})"
     )
     con.execute(
-        f"insert into publish.main.{PUBLISHED_BUILD} values (?, now(), ?)", [build_id, generation.name]
+        f"insert into publish.main.{PUBLISHED_BUILD} values (?, now(), ?, ?)",
+        [build_id, generation.name, warehouse],
     )
     _comment_everything(con, [name for name, _ in tables])
     return full, copied, replaced

@@ -163,3 +163,20 @@ def test_every_published_table_equals_the_warehouse_and_is_documented(tmp_path: 
     finally:
         warehouse.close()
         analyst.close()
+
+
+def test_generations_left_by_an_earlier_warehouse_are_not_patched_as_if_they_were_this_ones(tmp_path: Path) -> None:
+    paths = make_paths(tmp_path)
+    for n in range(3):
+        load_batch(paths, n)
+    # `make clean` removes the warehouse and the symlink; generations of the old one stay behind
+    paths.warehouse.unlink()
+    paths.analyst_db.unlink()
+    for source in ("alpha",):
+        for staged in (paths.staging_dir / source).glob("*"):
+            staged.unlink()
+    write_staging(paths, "alpha", "fresh", range(500, 504))
+    pipeline.load(paths)
+    assert articles_in(paths.analyst_db) == 4
+    load_batch(paths, 60)
+    assert articles_in(paths.analyst_db) == 14
