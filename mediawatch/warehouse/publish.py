@@ -234,6 +234,18 @@ def _columns(con: duckdb.DuckDBPyConnection, database: str, table: str) -> list[
     ]
 
 
+def _all_columns(con: duckdb.DuckDBPyConnection, database: str) -> dict[str, list[tuple[str, str]]]:
+    """Every main table's (column, type) list in `database`, in one catalog query."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for table, column, kind in con.execute(
+        "select table_name, column_name, data_type from duckdb_columns() "
+        "where database_name = ? and schema_name = 'main' order by table_name, column_index",
+        [database],
+    ).fetchall():
+        out.setdefault(str(table), []).append((str(column), str(kind)))
+    return out
+
+
 def _source_database(con: duckdb.DuckDBPyConnection) -> str:
     row = con.execute("select current_database()").fetchone()
     return str(row[0]) if row else "memory"
@@ -335,6 +347,7 @@ def _apply(con: duckdb.DuckDBPyConnection, generation: Path, build_id: int | Non
     source = _source_database(con)
     tables = analyst_tables()
     models = set(mart_names())
+    published_columns, source_columns = _all_columns(con, "publish"), _all_columns(con, source)
     copied = replaced = 0
     # search_postings before search_docs: it finds the changed articles that were indexed before
     # by looking them up in this generation's search_docs
@@ -348,7 +361,7 @@ def _apply(con: duckdb.DuckDBPyConnection, generation: Path, build_id: int | Non
             or always
             or any(logged)  # a build replaced the whole table
             or (logged and key is None)
-            or _columns(con, "publish", name) != _columns(con, source, name)  # new or migrated
+            or published_columns.get(name) != source_columns.get(name)  # new or migrated
         ):
             _copy_whole(con, name, source)
             copied += 1
