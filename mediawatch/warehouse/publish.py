@@ -336,13 +336,18 @@ def _comment_everything(con: duckdb.DuckDBPyConnection, tables: list[str]) -> No
             con.execute(f"comment on column publish.main.{name}.{column} is {sql_literal(meaning)}")
 
 
-def _apply(con: duckdb.DuckDBPyConnection, generation: Path, build_id: int | None) -> tuple[bool, int, int]:
+def _apply(
+    con: duckdb.DuckDBPyConnection, generation: Path, build_id: int | None, everything: bool
+) -> tuple[bool, int, int]:
     """Bring the attached generation up to the warehouse. Returns (full, tables copied, keys replaced)."""
     from mediawatch.warehouse.search import define_macros
 
     warehouse = _warehouse_identity(con)
     recorded, since = _published_build(con, warehouse)
-    full = build_id is None or not recorded or since is None or since > build_id or not _log_covers(con, since)
+    full = (
+        everything or build_id is None or not recorded or since is None or since > build_id
+        or not _log_covers(con, since)
+    )
     changes = {} if full else _changed_models(con, since, build_id)  # type: ignore[arg-type]
     source = _source_database(con)
     tables = analyst_tables()
@@ -405,8 +410,10 @@ def _prune(folder: Path, keep: set[Path]) -> None:
         excess -= 1
 
 
-def publish(con: duckdb.DuckDBPyConnection, target: Path) -> Published:
-    """Bring a free analyst generation up to the warehouse (`con`, the writer) and point `target` at it."""
+def publish(con: duckdb.DuckDBPyConnection, target: Path, *, full: bool = False) -> Published:
+    """Bring a free analyst generation up to the warehouse (`con`, the writer) and point `target` at it.
+
+    `full` copies every table: for writes that bypassed the build, which the change log cannot show."""
     started = time.perf_counter()
     folder = generations_dir(target)
     folder.mkdir(parents=True, exist_ok=True)
@@ -430,7 +437,7 @@ def publish(con: duckdb.DuckDBPyConnection, target: Path) -> Published:
         if not _attach(con, chosen):
             raise RuntimeError(f"cannot open the new analyst generation {chosen} for writing")
     try:
-        full, copied, replaced = _apply(con, chosen, build_id)
+        full, copied, replaced = _apply(con, chosen, build_id, full)
         con.execute("checkpoint publish")
     finally:
         con.execute("detach publish")
@@ -452,7 +459,7 @@ def _mtime(path: Path) -> float:
         return 0.0
 
 
-def publish_analyst_db(con: duckdb.DuckDBPyConnection, target: Path) -> Path:
+def publish_analyst_db(con: duckdb.DuckDBPyConnection, target: Path, *, full: bool = False) -> Path:
     """Publish the analyst database (see `publish`).
 
     The build graph keeps the search index current article by article; a warehouse upgraded from
@@ -467,7 +474,7 @@ def publish_analyst_db(con: duckdb.DuckDBPyConnection, target: Path) -> Path:
         except Exception:
             con.execute("rollback")
             raise
-    publish(con, target)
+    publish(con, target, full=full)
     return target
 
 
