@@ -193,13 +193,14 @@ def _attach(con: duckdb.DuckDBPyConnection, path: Path) -> bool:
 
 def _published_build(con: duckdb.DuckDBPyConnection, warehouse: str | None) -> tuple[bool, int | None]:
     """(has a publish record of this warehouse, its build id) of the attached generation."""
-    if dict(_columns(con, "publish", PUBLISHED_BUILD)) != PUBLISHED_COLUMNS:
+    try:
+        row = con.execute(
+            f"select max(build_id), count(*), bool_and(warehouse is not distinct from ?) "
+            f"from publish.main.{PUBLISHED_BUILD}",
+            [warehouse],
+        ).fetchone()
+    except duckdb.CatalogException:  # not published yet, or by a version without this record
         return False, None
-    row = con.execute(
-        f"select max(build_id), count(*), bool_and(warehouse is not distinct from ?) "
-        f"from publish.main.{PUBLISHED_BUILD}",
-        [warehouse],
-    ).fetchone()
     if not row or not row[1] or not row[2]:
         return False, None  # none, or of another warehouse (one made again under the same path)
     return True, (int(row[0]) if row[0] is not None else None)
@@ -297,7 +298,9 @@ def _replace_keys(
     row = con.execute("select count(*) from publish_keys").fetchone()
     count = int(row[0]) if row else 0
     if count:
-        condition = f"cast({key} as varchar) in (select key from publish_keys)"
+        kinds = dict(_all_columns(con, "publish").get(name, []))
+        column = key if kinds.get(key) == "VARCHAR" else f"cast({key} as varchar)"
+        condition = f"{column} in (select key from publish_keys)"
         if name in SEARCH_TABLES:
             _replace_search_rows(con, name, condition)
         else:
@@ -354,6 +357,7 @@ def _apply(
     models = set(mart_names())
     published_columns, source_columns = _all_columns(con, "publish"), _all_columns(con, source)
     copied = replaced = 0
+    recreated: list[str] = []
     # search_postings before search_docs: it finds the changed articles that were indexed before
     # by looking them up in this generation's search_docs
     for name, key in sorted(tables, key=lambda t: t[0] == "search_docs"):
@@ -369,6 +373,7 @@ def _apply(
             or published_columns.get(name) != source_columns.get(name)  # new or migrated
         ):
             _copy_whole(con, name, source)
+            recreated.append(name)
             copied += 1
         elif logged and key is not None:
             replaced += _replace_keys(con, name, key, related, since, build_id)  # type: ignore[arg-type]
@@ -381,7 +386,7 @@ def _apply(
         f"insert into publish.main.{PUBLISHED_BUILD} values (?, now(), ?, ?)",
         [build_id, generation.name, warehouse],
     )
-    _comment_everything(con, [name for name, _ in tables])
+    _comment_everything(con, recreated)  # tables updated by key keep their comments
     return full, copied, replaced
 
 
