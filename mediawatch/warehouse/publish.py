@@ -199,7 +199,7 @@ def _published_build(con: duckdb.DuckDBPyConnection, warehouse: str | None) -> t
             f"from publish.main.{PUBLISHED_BUILD}",
             [warehouse],
         ).fetchone()
-    except duckdb.CatalogException:  # not published yet, or by a version without this record
+    except (duckdb.CatalogException, duckdb.BinderException):  # not published, or by an older version
         return False, None
     if not row or not row[1] or not row[2]:
         return False, None  # none, or of another warehouse (one made again under the same path)

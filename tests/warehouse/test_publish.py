@@ -180,3 +180,16 @@ def test_generations_left_by_an_earlier_warehouse_are_not_patched_as_if_they_wer
     assert articles_in(paths.analyst_db) == 4
     load_batch(paths, 60)
     assert articles_in(paths.analyst_db) == 14
+
+
+def test_a_generation_with_an_older_publish_record_is_rebuilt_whole(tmp_path: Path) -> None:
+    paths = make_paths(tmp_path)
+    load_batch(paths, 0)
+    load_batch(paths, 1)
+    current = current_generation(paths.analyst_db)
+    (other,) = [p for p in generations_dir(paths.analyst_db).glob("gen-*.duckdb") if p.resolve() != current]
+    con = duckdb.connect(str(other))
+    con.execute("alter table published_build drop column warehouse")  # as an earlier version wrote it
+    con.close()
+    load_batch(paths, 2)
+    assert current_generation(paths.analyst_db) == other.resolve() and articles_in(paths.analyst_db) == 30
