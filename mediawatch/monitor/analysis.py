@@ -25,6 +25,7 @@ class ScoredMention:
     start: int
     end: int
     snippet: str
+    sentence_id: int
     sentiment: Sentiment | None
 
     @classmethod

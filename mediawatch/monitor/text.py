@@ -73,12 +73,27 @@ class SnippetMaker:
         self._spans: list[tuple[int, int]] | None = None
         self._starts: list[int] = []
 
-    def snippet(self, start: int, end: int) -> str:
-        """The sentence holding text[start:end], cut around the match to at most `limit` chars."""
+    def _ensure_spans(self) -> list[tuple[int, int]]:
         if self._spans is None:
             self._spans = sentence_spans(self.text) or [(0, len(self.text))]
             self._starts = [s for s, _ in self._spans]
-        first = max(0, bisect.bisect_right(self._starts, start) - 1)
+        return self._spans
+
+    @property
+    def sentences(self) -> int:
+        """How many sentences the text has (at least one)."""
+        return len(self._ensure_spans())
+
+    def sentence_index(self, start: int) -> int:
+        """Index (from 0) of the sentence that holds the character at `start`."""
+        self._ensure_spans()
+        return max(0, bisect.bisect_right(self._starts, start) - 1)
+
+    def snippet(self, start: int, end: int) -> str:
+        """The sentence holding text[start:end], cut around the match to at most `limit` chars."""
+        self._ensure_spans()
+        assert self._spans is not None
+        first = self.sentence_index(start)
         last = max(first, bisect.bisect_right(self._starts, max(start, end - 1)) - 1)
         s_start = min(self._spans[first][0], start)
         s_end = max(self._spans[last][1], end)

@@ -55,6 +55,9 @@ class Mention:
     start: int
     end: int
     snippet: str
+    # sentence of the article holding the match start: the title's sentences come first (from 0),
+    # the body's continue after them, so equal ids mean the same sentence
+    sentence_id: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -158,10 +161,14 @@ class Watchlist:
                 allowed[owner] = query is None or query.evaluate(combined)
             if allowed[owner]:
                 entry = self.entries[owner]
-                snippet = snippets[hit.field].snippet(hit.start, hit.end)
+                maker = snippets[hit.field]
+                sentence = maker.sentence_index(hit.start)
+                if hit.field == "body" and "title" in snippets:
+                    sentence += snippets["title"].sentences
                 mentions.append(
                     Mention(
-                        entry.name, entry.type, hit.text, hit.field, hit.start, hit.end, snippet
+                        entry.name, entry.type, hit.text, hit.field, hit.start, hit.end,
+                        maker.snippet(hit.start, hit.end), sentence,
                     )
                 )
         return mentions

@@ -137,6 +137,7 @@ def analyze_versions(
                     "start_pos": m.start,
                     "end_pos": m.end,
                     "snippet": m.snippet,
+                    "sentence_id": m.sentence_id,
                     "sentiment": m.sentiment.score if m.sentiment else None,
                     "sentiment_label": m.sentiment.label if m.sentiment else None,
                 }

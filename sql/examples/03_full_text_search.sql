@@ -1,24 +1,12 @@
--- Full-text search (BM25, fts extension) over titles and bodies: the best matches for a phrase.
--- The analyst copy carries the index. It needs the fts extension of the Python package: run it through
--- mediawatch.warehouse.db.connect_reader (the duckdb-cli binary cannot load that 1.5.5 extension file).
-with
-
-scored as (
-    select
-        articles.article_id,
-        articles.title,
-        articles.source,
-        articles.day,
-        fts_main_articles.match_bm25(articles.article_id, 'electric car battery') as score,
-    from articles
-),
-
-final as (
-    select scored.*
-    from scored
-    where scored.score is not null
-    order by scored.score desc
-    limit 20
-)
-
-select * from final
+-- Full-text search (BM25) over titles and bodies: the best matches for a phrase, with a snippet.
+-- search_articles() is a macro stored in the analyst database: it works in any DuckDB client,
+-- the bare CLI included (`.venv/bin/duckdb -readonly var/warehouse_analyst.duckdb`), no extension.
+select
+    found.article_id,
+    found.title,
+    found.source,
+    found.published_at,
+    found.score,
+    found.snippet,
+from search_articles('electric car battery', max_results := 20) as found
+order by found.score desc, found.article_id

@@ -9,6 +9,7 @@
 -- @column start_pos: character offset of the match in that field
 -- @column end_pos: character offset just after the match
 -- @column snippet: the sentence around the match
+-- @column sentence_id: sentence of the article holding the match (title first, from 0): equal = same sentence
 -- @column sentiment: VADER compound score of the snippet; null where the language is not supported
 -- @column sentiment_label: positive, neutral or negative
 -- @column source: site of the article
@@ -38,6 +39,7 @@ final as (
         current_mentions.start_pos,
         current_mentions.end_pos,
         current_mentions.snippet,
+        current_mentions.sentence_id,
         current_mentions.sentiment,
         current_mentions.sentiment_label,
         current_mentions.source,

@@ -17,12 +17,10 @@ def test_a_clean_gate_refreshes_quality_tables_and_keeps_the_search_index(tmp_pa
     loaded_inode = paths.analyst_db.stat().st_ino
     summary = run_gate(paths, "gate-1")
     assert summary["passed"] and summary["quarantined"] == 0
-    assert paths.analyst_db.stat().st_ino != loaded_inode  # a new file was renamed into place
+    assert paths.analyst_db.stat().st_ino != loaded_inode  # another generation was swapped into place
     con = connect_reader(paths.analyst_db)
     runs = con.execute("select distinct run_id from dq_results").fetchall()
     assert runs == [("gate-1",)]
-    hits = con.execute(
-        "select count(*) from articles where fts_main_articles.match_bm25(article_id, 'story') is not null"
-    ).fetchone()
+    hits = con.execute("select count(*) from search_articles('story', max_results := 1000000)").fetchone()
     total = con.execute("select count(*) from articles").fetchone()
     assert hits is not None and total is not None and 0 < hits[0] <= total[0]

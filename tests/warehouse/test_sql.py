@@ -35,21 +35,29 @@ def test_every_example_query_runs_and_answers(analyst_db: Path, example: Path) -
 
 def test_xiaomi_next_to_baic_counts_articles_mentioning_both(analyst_db: Path) -> None:
     con = connect_reader(analyst_db)
-    rows = dict((s, n) for s, n, _ in con.execute((REPO_ROOT / "sql/examples/01_xiaomi_near_baic_this_week.sql").read_text()).fetchall())
+    found = con.execute((REPO_ROOT / "sql/examples/01_xiaomi_near_baic_this_week.sql").read_text()).fetchall()
+    rows = {source: articles for source, articles, *_ in found}
     # the builders put Xiaomi and BAIC in the same lead sentence of stories 0, 5, 10, ...
     expected = con.execute(
         "select source, count(*) from articles where body like '%Xiaomi%' and body like '%BAIC%' "
         "and day >= (select max(day) from articles) - interval 7 day group by source").fetchall()
     assert rows == dict(expected) and rows
+    # ... so every one of them has them in one sentence (the title may name Xiaomi once more)
+    for _, articles, same_sentence, baic, xiaomi, shared_tone, _ in found:
+        assert same_sentence == articles and baic >= articles and xiaomi >= articles
+        assert shared_tone is not None
 
 
 def test_full_text_search_ranks_matching_articles(analyst_db: Path) -> None:
     con = connect_reader(analyst_db)
     hits = con.execute(
-        "select title, body from articles where fts_main_articles.match_bm25(article_id, ?) is not null",
+        "select articles.title, articles.body, found.score from search_articles(?) as found "
+        "inner join articles on found.article_id = articles.article_id",
         ["foldable phones"],
     ).fetchall()
-    assert hits and all("foldable" in body for _, body in hits)
+    assert hits and all("foldable" in body for _, body, _ in hits)
+    scores = [score for _, _, score in hits]
+    assert scores == sorted(scores, reverse=True)  # best match first
 
 
 def test_models_lint_clean_with_sqlfluff() -> None:

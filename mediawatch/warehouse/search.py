@@ -1,0 +1,192 @@
+"""Full-text search that grows with the articles: BM25 tables kept current article by article.
+
+`main.search_postings` (term, article_id, tf, doc_length) and `main.search_docs` live in the writer
+warehouse beside the marts and are published to analysts like them. A build passes the articles
+whose row in the `articles` mart changed; only their postings are deleted and inserted again, so
+the corpus is never re-indexed. Terms come from the SQL macro in `sql/macros/01_search_tokens.sql`,
+the same macro `search_articles()` splits the query with in the analyst database.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from mediawatch.config import REPO_ROOT
+from mediawatch.warehouse.models import sql_literal
+
+MACROS_DIR = REPO_ROOT / "sql" / "macros"
+SEARCH_TABLES = ["search_postings", "search_docs"]
+_CREATE = re.compile(r"create\s+or\s+replace\s+macro\s+([a-z_][a-z0-9_]*)\s*\((.*?)\)\s+as\s+(table\b)?", re.I | re.S)
+
+
+@dataclass(frozen=True)
+class Macro:
+    name: str
+    is_table: bool
+    sql: str  # `create or replace macro ...`
+    description: str
+
+
+def load_macros(folder: Path = MACROS_DIR) -> list[Macro]:
+    """The macros of sql/macros, in file order (a macro may call the ones before it)."""
+    macros = []
+    for path in sorted(folder.glob("*.sql")):
+        text = path.read_text()
+        match = _CREATE.search(text)
+        if not match:
+            raise ValueError(f"{path}: expected one `create or replace macro name(...) as ...`")
+        description = " ".join(
+            line.lstrip("-").strip() for line in text.splitlines() if line.startswith("--")
+        ).strip()
+        macros.append(Macro(match.group(1), bool(match.group(3)), text.strip().rstrip(";"), description))
+    return macros
+
+
+def define_macros(con: duckdb.DuckDBPyConnection, *, persist: bool, schema: str = "") -> None:
+    """Create the macros: persisted in database `schema` (the analyst database) or as temp macros
+    (the writer, where a DuckLake session could not store them)."""
+    previous = con.execute("select current_database()").fetchone()
+    if persist and schema:
+        con.execute(f"use {schema}")  # a table macro resolves the functions it calls where it is made
+    try:
+        for macro in load_macros():
+            if persist:
+                con.execute(macro.sql)
+                kind = "macro table" if macro.is_table else "macro"
+                con.execute(f"comment on {kind} {macro.name} is {sql_literal(macro.description)}")
+            else:
+                con.execute(macro.sql.replace("create or replace macro", "create or replace temp macro", 1))
+    finally:
+        if persist and schema and previous:
+            con.execute(f"use {previous[0]}")
+
+
+def update_search_index(con: duckdb.DuckDBPyConnection, changed_article_ids: str) -> int:
+    """Re-index the articles named in temp table `changed_article_ids` (column article_id): delete
+    their postings, insert those of their current row in `articles` (none if it was deleted).
+    Runs inside the caller's transaction. Returns how many articles are indexed now."""
+    define_macros(con, persist=False)
+    changed = f"(select article_id from {changed_article_ids})"
+    stale = con.execute(f"select count(*) from main.search_docs where article_id in {changed}").fetchone()
+    if stale and stale[0]:
+        # new articles have nothing to delete; only then is the big postings table scanned
+        con.execute(f"delete from main.search_postings where article_id in {changed}")
+        con.execute(f"delete from main.search_docs where article_id in {changed}")
+    # the batch number only grows (the clock, or one more than any batch still indexed), so the
+    # publisher finds what was indexed after a given batch by `seq > n`
+    row = con.execute(
+        "select greatest(epoch_us(now()), (select coalesce(max(seq), 0) + 1 from main.search_docs))"
+    ).fetchone()
+    seq = int(row[0]) if row else 1
+    con.execute(
+        f"""
+        create or replace temp table search_batch as
+        with
+
+        terms as (
+            select
+                articles.article_id,
+                articles.content_hash,
+                hash(coalesce(articles.title, '')) as title_hash,
+                search_tokens(concat_ws(' ', articles.title, articles.body)) as tokens,
+            from main.articles as articles
+            where articles.article_id in {changed}
+        )
+
+        select * from terms
+        """
+    )
+    con.execute(
+        """
+        insert into main.search_docs
+        select batch.article_id, batch.content_hash, batch.title_hash, len(batch.tokens), $seq
+        from search_batch as batch
+        """,
+        {"seq": seq},
+    )
+    con.execute(
+        """
+        insert into main.search_postings
+        with
+
+        occurrences as (
+            select
+                batch.article_id,
+                len(batch.tokens) as doc_length,
+                unnest(batch.tokens) as term,
+            from search_batch as batch
+        ),
+
+        final as (
+            select
+                occurrences.term,
+                occurrences.article_id,
+                cast(count(*) as integer) as tf,
+                cast(any_value(occurrences.doc_length) as integer) as doc_length,
+                cast($seq as bigint) as seq,
+            from occurrences
+            group by occurrences.term, occurrences.article_id
+            order by occurrences.term, occurrences.article_id
+        )
+
+        select * from final
+        """,
+        {"seq": seq},
+    )
+    row = con.execute("select count(*) from search_batch").fetchone()
+    con.execute("drop table search_batch")
+    return int(row[0]) if row else 0
+
+
+def sync_search_index(con: duckdb.DuckDBPyConnection) -> int:
+    """Re-index every article whose title or body differs from what the index holds (and drop the
+    ones no longer in `articles`). For paths that do not pass the changed articles: with nothing
+    changed it costs one anti-join over two narrow columns. Returns the articles re-indexed."""
+    con.execute(
+        """
+        create or replace temp table search_changed as
+        with
+
+        current_articles as (
+            select
+                articles.article_id,
+                articles.content_hash,
+                hash(coalesce(articles.title, '')) as title_hash,
+            from main.articles as articles
+        ),
+
+        indexed as (
+            select docs.article_id, docs.content_hash, docs.title_hash
+            from main.search_docs as docs
+        ),
+
+        final as (
+            select coalesce(current_articles.article_id, indexed.article_id) as article_id
+            from current_articles
+            full outer join indexed on current_articles.article_id = indexed.article_id
+            where
+                current_articles.article_id is null
+                or indexed.article_id is null
+                or current_articles.content_hash != indexed.content_hash
+                or current_articles.title_hash != indexed.title_hash
+        )
+
+        select * from final
+        """
+    )
+    row = con.execute("select count(*) from search_changed").fetchone()
+    changed = int(row[0]) if row else 0
+    if changed:
+        update_search_index(con, "search_changed")
+    con.execute("drop table search_changed")
+    return changed
+
+
+def index_is_complete(con: duckdb.DuckDBPyConnection) -> bool:
+    """Cheap check that every article is indexed (both counts come from table metadata)."""
+    row = con.execute("select (select count(*) from main.articles) = (select count(*) from main.search_docs)").fetchone()
+    return bool(row and row[0])

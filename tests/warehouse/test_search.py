@@ -1,0 +1,139 @@
+"""Full-text search: kept per article (never re-indexed), BM25 as the textbook computes it, and
+reachable from the bare DuckDB CLI on the analyst database."""
+
+from __future__ import annotations
+
+import math
+import re
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import duckdb
+import pytest
+from warehouse_builders import make_paths, write_staging
+
+from mediawatch import pipeline
+from mediawatch.config import REPO_ROOT, Paths
+from mediawatch.warehouse.db import connect_reader, connect_writer
+from mediawatch.warehouse.search import sync_search_index, update_search_index
+
+
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory: pytest.TempPathFactory) -> Paths:
+    paths = make_paths(tmp_path_factory.mktemp("search"))
+    write_staging(paths, "alpha", "run1", range(0, 30))
+    pipeline.load(paths)
+    write_staging(paths, "beta", "run1", range(20, 45))
+    # new versions of five alpha articles: their postings are replaced
+    write_staging(paths, "alpha", "run2", range(0, 5), variant="Update: a foldable tablet appeared.")
+    pipeline.load(paths)
+    return paths
+
+
+def stopwords() -> set[str]:
+    text = (REPO_ROOT / "sql" / "macros" / "01_search_tokens.sql").read_text()
+    return set(re.findall(r"'([a-z]+)'", text.split("list_contains", 1)[1]))
+
+
+def python_bm25(docs: dict[str, str], query: str, k1: float = 1.2, b: float = 0.75) -> dict[str, float]:
+    """Okapi BM25 written out in Python, independently of the SQL."""
+    stop = stopwords()
+
+    def tokens(text: str) -> list[str]:
+        return [t for t in re.split(r"[^\w]+|_", text.lower()) if t and t not in stop]
+
+    terms = {d: Counter(tokens(text)) for d, text in docs.items()}
+    lengths = {d: sum(c.values()) for d, c in terms.items()}
+    avg = sum(lengths.values()) / len(lengths)
+    scores: dict[str, float] = {}
+    for term in set(tokens(query)):
+        df = sum(1 for c in terms.values() if term in c)
+        idf = math.log(1 + (len(docs) - df + 0.5) / (df + 0.5))
+        for d, c in terms.items():
+            if term in c:
+                tf = c[term]
+                scores[d] = scores.get(d, 0.0) + idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * lengths[d] / avg))
+    return scores
+
+
+def test_search_articles_ranks_as_bm25_does(loaded: Paths) -> None:
+    con = connect_reader(loaded.analyst_db)
+    docs = {a: f"{t or ''} {b or ''}" for a, t, b in con.execute("select article_id, title, body from articles").fetchall()}
+    for query in ["foldable tablet", "Xiaomi BAIC", "battery NIO millionth"]:
+        expected = python_bm25(docs, query)
+        found = con.execute("select article_id, score from search_articles(?, max_results := 1000)", [query]).fetchall()
+        assert found, query
+        assert {a for a, _ in found} == set(expected), query
+        for article_id, score in found:
+            assert score == pytest.approx(expected[article_id], abs=1e-3), (query, article_id)
+        assert [s for _, s in found] == sorted((s for _, s in found), reverse=True)
+
+
+def test_snippet_shows_the_first_query_term(loaded: Paths) -> None:
+    con = connect_reader(loaded.analyst_db)
+    rows = con.execute("select title, source, published_at, snippet from search_articles('tablet')").fetchall()
+    assert rows and all("tablet" in snippet.lower() for *_, snippet in rows)
+    assert all(title and source and published_at for title, source, published_at, _ in rows)
+
+
+def test_incremental_index_equals_indexing_everything_at_once(loaded: Paths, tmp_path: Path) -> None:
+    scratch = tmp_path / "scratch.duckdb"
+    shutil.copyfile(loaded.warehouse, scratch)
+    con = duckdb.connect(str(scratch))
+    try:
+        incremental = con.execute("select * exclude (seq) from search_postings order by all").fetchall()
+        docs = con.execute("select * exclude (seq) from search_docs order by all").fetchall()
+        con.execute("delete from search_postings")
+        con.execute("delete from search_docs")
+        con.execute("create temp table everything as select article_id from articles")
+        assert update_search_index(con, "everything") == len(docs) == 55
+        assert con.execute("select * exclude (seq) from search_postings order by all").fetchall() == incremental
+        assert con.execute("select * exclude (seq) from search_docs order by all").fetchall() == docs
+    finally:
+        con.close()
+
+
+def test_only_changed_articles_are_reindexed(loaded: Paths, tmp_path: Path) -> None:
+    scratch = make_paths(tmp_path / "w")
+    shutil.copyfile(loaded.warehouse, scratch.warehouse)
+    con = connect_writer(scratch.warehouse)
+    try:
+        assert sync_search_index(con) == 0  # everything is indexed already
+        # the index's rows are kept: only the changed article's postings are replaced
+        before = con.execute("select count(*) from search_postings").fetchone()
+        con.execute("create temp table gone as select article_id from articles order by article_id limit 1")
+        (gone,) = con.execute("select article_id from gone").fetchone()  # type: ignore[misc]
+        postings = con.execute("select count(*) from search_postings where article_id = ?", [gone]).fetchone()
+        con.execute("delete from articles where article_id = ?", [gone])
+        assert update_search_index(con, "gone") == 0
+        after = con.execute("select count(*) from search_postings").fetchone()
+        assert before and after and postings and after[0] == before[0] - postings[0] > 0
+        assert con.execute("select count(*) from search_docs where article_id = ?", [gone]).fetchone() == (0,)
+    finally:
+        con.close()
+
+
+def test_search_works_in_the_bare_duckdb_cli_read_only_and_offline(loaded: Paths, tmp_path: Path) -> None:
+    cli = Path(sys.executable).parent / "duckdb"
+    assert cli.exists(), "duckdb-cli is part of the lock"
+    version = subprocess.run([str(cli), "--version"], capture_output=True, text=True, timeout=60)
+    assert version.stdout.startswith(f"v{duckdb.__version__} "), version.stdout
+    # an empty HOME: no extension folder, no ~/.duckdbrc; nothing to download from
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    out = subprocess.run(
+        [str(cli), "-readonly", str(loaded.analyst_db), "-csv", "-noheader", "-c",
+         "select article_id, title from search_articles('Xiaomi BAIC')"],
+        capture_output=True, text=True, timeout=120, env=env,
+    )
+    assert out.returncode == 0, out.stderr
+    rows = [line.split(",", 1) for line in out.stdout.splitlines() if line]
+    con = connect_reader(loaded.analyst_db)
+    both = {a for (a,) in con.execute(
+        "select article_id from articles where body like '%Xiaomi%' and body like '%BAIC%'").fetchall()}
+    assert rows and {a for a, _ in rows} <= both | {a for (a,) in con.execute(
+        "select article_id from articles where body ilike '%xiaomi%' or body ilike '%baic%'").fetchall()}
+    # articles naming both rank above those naming one
+    assert {a for a, _ in rows[: len(both)]} == both
