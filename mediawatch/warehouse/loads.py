@@ -77,11 +77,16 @@ def newest_fetch(con: Any) -> Any:
 
 def hand_on(con: Any, paths: Paths, *, changed: bool) -> float:
     """After a build: checkpoint, export the crawl state, publish the analyst copy; skipped when the
-    build changed nothing and both exist already. Returns the seconds it took."""
-    from mediawatch.warehouse.publish import export_crawl_state, publish_analyst_db
+    build changed nothing and both exist already (and the copy is not damaged). Returns seconds."""
+    from mediawatch.warehouse.publish import (
+        analyst_copy_healthy,
+        export_crawl_state,
+        publish_analyst_db,
+    )
 
     started = time.perf_counter()
-    if changed or not paths.analyst_db.exists() or not paths.crawl_state.exists():
+    stale = not paths.analyst_db.exists() or not paths.crawl_state.exists()
+    if changed or stale or not analyst_copy_healthy(paths.analyst_db):
         con.execute("checkpoint")
         export_crawl_state(con, paths.crawl_state)
         publish_analyst_db(con, paths.analyst_db)

@@ -437,13 +437,26 @@ def publish(con: duckdb.DuckDBPyConnection, target: Path, *, full: bool = False)
         source = current if current is not None and current.exists() else None
         if source is None and target.exists() and not target.is_symlink():
             source = target  # an analyst copy from before generations: start from it
-        if source is not None:
-            shutil.copyfile(source, chosen)
+        if source is not None and analyst_copy_healthy(source):
+            shutil.copyfile(source, chosen)  # a damaged copy is not copied: start empty, full
         if not _attach(con, chosen):
             raise RuntimeError(f"cannot open the new analyst generation {chosen} for writing")
     try:
-        full, copied, replaced = _apply(con, chosen, build_id, full)
-        con.execute("checkpoint publish")
+        try:
+            full, copied, replaced = _apply(con, chosen, build_id, full)
+            con.execute("checkpoint publish")
+        except duckdb.Error as exc:
+            # a damaged generation (disk error, a file overwritten by hand): never patch it, replace
+            # it by a fresh one holding every table
+            log.warning("analyst generation %s is unusable (%s); publishing a fresh one", chosen.name, exc)
+            con.execute("detach publish")
+            chosen.unlink(missing_ok=True)
+            Path(f"{chosen}.wal").unlink(missing_ok=True)
+            created = True
+            if not _attach(con, chosen):
+                raise RuntimeError(f"cannot open the new analyst generation {chosen} for writing") from exc
+            full, copied, replaced = _apply(con, chosen, build_id, True)
+            con.execute("checkpoint publish")
     finally:
         con.execute("detach publish")
     os.utime(chosen)
@@ -455,6 +468,21 @@ def publish(con: duckdb.DuckDBPyConnection, target: Path, *, full: bool = False)
         ", new generation" if created else "", time.perf_counter() - started,
     )
     return Published(target, chosen, build_id, full, copied, replaced, created)
+
+
+def analyst_copy_healthy(path: Path) -> bool:
+    """Does the analyst copy open and its catalog read? A cheap check (it reads the catalog and the
+    publish record, not every block), so a load with nothing new still replaces a damaged copy."""
+    try:
+        with duckdb.connect(
+            str(path), read_only=True,
+            config={"autoinstall_known_extensions": False, "autoload_known_extensions": False},
+        ) as reader:
+            reader.execute("select count(*) from duckdb_tables()").fetchone()
+            reader.execute(f"select max(build_id) from main.{PUBLISHED_BUILD}").fetchone()
+    except duckdb.Error:
+        return False
+    return True
 
 
 def _mtime(path: Path) -> float:

@@ -18,7 +18,8 @@
 -- @column crawl_error: why the whole crawl failed; empty when it completed
 -- @column succeeded: false when the crawl died, or everything it tried failed (e.g. its only feed was down)
 -- @column outcome: ok, degraded (some endpoints or pages failed, it delivered) or failed (delivered nothing)
--- @column endpoints: feeds, sitemaps and sections in the source's registry entry, and its homepage when discovery starts there (null for older crawls)
+-- @column endpoints: feeds, sitemaps and sections in the registry entry, and the homepage when
+--   discovery starts there (null for older crawls)
 -- @column endpoints_failed: of those, the ones that gave nothing usable
 -- @column candidates: fetched pages extraction judged: articles (duplicates included) and not_article pages
 -- @column article_yield: share of the candidates that became articles (null without candidates)
