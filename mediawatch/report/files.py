@@ -48,15 +48,9 @@ def recover(reports: Path) -> None:
 
 
 def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    from mediawatch.procs import pid_alive
+
+    return pid != os.getpid() and pid_alive(pid)
 
 
 def swap_into_place(tmp: Path, target: Path) -> None:
