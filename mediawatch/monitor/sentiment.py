@@ -77,12 +77,28 @@ def score_text(text: str, language: str | None) -> Sentiment | None:
 
 def score_article(title: str | None, body: str | None, language: str | None) -> Sentiment | None:
     """Mean sentence compound score over title and body; None for non-English or empty text."""
+    return article_sentiment(title, body, language)[0]
+
+
+def article_sentiment(
+    title: str | None, body: str | None, language: str | None
+) -> tuple[Sentiment | None, dict[str, Sentiment]]:
+    """The article's sentiment (as `score_article`) and the score of each sentence it scored.
+
+    A mention's snippet is usually one of those sentences: the caller looks it up here instead of
+    running VADER on the same text twice (VADER is most of an article's analysis cost)."""
     text = "\n".join(t for t in (title, body) if t)
     if not text.strip() or not is_english(text[:2000], language):
-        return None
+        return None, {}
     sentences = split_sentences(text)[:MAX_SENTENCES]
     if not sentences:
-        return None
+        return None, {}
     vader = _vader()
-    scores = [vader.polarity_scores(s)["compound"] for s in sentences]
-    return _make(sum(scores) / len(scores))
+    by_text: dict[str, float] = {}
+    scores = []
+    for sentence in sentences:
+        score = by_text.get(sentence)
+        if score is None:
+            score = by_text[sentence] = vader.polarity_scores(sentence)["compound"]
+        scores.append(score)
+    return _make(sum(scores) / len(scores)), {t: _make(v) for t, v in by_text.items()}

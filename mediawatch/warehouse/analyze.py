@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from mediawatch.records import ArticleRecord
+from mediawatch.warehouse.analysis_pool import AnalysisPool, pool_size
 from mediawatch.warehouse.backend import guard
 
 if TYPE_CHECKING:
@@ -34,6 +34,8 @@ class AnalysisSummary:
     mentions: int = 0
     clusters_joined: int = 0
     alerts: int = 0
+    workers: int = 0  # analysis worker processes used (0: the loader's own process)
+    worker_faults: int = 0  # batches a failed worker left to the loader's process
 
 
 def watchlist_hash(path: Path) -> str:
@@ -69,11 +71,10 @@ def analyze_versions(
     `analysed_article_ids` (one column article_id) naming the articles whose analysis changed."""
     import pandas as pd
 
-    from mediawatch.monitor.analysis import analyze_article
-    from mediawatch.monitor.clusters import assign_clusters, band_keys, minhash_signature
+    from mediawatch.monitor.clusters import assign_clusters, band_keys
     from mediawatch.monitor.watchlist import load_watchlist
 
-    watchlist = load_watchlist(watchlist_path)
+    load_watchlist(watchlist_path)  # a bad watchlist fails here, before any worker starts
     digest = watchlist_hash(watchlist_path)
     summary = AnalysisSummary()
     guard(con, "analysis")  # two lake loaders analysing the same new versions: one must lose
@@ -93,63 +94,29 @@ def analyze_versions(
     # the latest new version of each article: (published, content_hash, source, signature)
     latest: dict[str, tuple[Any, str, str, list[int]]] = {}
     now = datetime.now(UTC)
-    for first in range(0, total, CHUNK):
-        rows = con.execute(
-            "select * exclude (n) from pending_versions where n > ? and n <= ? order by n",
-            [first, first + CHUNK],
-        ).fetchall()
-        columns = [d[0] for d in con.description or []]
-        analysis_rows: list[dict[str, Any]] = []
-        mention_rows: list[dict[str, Any]] = []
-        for values in rows:
-            row = dict(zip(columns, values, strict=True))
-            record = ArticleRecord(
-                url=row["url"],
-                title=row["title"],
-                body=row["body"],
-                language=row["language"],
-                canonical_url=row["canonical_url"],
-                authors=list(row["authors"] or []),
-            )
-            result = analyze_article(record, watchlist)
-            sentiment = result.sentiment
-            signature = minhash_signature(row["body"] or "")
-            analysis_rows.append(
-                {
-                    "article_id": row["article_id"],
-                    "content_hash": row["content_hash"],
-                    "sentiment": sentiment.score if sentiment else None,
-                    "sentiment_label": sentiment.label if sentiment else None,
-                    "signature": signature,
-                    "cluster_id": None,
-                    "analyzed_at": now,
-                    "watchlist_hash": digest,
-                }
-            )
-            mention_rows += [
-                {
-                    "article_id": row["article_id"],
-                    "content_hash": row["content_hash"],
-                    "entity": m.entity,
-                    "entity_type": m.entity_type,
-                    "matched_text": m.matched_text,
-                    "field": m.field,
-                    "start_pos": m.start,
-                    "end_pos": m.end,
-                    "snippet": m.snippet,
-                    "sentence_id": m.sentence_id,
-                    "sentiment": m.sentiment.score if m.sentiment else None,
-                    "sentiment_label": m.sentiment.label if m.sentiment else None,
-                }
-                for m in result.mentions
-            ]
-            published = row["published_at"] or row["fetched_at"]
-            latest[row["article_id"]] = (published, row["content_hash"], row["source"], signature)
-        _insert(con, "analysis.article_analysis", pd.DataFrame(analysis_rows))
-        _insert(con, "analysis.mentions", pd.DataFrame(mention_rows))
-        summary.mentions += len(mention_rows)
-        if progress:
-            progress(min(first + CHUNK, total), total)
+    workers = pool_size(total)
+    with AnalysisPool(workers, watchlist_path, digest) as pool:
+        for first in range(0, total, CHUNK):
+            rows = con.execute(
+                "select * exclude (n) from pending_versions where n > ? and n <= ? order by n",
+                [first, first + CHUNK],
+            ).fetchall()
+            columns = [d[0] for d in con.description or []]
+            chunk = [dict(zip(columns, values, strict=True)) for values in rows]
+            analysis_rows, mention_rows, signatures = pool.map(chunk, now)
+            for row, (_, signature) in zip(chunk, signatures, strict=True):
+                published = row["published_at"] or row["fetched_at"]
+                latest[row["article_id"]] = (published, row["content_hash"], row["source"], signature)
+            _insert(con, "analysis.article_analysis", pd.DataFrame(analysis_rows))
+            _insert(con, "analysis.mentions", pd.DataFrame(mention_rows))
+            summary.mentions += len(mention_rows)
+            if progress:
+                progress(min(first + CHUNK, total), total)
+    summary.workers = workers
+    summary.worker_faults = pool.faults
+    if pool.faults:
+        log.warning("analysis: %d worker fault(s); their batches were analysed in the loader",
+                    pool.faults)
     con.execute("drop table pending_versions")
     summary.versions = total
 
