@@ -17,8 +17,6 @@ from collections.abc import Hashable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from datasketch import MinHash
-
 NUM_PERM = 64
 BANDS = 16
 SHINGLE_WORDS = 5
@@ -45,10 +43,44 @@ def shingles(text: str, size: int = SHINGLE_WORDS) -> set[str]:
 
 
 def minhash_signature(text: str, num_perm: int = NUM_PERM) -> list[int]:
-    """MinHash over word 5-shingles, deterministic across processes (fixed seed and scheme)."""
-    mh = MinHash(num_perm=num_perm, seed=SEED, scheme="affine32")
-    mh.update_batch([s.encode("utf-8") for s in sorted(shingles(text))])
-    return [int(v) for v in mh.hashvalues]
+    """MinHash over word 5-shingles, deterministic across processes (fixed seed and scheme).
+
+    The values are exactly datasketch's `MinHash(num_perm, seed=SEED, scheme="affine32")` after
+    `update_batch` of the sorted shingles (the test suite checks it against datasketch), computed
+    here with numpy in one pass: datasketch's import (it pulls in scipy) and its per-call set-up
+    cost more than the hashing itself."""
+    import numpy as np
+
+    a, b = _permutations(num_perm)
+    items = shingles(text)
+    if not items:
+        return [_MAX32] * num_perm
+    digests = b"".join(hashlib.sha1(s.encode("utf-8")).digest()[:4] for s in items)
+    hv = np.frombuffer(digests, dtype="<u4").astype(np.uint32)
+    # MurmurHash3's 32-bit finalizer, then the affine permutations a*h + b mod 2**32
+    hv = hv ^ (hv >> np.uint32(16))
+    hv = hv * np.uint32(0x85EBCA6B)
+    hv = hv ^ (hv >> np.uint32(13))
+    hv = hv * np.uint32(0xC2B2AE35)
+    hv = hv ^ (hv >> np.uint32(16))
+    values = (hv[:, None] * a[None, :] + b[None, :]).min(axis=0)
+    return [int(v) for v in values]
+
+
+_MAX32 = (1 << 32) - 1
+_PERMUTATIONS: dict[int, tuple[Any, Any]] = {}
+
+
+def _permutations(num_perm: int) -> tuple[Any, Any]:
+    """datasketch's affine32 permutations for SEED: odd multipliers a and offsets b (uint32)."""
+    if num_perm not in _PERMUTATIONS:
+        import numpy as np
+
+        gen = np.random.RandomState(SEED)
+        a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+        b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+        _PERMUTATIONS[num_perm] = (a, b)
+    return _PERMUTATIONS[num_perm]
 
 
 def band_keys(signature: Signature, bands: int = BANDS) -> list[str]:

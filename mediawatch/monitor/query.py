@@ -402,7 +402,10 @@ class _Evaluation:
 
     def matched(self, node: Node) -> bool:
         if isinstance(node, Term):
-            return bool(self.hits(node))
+            if node in self._hits:
+                return bool(self._hits[node])
+            # a yes/no needs one search, not every hit with its word offsets (those are for NEAR)
+            return self.query._patterns[node].search(self.text) is not None
         if isinstance(node, Not):
             return not self.matched(node.child)
         if isinstance(node, And):

@@ -138,3 +138,22 @@ def test_earliest_is_judged_as_an_instant_whatever_the_format() -> None:
     assert assign_clusters(as_text, {}) == {"utc": "cest", "cest": "cest"}
     undated_last = [("undated", sig_a, None, "a"), ("dated", sig_b, "not a date", "b")]
     assert assign_clusters(undated_last, {}) == {"undated": "dated", "dated": "dated"}
+
+
+def test_signatures_are_exactly_datasketchs_affine32_minhash() -> None:
+    """Stored signatures must stay comparable with those of earlier loads (computed by datasketch)."""
+    import random
+
+    from datasketch import MinHash
+
+    from mediawatch.monitor.clusters import NUM_PERM, SEED, minhash_signature, shingles
+
+    rng = random.Random(3)
+    words = ["Xiaomi", "car", "BAIC", "é", "中国", "the", "a", "sales", "rose", "fell"]
+    texts = ["", "one", "two words", "a b c d e"] + [
+        " ".join(rng.choice(words) for _ in range(rng.randint(1, 300))) for _ in range(100)
+    ]
+    for text in texts:
+        reference = MinHash(num_perm=NUM_PERM, seed=SEED, scheme="affine32")
+        reference.update_batch([s.encode("utf-8") for s in sorted(shingles(text))])
+        assert minhash_signature(text) == [int(v) for v in reference.hashvalues], text[:40]
