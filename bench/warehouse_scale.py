@@ -116,6 +116,7 @@ def _generate_sql(rows: int, pool_size: int) -> list[tuple[str, str]]:
                    ids.fetched_at - interval 2 hour as published_at, pool.language,
                    ids.source as site_name, ids.url as canonical_url, 'tech' as section,
                    ['tech'] as tags, pool.body, pool.words as word_count,
+                   left(sha256(ids.url), 16) as article_id,
             from ids
             inner join pool on pool.idx = (ids.i * 7919) % {pool_size}
         """,

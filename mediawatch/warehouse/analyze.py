@@ -20,6 +20,7 @@ import duckdb
 
 from mediawatch.warehouse.analysis_pool import AnalysisPool, pool_size
 from mediawatch.warehouse.backend import guard
+from mediawatch.warehouse.models import key_list
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -45,8 +46,7 @@ def watchlist_hash(path: Path) -> str:
 _VERSIONS = """
     select v.article_id, v.content_hash, v.url, v.canonical_url, v.source, v.title, v.body,
            v.language, v.published_at, v.fetched_at, v.authors
-    from prep.prep_article_versions as v
-    {only}
+    from (select * from prep.prep_article_versions {only}) as v
     anti join analysis.article_analysis as a
         on v.article_id = a.article_id and v.content_hash = a.content_hash
 """
@@ -81,7 +81,7 @@ def analyze_versions(
     if everything:
         for table in ("article_analysis", "mentions", "lsh_bands"):
             con.execute(f"delete from analysis.{table}")
-    only = (f"semi join {only_articles} as only_ids on v.article_id = only_ids.article_id"
+    only = (f"where article_id in {key_list(con, only_articles, 'article_id')}"
             if only_articles and not everything else "")
     con.execute(
         "create or replace temp table pending_versions as select "

@@ -33,7 +33,7 @@ from typing import Any
 from mediawatch.warehouse.analyze import AnalysisSummary
 from mediawatch.warehouse.backend import guard, rollback
 from mediawatch.warehouse.graph import INCREMENTAL, PYTHON, TABLE, VIEW, Node, consumers, graph
-from mediawatch.warehouse.models import CHANGED_KEYS, Model, sql_literal
+from mediawatch.warehouse.models import CHANGED_KEYS, Model, key_list, sql_literal
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
@@ -80,6 +80,8 @@ class BuildSummary:
     seconds: float = 0.0
     cpu_seconds: float = 0.0  # CPU time of the process (DuckDB's threads included) during the build
     node_seconds: dict[str, float] = field(default_factory=dict)  # the nodes that ran
+    node_cpu_seconds: dict[str, float] = field(default_factory=dict)  # CPU, analysis workers included
+    commit_seconds: float = 0.0
 
 
 @dataclass
@@ -128,7 +130,9 @@ def build(
     try:
         summary = _build(con, dict(changes or {}), watchlist, full, reanalyze, reason, progress)
         if not in_transaction:
-            con.execute("commit")
+            committing = time.perf_counter()
+            con.execute("commit")  # DuckDB checkpoints here when the load's WAL is big enough
+            summary.commit_seconds = round(time.perf_counter() - committing, 3)
     except Exception:
         if not in_transaction:
             rollback(con)
@@ -166,9 +170,10 @@ def _build(
             forced = full or _stale(run, node) or (node.name == "analysis" and reanalyze)
             if not inputs and not forced:
                 continue
-            node_started = time.perf_counter()
+            node_started, node_cpu = time.perf_counter(), _cpu_with_children()
             delta = _run_node(run, node, inputs, forced or any(d.full for d in inputs))
             summary.node_seconds[node.name] = round(time.perf_counter() - node_started, 3)
+            summary.node_cpu_seconds[node.name] = round(_cpu_with_children() - node_cpu, 3)
             if delta is not None:
                 summary.built.append(node.name)
                 for relation in node.writes:
@@ -318,7 +323,7 @@ def _incremental(run: _Run, node: Node, inputs: list[_Delta], full: bool) -> _De
         f"delete from {model.qualified} where {key} in (select key from {CHANGED_KEYS}) "
         f"or ({key} is null and exists (select 1 from {CHANGED_KEYS} where key is null))"
     )
-    con.execute(f"insert into {model.qualified} select * from (\n{model.sql}\n)")
+    con.execute(f"insert into {model.qualified} select * from (\n{_with_key_list(con, model.sql)}\n)")
     new = run.temp_table(f"select distinct {names} from {model.qualified} {match}")
     replaced = f"select {key} as key from {old} union select {key} as key from {new}"
     con.execute(f"insert into meta.changes select ?, ?, cast(key as varchar) from ({replaced})",
@@ -326,6 +331,19 @@ def _incremental(run: _Run, node: Node, inputs: list[_Delta], full: bool) -> _De
     row = con.execute(f"select count(*) from ({replaced})").fetchone()
     run.summary.keys_replaced[node.name] = int(row[0]) if row else 0
     return _Delta(full=False, tables=[(old, frozenset(captured)), (new, frozenset(captured))])
+
+
+# the contract's filter on the changed keys, as the models write it
+_KEY_FILTER = f"in (select {CHANGED_KEYS}.key from {CHANGED_KEYS})"
+
+
+def _with_key_list(con: Any, sql: str) -> str:
+    """The model's SQL with its changed-keys subquery replaced by the keys themselves when they are
+    few enough (`models.key_list`): the same rows, but DuckDB applies a constant list in the scan
+    and through the prep view's window, so the build reads the changed articles' rows only."""
+    if _KEY_FILTER not in sql:
+        return sql
+    return sql.replace(_KEY_FILTER, "in " + key_list(con, CHANGED_KEYS, "key"))
 
 
 def _columns(con: Any, relation: str) -> set[str]:

@@ -18,6 +18,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from mediawatch.config import REPO_ROOT
 
@@ -100,6 +101,29 @@ def load_models(sql_dir: Path = SQL_DIR) -> list[Model]:
 def sql_literal(text: str) -> str:
     """A SQL string literal (for DDL such as COMMENT ON, which takes no parameters)."""
     return "'" + text.replace("'", "''") + "'"
+
+
+MAX_LITERAL_KEYS = 20_000
+
+
+def key_list(con: Any, table: str, column: str) -> str:
+    """`(k1, k2, ...)`: the distinct text values of `table.column` as string literals, for a filter
+    `x in <this>`; `(select column from table)` instead when they are too many, not text, or null.
+
+    The same rows either way; the difference is where DuckDB applies the filter. A constant list
+    is pushed into the table scan (and through windows partitioned by the key, like the prep view's
+    first-fetch window), so a build reads the rows of the changed articles only. A subquery is a
+    semi join applied after the scan (and after such a window), so every stored row is read first:
+    cost following the history, not the load (1.4 s against 0.3 s for 2,000 of 200,000 articles)."""
+    subquery = f"(select {column} from {table})"
+    row = con.execute(
+        f"select count(distinct {column}), count(*) filter ({column} is null), "
+        f"bool_and(typeof({column}) = 'VARCHAR') from {table}"
+    ).fetchone()
+    if not row or not row[0] or row[0] > MAX_LITERAL_KEYS or row[1] or not row[2]:
+        return subquery
+    keys = con.execute(f"select distinct {column} from {table}").fetchall()
+    return "(" + ", ".join(sql_literal(k) for (k,) in keys) + ")"
 
 
 def data_dictionary() -> str:

@@ -33,7 +33,8 @@ def columns_literal() -> str:
     return "{" + ", ".join(f"'{k}': '{v}'" for k, v in STAGED_COLUMNS.items()) + "}"
 
 
-# raw.pages column order after (load_id, staging_file, line_no); dates that do not parse become null
+# raw.pages column order after (load_id, staging_file, line_no), ending with the article_id (the
+# identity prep.prep_article_versions keys versions on); dates that do not parse become null
 # (the quality gate then sees them as missing, instead of the load failing on one bad page)
 SELECT_FROM_STAGED = """
     run_id, source, url, try_cast(fetched_at as timestamptz), kind, reason, status, final_url,
@@ -41,5 +42,6 @@ SELECT_FROM_STAGED = """
     article.title, article.authors, try_cast(article.published_at as timestamptz),
     try_cast(article.updated_at as timestamptz), article.language, article.site_name,
     article.canonical_url, article.section, article.tags, article.image_url, article.body,
-    article.word_count, article.error
+    article.word_count, article.error,
+    left(sha256(coalesce(nullif(article.canonical_url, ''), url)), 16)
 """

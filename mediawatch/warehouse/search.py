@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 
 from mediawatch.config import REPO_ROOT
-from mediawatch.warehouse.models import sql_literal
+from mediawatch.warehouse.models import key_list, sql_literal
 
 MACROS_DIR = REPO_ROOT / "sql" / "macros"
 SEARCH_TABLES = ["search_postings", "search_docs"]
@@ -70,7 +70,7 @@ def update_search_index(con: duckdb.DuckDBPyConnection, changed_article_ids: str
     their postings, insert those of their current row in `articles` (none if it was deleted).
     Runs inside the caller's transaction. Returns how many articles are indexed now."""
     define_macros(con, persist=False)
-    changed = f"(select article_id from {changed_article_ids})"
+    changed = key_list(con, changed_article_ids, "article_id")
     stale = con.execute(f"select count(*) from main.search_docs where article_id in {changed}").fetchone()
     if stale and stale[0]:
         # new articles have nothing to delete; only then is the big postings table scanned

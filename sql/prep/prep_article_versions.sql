@@ -6,24 +6,19 @@ with
 article_pages as (
     select
         pages.*,
+        -- article_id, stored at load time (migration 0007): the first 16 hex digits of the sha256
+        -- of identity_url
         coalesce(nullif(pages.canonical_url, ''), pages.url) as identity_url,
     from raw.pages as pages
     where pages.kind = 'article' and pages.body is not null and pages.content_hash is not null
 ),
 
-identified as (
-    select
-        left(sha256(article_pages.identity_url), 16) as article_id,
-        article_pages.*,
-    from article_pages
-),
-
 first_fetch as (
-    select identified.*
-    from identified
+    select article_pages.*
+    from article_pages
     qualify row_number() over (
-        partition by identified.article_id, identified.content_hash
-        order by identified.fetched_at, identified.staging_file, identified.line_no
+        partition by article_pages.article_id, article_pages.content_hash
+        order by article_pages.fetched_at, article_pages.staging_file, article_pages.line_no
     ) = 1
 ),
 

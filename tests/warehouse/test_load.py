@@ -154,8 +154,16 @@ def test_a_second_writer_gets_a_clear_error(tmp_path: Path) -> None:
         holder.wait()
 
 
-def test_an_old_warehouse_upgrades_in_place_and_keeps_its_data(tmp_path: Path) -> None:
+def test_an_old_warehouse_upgrades_in_place_and_keeps_its_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mediawatch.warehouse import load as load_module
+
     migrations = available_migrations()
+    # the first schema's loader: raw.pages had no article_id column yet (migration 0007 adds it)
+    stem = load_module.SELECT_FROM_STAGED
+    old_select = stem[: stem.index("article.error") + len("article.error")]
+    monkeypatch.setattr(load_module, "SELECT_FROM_STAGED", old_select)
     paths = make_paths(tmp_path)
     write_staging(paths, "alpha", "run1", range(0, 12))
     # a warehouse as the first schema version made it: migrated to version 1 only, loaded by raw SQL
@@ -167,8 +175,11 @@ def test_an_old_warehouse_upgrades_in_place_and_keeps_its_data(tmp_path: Path) -
     load_files(con, paths.staging_dir, "old-load")
     pages_before = con.execute("select count(*) from raw.pages").fetchone()
     con.close()
+    monkeypatch.undo()
     summary = pipeline.load(paths)
     con = connect_reader(paths.warehouse)
     assert schema_version(con) == migrations[-1].version
     assert con.execute("select count(*) from raw.pages").fetchone() == pages_before
+    unidentified = "select count(*) from raw.pages where kind = 'article' and article_id is null"
+    assert con.execute(unidentified).fetchone() == (0,)  # the upgrade gave old pages their id
     assert summary["articles"] == 12
