@@ -28,7 +28,7 @@ from pathlib import Path
 
 import duckdb
 
-from mediawatch.warehouse.models import load_models, sql_literal
+from mediawatch.warehouse.models import key_list, load_models, sql_literal
 from mediawatch.warehouse.search import SEARCH_TABLES
 
 log = logging.getLogger(__name__)
@@ -300,7 +300,8 @@ def _replace_keys(
     if count:
         kinds = dict(_all_columns(con, "publish").get(name, []))
         column = key if kinds.get(key) == "VARCHAR" else f"cast({key} as varchar)"
-        condition = f"{column} in (select key from publish_keys)"
+        # a constant list when it is short enough: filtered in the scan, body columns unread
+        condition = f"{column} in {key_list(con, 'publish_keys', 'key')}"
         if name in SEARCH_TABLES:
             _replace_search_rows(con, name, condition)
         else:
