@@ -31,7 +31,6 @@ MAX_RAW_CHARS = 25_000_000
 _BULK_TAGS = ("style", "svg", "noscript", "template", "{http://www.w3.org/2000/svg}svg")
 
 
-
 class _HtmlParser(etree.HTMLParser):
     """lxml.html's parser with its element classes picked in C: lxml.html looks up each element's
     class by calling Python (for its form classes, which extraction never uses), on every node of

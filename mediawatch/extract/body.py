@@ -81,9 +81,13 @@ _BOILERPLATE_LINE = re.compile(
     r"""^\W*(
         # "Related: ...", "READ MORE | ...", "À lire aussi » ...": a label and a separator, then a
         # link title
-        (""" + _READ_ALSO + r"""|mira)(\ on\ [\w.]+)?\s*[:|»›>–—-].{0,200}
+        ("""
+    + _READ_ALSO
+    + r"""|mira)(\ on\ [\w.]+)?\s*[:|»›>–—-].{0,200}
         # the label alone, or with a few words ("Related stories", "Mehr zum Thema auf X.de")
-      | (""" + _READ_ALSO + r""")(\s+\S+){0,4}
+      | ("""
+    + _READ_ALSO
+    + r""")(\s+\S+){0,4}
       | (share|like)\ this\ (story|article|post)\b.*
       | (sign\ up|subscribe)\b.{0,160}(newsletter|inbox|email|daily|weekly).*
       | follow\ (us|him|her|them|[\w .@]{1,60})\ on\ (twitter|facebook|instagram|linkedin|youtube)\b.*
@@ -118,11 +122,19 @@ _BOILERPLATE_LINE = re.compile(
 )
 # Boilerplate recognised anywhere in a short line, each tried only when the line holds its marker.
 _BOILERPLATE_INSIDE = (
-    (("newsletter",), re.compile(r"^.{0,120}\bnewsletters?\b.{0,80}\b(inbox|sign up|subscribe)\b", re.I)),
+    (
+        ("newsletter",),
+        re.compile(r"^.{0,120}\bnewsletters?\b.{0,80}\b(inbox|sign up|subscribe)\b", re.I),
+    ),
     # a caption ending in its credit: "Marco Odermatt in Peking. © AFP / Jane Doe"
     (("©",), re.compile(r"^.{0,200}©(\s*[\w.&/|-]+){1,6}\W*$")),
     # download links: "Bericht 2021 (PDF, 38 KB)"
-    (("kb", "mb"), re.compile(r"^.{0,160}\b(pdf|docx?|xlsx?|pptx?|zip)\b\W{0,5}\d+([.,]\d+)?\s?[km]b\b.{0,80}$", re.I)),
+    (
+        ("kb", "mb"),
+        re.compile(
+            r"^.{0,160}\b(pdf|docx?|xlsx?|pptx?|zip)\b\W{0,5}\d+([.,]\d+)?\s?[km]b\b.{0,80}$", re.I
+        ),
+    ),
     (("affiliate",), re.compile(r"^.{0,160}\baffiliate[- ]?links?\b.{0,160}$", re.I)),
 )
 _INSIDE_MAX_CHARS = 400
