@@ -153,8 +153,11 @@ def _boilerplate_inside(line: str) -> bool:
 # Calls to action: a short line holding two or more of these is a subscription/promo box.
 _CTA = re.compile(
     r"\b(subscribe|already a subscriber|subscription|sign(?:ing)? up|newsletters?|inbox|click here|"
-    r"delivered|free trial|use the code|follow us|download (?:the|our) (?:\w+ )?apps?|"
-    r"ios|android|get access|log ?in|for more information|privacy policy|"
+    r"delivered|free trial|use the code|follow us|download (?:the|our) (?:\w+ ){0,2}apps?|"
+    r"for ios and android|get access|log ?in|for more information|privacy policy|"
+    r"canal de (?:telegram|whatsapp)|(?:telegram|whatsapp)[- ](?:channel|kanal)|"
+    r"únete|suscríbete|abonniere|abonnieren|abonnez-vous|hazte miembro|become a member|"
+    r"werde mitglied|exclusive benefits|beneficios exclusivos|exklusive vorteile|"
     r"terms of (?:use|service))\b",
     re.I,
 )

@@ -48,6 +48,9 @@ ARTICLE_LINE = "The regulator opened an investigation into the merger on Tuesday
         "Sie sind aktuell nicht eingeloggt.",
         "Subscribe now to our print edition for the full story.",
         "Never miss the latest news by signing up to our newsletter today!",
+        "¿Ya sabías que tenemos canal de Telegram? Únete desde tu celular.",
+        "HAZTE MIEMBRO Y DISFRUTA DE BENEFICIOS EXCLUSIVOS",
+        "For breaking news download the Example News apps for iOS and Android.",
     ],
 )
 def test_boilerplate_line_dropped(noise: str) -> None:
@@ -65,6 +68,8 @@ def test_boilerplate_line_dropped(noise: str) -> None:
         "Copyright law in the EU changed in 2019, the court said.",
         "On 23.10.2018 the board approved the plan, and the first plant opened two years later.",
         "Disney's teams patched the software as the company continued to sign up subscribers.",
+        "WhatsApp and Telegram both added channels this year; iOS users got them first.",
+        "The app is free on iOS and Android, and a subscription removes the ads.",
         "Here is what the regulator asked both companies to explain in their answers to the review:",
         "Lesen Sie auch die Stellungnahme des Ministeriums, die am Montag veröffentlicht wurde und "
         "die Vorwürfe gegen den Konzern im Einzelnen zurückweist.",
