@@ -256,13 +256,14 @@ def _build_command(
     return retry_conflicts(once)
 
 
-def check(paths: Paths, run_id: str) -> dict[str, Any]:
-    """The quality gate. Raises mediawatch.checks.GateFailed on a critical failure (results are kept)."""
+def check(paths: Paths, run_id: str, force: bool = False) -> dict[str, Any]:
+    """The quality gate. Raises mediawatch.checks.GateFailed on a critical failure (results are kept).
+    With nothing new since the last passing run it reuses that verdict (`note` says so) unless `force`."""
     from mediawatch.checks import run_gate
     from mediawatch.warehouse.db import database_errors
 
     with database_errors(paths.warehouse):
-        return run_gate(paths, run_id)
+        return run_gate(paths, run_id, force=force)
 
 
 def report(

@@ -8,12 +8,14 @@ new article version but no body text (only its length), which keeps it small at 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
 
 from mediawatch.checks.thresholds import Thresholds
+
+if TYPE_CHECKING:  # pandas loads only when a frame is built: a gate with nothing new needs none
+    import pandas as pd
 
 # versions not checked by an earlier run, from the pages of the loads no gate run has looked at yet
 # (`gate_loads`, registered by the gate), so the batch costs what those loads hold, not the history.
@@ -354,6 +356,8 @@ def yield_frame(
 ) -> pd.DataFrame:
     """One row per source with candidates: yield of its latest crawls, its history, the limit that
     applies (its own history x `yield_collapse_ratio`, else `yield_min_share`) and the verdict."""
+    import pandas as pd
+
     limits = pd.DataFrame(
         {"source": list(overrides), "min_candidates": [o.yield_min_candidates for o in overrides.values()]}
     ).astype({"source": "object", "min_candidates": "int64"})

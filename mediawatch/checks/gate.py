@@ -17,10 +17,9 @@ import json
 import logging
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
 
 from mediawatch.checks import reuse
 from mediawatch.checks.frames import (
@@ -36,6 +35,9 @@ from mediawatch.checks.quarantine import hold
 from mediawatch.checks.suites import CRITICAL, WARNING, Check, build_checks
 from mediawatch.checks.thresholds import Thresholds
 from mediawatch.config import Paths
+
+if TYPE_CHECKING:  # pandas loads only when a frame is built: a gate with nothing new needs none
+    import pandas as pd
 
 log = logging.getLogger(__name__)
 DATA_DOCS_FOLDER = "data-docs"
@@ -242,6 +244,8 @@ def _source_thresholds(paths: Paths, t: Thresholds) -> dict[str, Thresholds]:
 
 def _explain_yield(result: CheckResult, sources: pd.DataFrame) -> CheckResult:
     """A collapsed yield names each source, its yield and the dominant not_article reason."""
+    import pandas as pd
+
     if result.name != "source_yield" or result.success or "error" in result.details:
         return result
     collapsed = sources[sources["yield_collapsed"].eq(True)].sort_values("source")
@@ -272,6 +276,8 @@ def _explain_yield(result: CheckResult, sources: pd.DataFrame) -> CheckResult:
 def _explain_freshness(result: CheckResult, warehouse: pd.DataFrame) -> CheckResult:
     """A reused freshness result shows the hours measured now (its verdict cannot differ: the
     fingerprint holds which side of the limit they are on)."""
+    import pandas as pd
+
     if result.name != "newest_article_fresh" or "reused_from" not in result.details or warehouse.empty:
         return result
     hours = warehouse["hours_since_newest_article"].iloc[0]
@@ -332,6 +338,8 @@ def _effective_severity(result: CheckResult, batch_size: int, t: Thresholds) -> 
 
 def _offending_versions(results: list[CheckResult], batch: pd.DataFrame) -> pd.DataFrame:
     """One row per version that failed any row-level check, with every failed check as the reason."""
+    import pandas as pd
+
     reasons: dict[tuple[str, str], list[str]] = {}
     for result in results:
         if result.row_level and not result.success:

@@ -14,11 +14,12 @@ import shutil
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from mediawatch.checks.suites import SUITE_KEYS, Check, load_gx
+
+if TYPE_CHECKING:  # pandas loads only when a frame is built: a gate with nothing new needs none
+    import pandas as pd
 
 SITE_NAME = "mediawatch"
 SAMPLE_SIZE = 20  # offending rows listed in dq_results.details (all of them are quarantined)

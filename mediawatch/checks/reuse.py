@@ -20,15 +20,17 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
 
 from mediawatch.checks.frames import UNCHECKED_LOADS
 from mediawatch.checks.gx_runner import CheckResult
 from mediawatch.checks.suites import SUITE_COLUMNS, SUITE_KEYS, Check
 from mediawatch.checks.thresholds import Thresholds
+
+if TYPE_CHECKING:  # pandas loads only when a frame is built: a gate with nothing new needs none
+    import pandas as pd
 
 _CODE = [Path(__file__).with_name(name) for name in ("suites.py", "frames.py", "gx_runner.py")]
 
