@@ -1,14 +1,22 @@
 """The quality gate: run the suites, record results, quarantine bad rows, and stop the pipeline on
-critical failures.
+critical failures. Its cost follows the new work, not the history.
 
 Order within a run (all through the one writer connection, like the load):
+0. nothing new since the latest run, which passed (no build, no unchecked load with articles, no torn
+   staging file, same checks, freshness on the same side of its limit: mediawatch.checks.reuse)?
+   Then its verdict is reused and recorded as such (`dq_gate_runs.reused_from`), without GX;
 1. forget a previous attempt of the same run id, so a retried task gives the same result;
-2. validate the new batch; quarantine offending versions; mark the batch as checked; then ask the
-   build (mediawatch.warehouse.build) to bring what the quarantine changed up to date;
-3. validate the whole-warehouse and per-source suites on the rebuilt marts;
-4. write dq_results and dq_gate_runs, render Data Docs, republish the analyst copy;
+2. validate the new batch (the versions of the loads no run has looked at); quarantine offending
+   versions; mark the batch and its loads as checked; then ask the build
+   (mediawatch.warehouse.build) to bring what the quarantine changed up to date;
+3. the whole-warehouse and per-source suites on the rebuilt marts: a suite whose frame holds the
+   values a run validated before takes that run's results; the others are validated;
+4. write dq_results, dq_suite_runs and dq_gate_runs, render Data Docs (when anything was validated),
+   republish the analyst copy;
 5. raise GateFailed when a critical check failed, so the report task does not run and the last good
    report stays published.
+
+Great Expectations is imported only when a suite is validated (its import is most of a gate's cost).
 """
 
 from __future__ import annotations
