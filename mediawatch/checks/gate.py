@@ -92,7 +92,7 @@ def run_gate(paths: Paths, run_id: str, *, force: bool = False) -> dict[str, Any
     try:
         migrate(con)
         _require_marts(con, paths)
-        unchanged = None if force else reuse.nothing_new(con, thresholds, hashed)
+        unchanged = None if force else reuse.nothing_new(con, thresholds, hashed, run_id)
         if unchanged is not None:
             summary = _reuse_verdict(con, run_id, started, hashed, *unchanged)
             log.info("quality gate %s: %s", run_id, summary["note"])

@@ -88,12 +88,15 @@ def hours_since_newest(con: duckdb.DuckDBPyConnection) -> float | None:
     return None if not row or row[0] is None else float(row[0])
 
 
-def nothing_new(con: duckdb.DuckDBPyConnection, t: Thresholds, hashed: str) -> tuple[PriorRun, str] | None:
-    """(the latest run, why its verdict stands) when nothing it judged has changed, else None."""
+def nothing_new(
+    con: duckdb.DuckDBPyConnection, t: Thresholds, hashed: str, run_id: str
+) -> tuple[PriorRun, str] | None:
+    """(the latest run, why its verdict stands) when nothing it judged has changed, else None. A
+    retried run (`run_id` is the latest run) is redone, never reused from itself."""
     prior = latest_run(con)
     build = current_build(con)
     if (prior is None or not prior.passed or prior.build_id is None or prior.build_id != build
-            or prior.checks_hash != hashed or prior.checks == 0):
+            or prior.checks_hash != hashed or prior.checks == 0 or run_id in (prior.run_id, prior.results_run)):
         return None
     row = con.execute(
         f"select count(*) from (select 1 from raw.pages where kind = 'article' "

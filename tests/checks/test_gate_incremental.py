@@ -90,6 +90,10 @@ def test_nothing_new_reuses_the_verdict_and_says_so(tmp_path: Path) -> None:
     finally:
         con.close()
 
+    # a retried run redoes its work (never reuses its own verdict)
+    retried = run_gate(paths, "gate1")
+    assert "reused_from" not in retried and retried["checked_articles"] == 10
+
     forced = run_gate(paths, "gate3", force=True)
     assert "reused_from" not in forced and forced["validated_suites"] == ["warehouse", "sources"]
     assert forced["reused_suites"] == {}
