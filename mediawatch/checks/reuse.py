@@ -1,8 +1,8 @@
 """What a gate run can take over from earlier runs instead of validating again.
 
 - **Nothing new** (`nothing_new`): no build since the latest gate run (which passed), no unchecked
-  load holding article pages, no torn staging file since, the same checks and thresholds, and the
-  freshness check still on the same side of its limit. The verdict of that run is reused (recorded in
+  load holding article pages, no torn staging file since (nor one named by that run), the same
+  checks and thresholds, and the freshness check still on the same side of its limit. The verdict of that run is reused (recorded in
   `dq_gate_runs.reused_from`) and Great Expectations is not even imported.
 - **An unchanged suite** (`fingerprint` / `validated_before`): Great Expectations' results depend only
   on the checks and on the values of the frame they read (`suites.SUITE_COLUMNS`). A suite whose
@@ -108,13 +108,18 @@ def nothing_new(
                       [prior.started_at]).fetchone()
     if row and row[0]:
         return None
-    row = con.execute(
-        "select success from main.dq_results where run_id = ? and expectation = 'newest_article_fresh'",
+    recorded = dict(con.execute(
+        "select expectation, success from main.dq_results where run_id = ? "
+        "and expectation in ('newest_article_fresh', 'staging_files_intact')",
         [prior.results_run],
-    ).fetchone()
+    ).fetchall())
+    # torn staging files are named once, by the run after their load: a warning about them never
+    # carries over to the next run
+    if recorded.get("staging_files_intact") is not True:
+        return None
     hours = hours_since_newest(con)
     fresh_now = hours is not None and hours <= t.freshness_max_hours
-    if not row or bool(row[0]) != fresh_now:
+    if recorded.get("newest_article_fresh") is None or bool(recorded["newest_article_fresh"]) != fresh_now:
         return None
     return prior, f"nothing new since build {build}, verdict of gate run {prior.results_run} reused"
 
