@@ -98,7 +98,6 @@ def build_report(
         previous = _built_from(paths.reports / folder_name(start, end))
         if not force and previous is not None and previous.get("inputs") == inputs:
             return _unchanged(paths, start, end, previous, inputs)
-        charts.warm_up()  # the chart renderer starts while the queries run
         with charts.cache_in(paths.reports / CHART_CACHE):
             report = _collect(con, paths, start, end, run_id)
         quality_page = render_quality_page(con, paths.reports)

@@ -15,7 +15,6 @@ import hashlib
 import json
 import os
 import re
-import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -56,38 +55,6 @@ def cache_in(folder: Path) -> Iterator[None]:
                 pass
 
 
-_warm_lock = threading.Lock()
-_warm: threading.Thread | None = None
-
-
-def warm_up() -> None:
-    """Import Altair and start vl-convert's engine in the background, so their start-up (most of a
-    report's charting time) overlaps the report's queries; the first chart drawn waits for it."""
-    global _warm
-    with _warm_lock:
-        if _warm is None:
-            _warm = threading.Thread(target=_start_renderer, name="chart-renderer-warm-up", daemon=True)
-            _warm.start()
-
-
-def _start_renderer() -> None:
-    try:
-        import altair  # noqa: F401
-        import vl_convert
-
-        tiny = {"data": {"values": [{"x": 1}]}, "mark": "point",
-                "encoding": {"x": {"field": "x", "type": "quantitative"}}}
-        vl_convert.vegalite_to_svg(tiny, vl_version="6.4")
-    except Exception:  # noqa: BLE001 - only a head start: a real render raises the same error itself
-        return
-
-
-def _renderer_ready() -> None:
-    thread = _warm
-    if thread is not None:
-        thread.join()
-
-
 @functools.cache
 def _renderer_version() -> str:
     code = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]
@@ -107,7 +74,6 @@ def cached(render: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> str:
         folder = _cache_dir.get()
         if folder is None:
-            _renderer_ready()
             return render(*args, **kwargs)
         key = json.dumps([render.__name__, _renderer_version(), args, kwargs], default=_plain, sort_keys=True)
         path = folder / f"{hashlib.sha256(key.encode()).hexdigest()[:32]}.svg"
@@ -117,7 +83,6 @@ def cached(render: F) -> F:
             return svg
         except OSError:
             pass
-        _renderer_ready()
         svg = render(*args, **kwargs)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         tmp.write_text(svg, encoding="utf-8")
