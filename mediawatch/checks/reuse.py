@@ -92,12 +92,15 @@ def nothing_new(
     con: duckdb.DuckDBPyConnection, t: Thresholds, hashed: str, run_id: str
 ) -> tuple[PriorRun, str] | None:
     """(the latest run, why its verdict stands) when nothing it judged has changed, else None. A
-    retried run (`run_id` is the latest run) is redone, never reused from itself."""
+    retried run (`run_id` already recorded) is redone, never reused."""
     prior = latest_run(con)
     build = current_build(con)
     if (prior is None or not prior.passed or prior.build_id is None or prior.build_id != build
-            or prior.checks_hash != hashed or prior.checks == 0 or run_id in (prior.run_id, prior.results_run)):
+            or prior.checks_hash != hashed or prior.checks == 0):
         return None
+    row = con.execute("select count(*) from main.dq_gate_runs where run_id = ?", [run_id]).fetchone()
+    if run_id == prior.results_run or (row and row[0]):
+        return None  # a retried run: redone as it was (its quarantine included), never reused
     row = con.execute(
         f"select count(*) from (select 1 from raw.pages where kind = 'article' "
         f"and load_id in ({UNCHECKED_LOADS}) limit 1)"
