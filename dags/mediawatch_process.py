@@ -12,6 +12,10 @@ Runs when new staging files land (`mediawatch://staging`), or by hand.
    published. Warnings pass through to the report. Rows failing row-level checks go to `quarantine`.
 3. **report**: the weekly report and the daily digest (HTML, Markdown, CSV/Parquet), the report index and the data-quality page.
 
+With nothing new since the last passing gate run, the gate reuses its verdict and a report whose
+inputs are unchanged is not rebuilt; both say so in the task log. Trigger with `{"force": true}`
+to check and rebuild regardless.
+
 Every task log ends with its counts.
 """
 
@@ -20,7 +24,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import dag, get_current_context, task
+from airflow.sdk import Param, dag, get_current_context, task
 from airflow.sdk.exceptions import AirflowFailException
 
 from mediawatch_assets import REPORTS, STAGING, WAREHOUSE_WRITER_POOL
@@ -35,6 +39,7 @@ from mediawatch_assets import REPORTS, STAGING, WAREHOUSE_WRITER_POOL
     tags=["mediawatch", "warehouse", "quality", "report"],
     doc_md=__doc__,
     default_args={"owner": "mediawatch", "retries": 2, "retry_delay": timedelta(minutes=1)},
+    params={"force": Param(False, type="boolean", description="check and rebuild even when nothing changed")},
 )
 def mediawatch_process() -> None:
     @task(pool=WAREHOUSE_WRITER_POOL)
@@ -48,9 +53,10 @@ def mediawatch_process() -> None:
         from mediawatch import pipeline
         from mediawatch.checks import GateFailed
 
-        run_id = pipeline.safe_run_id(get_current_context()["run_id"])
+        context = get_current_context()
+        run_id, force = pipeline.safe_run_id(context["run_id"]), bool(context["params"].get("force"))
         try:
-            return pipeline.log_summary("gate", pipeline.check(pipeline.paths_from_env(), run_id))
+            return pipeline.log_summary("gate", pipeline.check(pipeline.paths_from_env(), run_id, force=force))
         except GateFailed as failed:  # a verdict on the data: retrying would not change it
             raise AirflowFailException(str(failed)) from failed
 
@@ -58,8 +64,9 @@ def mediawatch_process() -> None:
     def report(gate: dict) -> dict:
         from mediawatch import pipeline
 
-        run_id = pipeline.safe_run_id(get_current_context()["run_id"])
-        return pipeline.log_summary("report", pipeline.report(pipeline.paths_from_env(), run_id=run_id))
+        context = get_current_context()
+        run_id, force = pipeline.safe_run_id(context["run_id"]), bool(context["params"].get("force"))
+        return pipeline.log_summary("report", pipeline.report(pipeline.paths_from_env(), run_id=run_id, force=force))
 
     report(quality_gate(load()))
 

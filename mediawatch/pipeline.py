@@ -260,13 +260,14 @@ def _build_command(
     return retry_conflicts(once)
 
 
-def check(paths: Paths, run_id: str) -> dict[str, Any]:
-    """The quality gate. Raises mediawatch.checks.GateFailed on a critical failure (results are kept)."""
+def check(paths: Paths, run_id: str, force: bool = False) -> dict[str, Any]:
+    """The quality gate. Raises mediawatch.checks.GateFailed on a critical failure (results are kept).
+    With nothing new since the last passing run it reuses that verdict (`note` says so) unless `force`."""
     from mediawatch.checks import run_gate
     from mediawatch.warehouse.db import database_errors
 
     with database_errors(paths.warehouse):
-        return run_gate(paths, run_id)
+        return run_gate(paths, run_id, force=force)
 
 
 def report(
@@ -275,11 +276,13 @@ def report(
     date_to: Any = None,
     run_id: str | None = None,
     days: int | None = None,
+    force: bool = False,
 ) -> dict[str, Any]:
     """Build the report for a period and deliver it if configured.
 
     Default (no period given): the weekly report (7 days ending with the latest day with articles),
-    and beside it the daily digest of that latest day (its path is under `digest`).
+    and beside it the daily digest of that latest day (its path is under `digest`). A report whose
+    inputs are unchanged is not rebuilt nor delivered again (`unchanged`, `note`) unless `force`.
     """
     from mediawatch.report import build_report, deliver
     from mediawatch.warehouse.db import ANALYST, database_errors
@@ -287,11 +290,15 @@ def report(
     digest = None
     with database_errors(paths.analyst_db, ANALYST):
         if date_from is None and date_to is None and days is None:
-            digest = build_report(paths, run_id=run_id, days=1)
-        built = build_report(paths, date_from=date_from, date_to=date_to, run_id=run_id, days=days)
+            digest = build_report(paths, run_id=run_id, days=1, force=force)
+        built = build_report(paths, date_from=date_from, date_to=date_to, run_id=run_id, days=days, force=force)
     if digest is not None:
         built["digest"] = digest["report"]
-    built["delivery"] = deliver(built)  # off unless MEDIAWATCH_REPORT_EMAIL_TO / _WEBHOOK are set
+        built["digest_unchanged"] = digest["unchanged"]
+        if digest.get("note"):
+            built["note"] = "; ".join(n for n in (built.get("note"), digest["note"]) if n)
+    # off unless MEDIAWATCH_REPORT_EMAIL_TO / _WEBHOOK are set; an unchanged report was delivered already
+    built["delivery"] = None if built["unchanged"] else deliver(built)
     return built
 
 

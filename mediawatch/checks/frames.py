@@ -8,28 +8,67 @@ new article version but no body text (only its length), which keeps it small at 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
 
 from mediawatch.checks.thresholds import Thresholds
 
-# versions not checked by an earlier run (quarantined ones are already out of prep.prep_article_versions)
+if TYPE_CHECKING:  # pandas loads only when a frame is built: a gate with nothing new needs none
+    import pandas as pd
+
+# versions not checked by an earlier run, from the pages of the loads no gate run has looked at yet
+# (`gate_loads`, registered by the gate), so the batch costs what those loads hold, not the history.
+# The version rules are prep.prep_article_versions' (first fetch of each (article_id, content_hash),
+# held versions left out); tests/checks/test_gate_incremental.py checks that both agree.
 _BATCH = """
 with
 
+new_pages as (
+    select
+        pages.*,
+        coalesce(nullif(pages.canonical_url, ''), pages.url) as identity_url,
+    from raw.pages as pages
+    where
+        pages.load_id in (select gate_loads.load_id from gate_loads)
+        and pages.kind = 'article' and pages.body is not null and pages.content_hash is not null
+),
+
+first_fetch as (
+    select
+        left(sha256(new_pages.identity_url), 16) as article_id,
+        new_pages.*,
+    from new_pages
+    qualify row_number() over (
+        partition by article_id, new_pages.content_hash
+        order by new_pages.fetched_at, new_pages.staging_file, new_pages.line_no
+    ) = 1
+),
+
 batch as (
-    select versions.*
-    from prep.prep_article_versions as versions
+    select first_fetch.*
+    from first_fetch
     anti join main.dq_checked_versions as checked
-        on versions.article_id = checked.article_id
-        and versions.content_hash = checked.content_hash
+        on first_fetch.article_id = checked.article_id
+        and first_fetch.content_hash = checked.content_hash
+    anti join main.quarantine as held
+        on first_fetch.article_id = held.article_id
+        and first_fetch.content_hash = held.content_hash
+        and held.released_at is null
+),
+
+-- the batch's versions as the marts hold them: a broken model that yields a version twice shows up
+-- as a repeated (article_id, content_hash) in the frame
+mart_versions as (
+    select versions.article_id, versions.content_hash
+    from main.article_versions as versions
+    semi join batch
+        on versions.article_id = batch.article_id and versions.content_hash = batch.content_hash
 ),
 
 shared_bodies as (
     select versions.content_hash
-    from prep.prep_article_versions as versions
+    from main.article_versions as versions
     semi join batch on versions.content_hash = batch.content_hash
     group by versions.content_hash
     having count(distinct versions.article_id) > 1
@@ -49,10 +88,18 @@ final as (
         nullif(trim(batch.language), '') as language,
         shared_bodies.content_hash is not null as body_shared,
     from batch
+    left join mart_versions
+        on batch.article_id = mart_versions.article_id and batch.content_hash = mart_versions.content_hash
     left join shared_bodies on batch.content_hash = shared_bodies.content_hash
 )
 
 select * from final order by fetched_at, article_id, content_hash
+"""
+
+# the loads whose pages no gate run has looked at yet
+UNCHECKED_LOADS = """
+select loads.load_id from raw.loads as loads
+anti join main.dq_checked_loads as checked on loads.load_id = checked.load_id
 """
 
 _WAREHOUSE = """
@@ -254,7 +301,9 @@ select * from final order by source
 
 
 def batch_frame(con: duckdb.DuckDBPyConnection, t: Thresholds) -> pd.DataFrame:
-    """New article versions: those no gate run has checked yet."""
+    """New article versions: those of the unchecked loads that no gate run has checked yet. Leaves
+    the temp table `gate_loads` (those loads) for the caller to mark checked."""
+    con.execute(f"create or replace temp table gate_loads as {UNCHECKED_LOADS}")
     return con.execute(_BATCH, {"tolerance_hours": t.published_future_tolerance_hours}).df()
 
 
@@ -307,6 +356,8 @@ def yield_frame(
 ) -> pd.DataFrame:
     """One row per source with candidates: yield of its latest crawls, its history, the limit that
     applies (its own history x `yield_collapse_ratio`, else `yield_min_share`) and the verdict."""
+    import pandas as pd
+
     limits = pd.DataFrame(
         {"source": list(overrides), "min_candidates": [o.yield_min_candidates for o in overrides.values()]}
     ).astype({"source": "object", "min_candidates": "int64"})

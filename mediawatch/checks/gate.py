@@ -1,14 +1,22 @@
 """The quality gate: run the suites, record results, quarantine bad rows, and stop the pipeline on
-critical failures.
+critical failures. Its cost follows the new work, not the history.
 
 Order within a run (all through the one writer connection, like the load):
+0. nothing new since the latest run, which passed (no build, no unchecked load with articles, no torn
+   staging file, same checks, freshness on the same side of its limit: mediawatch.checks.reuse)?
+   Then its verdict is reused and recorded as such (`dq_gate_runs.reused_from`), without GX;
 1. forget a previous attempt of the same run id, so a retried task gives the same result;
-2. validate the new batch; quarantine offending versions; mark the batch as checked; then ask the
-   build (mediawatch.warehouse.build) to bring what the quarantine changed up to date;
-3. validate the whole-warehouse and per-source suites on the rebuilt marts;
-4. write dq_results and dq_gate_runs, render Data Docs, republish the analyst copy;
+2. validate the new batch (the versions of the loads no run has looked at); quarantine offending
+   versions; mark the batch and its loads as checked; then ask the build
+   (mediawatch.warehouse.build) to bring what the quarantine changed up to date;
+3. the whole-warehouse and per-source suites on the rebuilt marts: a suite whose frame holds the
+   values a run validated before takes that run's results; the others are validated;
+4. write dq_results, dq_suite_runs and dq_gate_runs, render Data Docs (when anything was validated),
+   republish the analyst copy;
 5. raise GateFailed when a critical check failed, so the report task does not run and the last good
    report stays published.
+
+Great Expectations is imported only when a suite is validated (its import is most of a gate's cost).
 """
 
 from __future__ import annotations
@@ -16,12 +24,14 @@ from __future__ import annotations
 import json
 import logging
 from datetime import UTC, datetime
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
 
+from mediawatch.checks import reuse
 from mediawatch.checks.frames import (
+    UNCHECKED_LOADS,
     batch_frame,
     previous_gate_start,
     sources_frame,
@@ -30,9 +40,12 @@ from mediawatch.checks.frames import (
 )
 from mediawatch.checks.gx_runner import CheckResult, Validation
 from mediawatch.checks.quarantine import hold
-from mediawatch.checks.suites import CRITICAL, WARNING, build_checks
+from mediawatch.checks.suites import CRITICAL, WARNING, Check, build_checks
 from mediawatch.checks.thresholds import Thresholds
 from mediawatch.config import Paths
+
+if TYPE_CHECKING:  # pandas loads only when a frame is built: a gate with nothing new needs none
+    import pandas as pd
 
 log = logging.getLogger(__name__)
 DATA_DOCS_FOLDER = "data-docs"
@@ -54,8 +67,11 @@ class GateFailed(RuntimeError):
         )
 
 
-def run_gate(paths: Paths, run_id: str) -> dict[str, Any]:
-    """Run every suite on the warehouse, record the outcome, raise GateFailed on a critical failure."""
+def run_gate(paths: Paths, run_id: str, *, force: bool = False) -> dict[str, Any]:
+    """Run the suites on what changed, record the outcome, raise GateFailed on a critical failure.
+
+    With nothing new since the latest (passing) run, its verdict is reused and recorded as such;
+    `force` validates every suite again regardless."""
     from mediawatch.warehouse.backend import rollback
     from mediawatch.warehouse.build import Change, build
     from mediawatch.warehouse.db import connect_writer
@@ -63,6 +79,8 @@ def run_gate(paths: Paths, run_id: str) -> dict[str, Any]:
     from mediawatch.warehouse.publish import publish_analyst_db, refresh_analyst_tables
 
     thresholds = Thresholds.from_env()
+    overrides = _source_thresholds(paths, thresholds)
+    hashed = reuse.checks_hash(thresholds, overrides)
     checks = build_checks(thresholds)
     started = datetime.now(UTC)
     if not paths.warehouse.exists():
@@ -70,18 +88,25 @@ def run_gate(paths: Paths, run_id: str) -> dict[str, Any]:
             f"{paths.warehouse} does not exist yet: run `mediawatch load` before the quality gate"
         )
     con = connect_writer(paths.warehouse)
-    validation: Validation | None = None
+    session = _Session(paths.reports / DATA_DOCS_FOLDER, run_id, force)
     try:
         migrate(con)
         _require_marts(con, paths)
-        validation = Validation(paths.reports / DATA_DOCS_FOLDER, run_id)
+        unchanged = None if force else reuse.nothing_new(con, thresholds, hashed, run_id)
+        if unchanged is not None:
+            summary = _reuse_verdict(con, run_id, started, hashed, *unchanged)
+            log.info("quality gate %s: %s", run_id, summary["note"])
+            return summary
         # one transaction: forget an earlier attempt, hold the offenders, mark the batch checked, and
         # build what the quarantine changed, so a crash leaves the gate either undone or done
         con.execute("begin transaction")
         try:
             forgot = _forget_run(con, run_id)
             batch = batch_frame(con, thresholds)
-            results = validation.run("new_articles", batch, checks)
+            if batch.empty:
+                results = reuse.empty_batch_results(checks)
+            else:
+                results = session.validate("new_articles", batch, checks, None)
             results = [_effective_severity(r, len(batch), thresholds) for r in results]
             offenders = _offending_versions(results, batch)
             quarantined = hold(con, offenders, run_id)
@@ -96,27 +121,119 @@ def run_gate(paths: Paths, run_id: str) -> dict[str, Any]:
             raise
 
         since = previous_gate_start(con)
-        results += [_explain_rejects(r, con, since)
-                    for r in validation.run("warehouse", warehouse_frame(con), checks)]
-        sources = sources_frame(con, thresholds, _source_thresholds(paths, thresholds))
-        results += [_explain_yield(r, sources) for r in validation.run("sources", sources, checks)]
-        docs = validation.publish_docs()
+        warehouse = warehouse_frame(con)
+        results += [_explain_freshness(_explain_rejects(r, con, since), warehouse)
+                    for r in session.check_suite(con, "warehouse", warehouse, checks, hashed, thresholds)]
+        sources = sources_frame(con, thresholds, overrides)
+        results += [_explain_yield(r, sources)
+                    for r in session.check_suite(con, "sources", sources, checks, hashed, thresholds)]
+        docs = session.publish_docs()
         summary = _summary(run_id, results, quarantined, len(batch), str(docs))
-        _record(con, run_id, started, results, summary)
+        summary["validated_suites"] = session.validated
+        summary["reused_suites"] = session.reused
+        summary["note"] = _note(session, len(batch))
+        _record(con, run_id, started, results, summary, hashed, session.suite_rows, reuse.current_build(con))
         con.execute("checkpoint")
         if changed:
             publish_analyst_db(con, paths.analyst_db)  # marts changed: rebuild the copy
         else:
             refresh_analyst_tables(con, paths.analyst_db)  # only the gate's own tables changed
     finally:
-        if validation is not None:
-            validation.discard()
+        session.discard()
         con.close()
+    log.info("quality gate %s: %s", run_id, summary["note"])
     for warning in summary["warnings"]:
         log.warning("quality warning %s.%s: %s", warning["suite"], warning["check"], warning["observed"])
     if not summary["passed"]:
         raise GateFailed(summary)
     return summary
+
+
+class _Session:
+    """One gate run's validations: Great Expectations starts only when a suite needs validating."""
+
+    def __init__(self, docs_dir: Path, run_id: str, force: bool) -> None:
+        self.docs_dir, self.run_id, self.force = docs_dir, run_id, force
+        self.validation: Validation | None = None
+        self.validated: list[str] = []
+        self.reused: dict[str, str] = {}
+        self.suite_rows: list[tuple[str, str, str]] = []  # (suite, fingerprint, validated_in)
+
+    def validate(self, suite: str, frame: pd.DataFrame, checks: list[Check], fp: str | None) -> list[CheckResult]:
+        if self.validation is None:
+            self.validation = Validation(self.docs_dir, self.run_id)
+        self.validated.append(suite)
+        if fp is not None:
+            self.suite_rows.append((suite, fp, self.run_id))
+        return self.validation.run(suite, frame, checks)
+
+    def check_suite(self, con: duckdb.DuckDBPyConnection, suite: str, frame: pd.DataFrame,
+                    checks: list[Check], hashed: str, t: Thresholds) -> list[CheckResult]:
+        """Reuse the results of a run that validated the same values, else validate."""
+        fp = reuse.fingerprint(hashed, suite, frame, t)
+        earlier = None if self.force else reuse.validated_before(con, suite, fp)
+        if earlier is not None:
+            results = reuse.reused_results(con, earlier, suite, checks)
+            if results:
+                self.reused[suite] = earlier
+                self.suite_rows.append((suite, fp, earlier))
+                return results
+        return self.validate(suite, frame, checks, fp)
+
+    def publish_docs(self) -> Path:
+        """Data Docs of this run's validations; with none, the last site stays."""
+        if self.validation is None:
+            return self.docs_dir / "index.html"
+        return self.validation.publish_docs()
+
+    def discard(self) -> None:
+        if self.validation is not None:
+            self.validation.discard()
+
+
+def _note(session: _Session, checked: int) -> str:
+    validated = ", ".join(session.validated) or "none"
+    reused = ", ".join(f"{suite} (same values as gate run {run})" for suite, run in session.reused.items())
+    return (f"{checked} new article versions; suites validated: {validated}"
+            + (f"; results reused: {reused}" if reused else ""))
+
+
+def _reuse_verdict(con: duckdb.DuckDBPyConnection, run_id: str, started: datetime, hashed: str,
+                   prior: reuse.PriorRun, note: str) -> dict[str, Any]:
+    """Record a run that takes over `prior`'s verdict (nothing it judged has changed)."""
+    status = latest_gate_status(con, prior.results_run)
+    con.execute("begin transaction")
+    try:
+        _forget_run(con, run_id)
+        con.execute(f"create or replace temp table gate_loads as {UNCHECKED_LOADS}")
+        con.execute("insert or ignore into main.dq_checked_loads select load_id, ?, now() from gate_loads",
+                    [run_id])
+        con.execute(
+            "insert into main.dq_gate_runs by name select ? as run_id, ? as started_at, now() as finished_at, "
+            "passed, critical_failures, warnings, 0 as checked_articles, 0 as quarantined, data_docs, "
+            "build_id, ? as reused_from, checks_hash from main.dq_gate_runs where run_id = ?",
+            [run_id, started, prior.results_run, prior.run_id],
+        )
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    docs = con.execute("select data_docs from main.dq_gate_runs where run_id = ?", [run_id]).fetchone()
+    return {
+        "run_id": run_id,
+        "passed": True,
+        "critical_failures": [],
+        "warnings": status["warnings"],
+        "quarantined": 0,
+        "checked_articles": 0,
+        "checks": len(status["results"]),
+        "data_docs": docs[0] if docs else None,
+        "validated_suites": [],
+        "reused_suites": {},
+        "reused_from": prior.results_run,
+        "build_id": prior.build_id,
+        "note": note,
+    }
 
 
 def _source_thresholds(paths: Paths, t: Thresholds) -> dict[str, Thresholds]:
@@ -135,6 +252,8 @@ def _source_thresholds(paths: Paths, t: Thresholds) -> dict[str, Thresholds]:
 
 def _explain_yield(result: CheckResult, sources: pd.DataFrame) -> CheckResult:
     """A collapsed yield names each source, its yield and the dominant not_article reason."""
+    import pandas as pd
+
     if result.name != "source_yield" or result.success or "error" in result.details:
         return result
     collapsed = sources[sources["yield_collapsed"].eq(True)].sort_values("source")
@@ -159,6 +278,20 @@ def _explain_yield(result: CheckResult, sources: pd.DataFrame) -> CheckResult:
         f"({r['dominant_reason_pages']} pages)"
         for r in rows
     )
+    return result
+
+
+def _explain_freshness(result: CheckResult, warehouse: pd.DataFrame) -> CheckResult:
+    """A reused freshness result shows the hours measured now (its verdict cannot differ: the
+    fingerprint holds which side of the limit they are on)."""
+    import pandas as pd
+
+    if result.name != "newest_article_fresh" or "reused_from" not in result.details or warehouse.empty:
+        return result
+    hours = warehouse["hours_since_newest_article"].iloc[0]
+    value = None if pd.isna(hours) else float(hours)
+    result.observed_value = str(value)
+    result.details["observed_value"] = value
     return result
 
 
@@ -190,7 +323,7 @@ def _require_marts(con: duckdb.DuckDBPyConnection, paths: Paths) -> None:
 def _forget_run(con: duckdb.DuckDBPyConnection, run_id: str) -> list[str]:
     """Undo what an earlier attempt of `run_id` recorded (in the caller's transaction). Returns the
     articles whose held versions it let go."""
-    for table in ("dq_results", "dq_checked_versions", "dq_gate_runs"):
+    for table in ("dq_results", "dq_checked_versions", "dq_gate_runs", "dq_checked_loads", "dq_suite_runs"):
         con.execute(f"delete from main.{table} where run_id = ?", [run_id])
     rows = con.execute(
         "delete from main.quarantine where run_id = ? and released_at is null returning article_id",
@@ -213,6 +346,8 @@ def _effective_severity(result: CheckResult, batch_size: int, t: Thresholds) -> 
 
 def _offending_versions(results: list[CheckResult], batch: pd.DataFrame) -> pd.DataFrame:
     """One row per version that failed any row-level check, with every failed check as the reason."""
+    import pandas as pd
+
     reasons: dict[tuple[str, str], list[str]] = {}
     for result in results:
         if result.row_level and not result.success:
@@ -236,6 +371,8 @@ def _offending_versions(results: list[CheckResult], batch: pd.DataFrame) -> pd.D
 
 
 def _mark_checked(con: duckdb.DuckDBPyConnection, batch: pd.DataFrame, run_id: str) -> None:
+    """The batch's versions and the loads it came from (`gate_loads`, see frames.batch_frame)."""
+    con.execute("insert or ignore into main.dq_checked_loads select load_id, ?, now() from gate_loads", [run_id])
     if batch.empty:
         return
     con.register("gate_batch", batch[["article_id", "content_hash"]])
@@ -276,8 +413,11 @@ def _record(
     started: datetime,
     results: list[CheckResult],
     summary: dict[str, Any],
+    hashed: str,
+    suite_rows: list[tuple[str, str, str]],
+    build_id: int | None,
 ) -> None:
-    """dq_results (one row per check) and dq_gate_runs, in one transaction."""
+    """dq_results (one row per check), dq_suite_runs and dq_gate_runs, in one transaction."""
     now = datetime.now(UTC)
     rows = [
         [run_id, r.suite, r.name, r.severity, r.success, r.observed_value,
@@ -287,11 +427,16 @@ def _record(
     con.execute("begin transaction")
     try:
         con.executemany("insert into main.dq_results values (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        if suite_rows:
+            con.executemany("insert into main.dq_suite_runs values (?, ?, ?, ?)",
+                            [[run_id, *row] for row in suite_rows])
         con.execute(
-            "insert into main.dq_gate_runs values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "insert into main.dq_gate_runs (run_id, started_at, finished_at, passed, critical_failures, "
+            "warnings, checked_articles, quarantined, data_docs, build_id, reused_from, checks_hash) "
+            "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, null, ?)",
             [run_id, started, now, summary["passed"], len(summary["critical_failures"]),
              len(summary["warnings"]), summary["checked_articles"], summary["quarantined"],
-             summary["data_docs"]],
+             summary["data_docs"], build_id, hashed],
         )
         con.execute("commit")
     except Exception:
@@ -299,11 +444,13 @@ def _record(
         raise
 
 
-def latest_gate_status(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-    """The last gate run's results (from dq_results and quarantine; works on the analyst copy too)."""
+def latest_gate_status(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> dict[str, Any]:
+    """The last gate run's results, or `run_id`'s (from dq_results and quarantine; works on the
+    analyst copy too)."""
     row = con.execute(
         "select run_id, max(checked_at) as checked_at from main.dq_results "
-        "group by run_id order by checked_at desc limit 1"
+        "where run_id = coalesce(?, run_id) group by run_id order by checked_at desc limit 1",
+        [run_id],
     ).fetchone()
     held_row = con.execute("select count(*) from main.quarantine where released_at is null").fetchone()
     held = int(held_row[0]) if held_row else 0

@@ -14,11 +14,12 @@ import shutil
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+from mediawatch.checks.suites import SUITE_KEYS, Check, load_gx
 
-from mediawatch.checks.suites import SUITE_KEYS, Check, quiet_gx_logging
+if TYPE_CHECKING:  # pandas loads only when a frame is built: a gate with nothing new needs none
+    import pandas as pd
 
 SITE_NAME = "mediawatch"
 SAMPLE_SIZE = 20  # offending rows listed in dq_results.details (all of them are quarantined)
@@ -39,7 +40,7 @@ class CheckResult:
 
 
 def _context(docs_dir: Path) -> Any:
-    import great_expectations as gx
+    gx = load_gx()
     from great_expectations.data_context.types.base import (
         DataContextConfig,
         InMemoryStoreBackendDefaults,
@@ -68,8 +69,7 @@ class Validation:
     """One gate run's GX session: validate suites one by one, then render Data Docs once."""
 
     def __init__(self, docs_dir: Path, run_name: str) -> None:
-        quiet_gx_logging()  # before GX is imported: it logs from import on
-        import great_expectations as gx
+        gx = load_gx()
 
         self.docs_dir = docs_dir
         self.run_name = run_name

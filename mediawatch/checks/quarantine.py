@@ -9,12 +9,14 @@ its own table and tells the build which articles changed.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
 
 from mediawatch.config import Paths
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def hold(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame, run_id: str) -> int:

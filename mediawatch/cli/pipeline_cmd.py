@@ -24,6 +24,11 @@ from mediawatch.cli.common import (
 SourceOpt = Annotated[
     list[str] | None, typer.Option("--source", "-s", help="Crawl only this source (repeatable).")
 ]
+ForceOpt = Annotated[
+    bool,
+    typer.Option("--force", help="Check / rebuild even when nothing changed since the last run (which is "
+                                 "otherwise reused and said so)."),
+]
 SettingOpt = Annotated[
     list[str] | None,
     typer.Option("--setting", help="Scrapy setting override KEY=VALUE for this crawl (repeatable)."),
@@ -45,6 +50,8 @@ def _print_counts(step: str, summary: dict[str, Any]) -> None:
     say(f"{step}: " + ", ".join(parts))
     for problem in summary.get("problems") or []:
         say(f"  problem: {problem}")
+    if summary.get("note"):
+        say(f"  {summary['note']}")
 
 
 def register(app: typer.Typer) -> None:
@@ -100,19 +107,22 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def check(
+        force: ForceOpt = False,
         sources: SourcesOpt = None,
         watchlist: WatchlistOpt = None,
         warehouse: WarehouseOpt = None,
         reports: ReportsOpt = None,
     ) -> None:
-        """Run the quality gate. Exit 1 on a critical failure (results are still recorded)."""
+        """Run the quality gate on what changed. Exit 1 on a critical failure (results are still recorded).
+
+        With nothing new since the last passing run its verdict is reused (and said so); --force checks again."""
         from mediawatch import pipeline
         from mediawatch.checks import GateFailed
 
         paths = resolve(sources, watchlist, warehouse, reports)
         try:
             with friendly_errors():
-                summary = pipeline.check(paths, pipeline.new_run_id("check"))
+                summary = pipeline.check(paths, pipeline.new_run_id("check"), force=force)
         except GateFailed as failed:
             fail(str(failed), code=1)
         _print_counts("check", summary)
@@ -130,12 +140,15 @@ def register(app: typer.Typer) -> None:
             int | None,
             typer.Option("--days", min=1, help="Length of the period in days (default 7; --days 1 is the daily digest)."),
         ] = None,
+        force: ForceOpt = False,
         sources: SourcesOpt = None,
         watchlist: WatchlistOpt = None,
         warehouse: WarehouseOpt = None,
         reports: ReportsOpt = None,
     ) -> None:
-        """Build the report (HTML, Markdown, CSV/Parquet) from the analyst copy."""
+        """Build the report (HTML, Markdown, CSV/Parquet) from the analyst copy.
+
+        A report whose inputs (analyst build, gate run, period) are unchanged is not rebuilt (it says so); --force rebuilds."""
         from mediawatch import pipeline
 
         paths = resolve(sources, watchlist, warehouse, reports)
@@ -148,17 +161,21 @@ def register(app: typer.Typer) -> None:
 
         try:
             with friendly_errors():
-                summary = pipeline.report(paths, first, last, run_id=pipeline.new_run_id("report"), days=days)
+                summary = pipeline.report(paths, first, last, run_id=pipeline.new_run_id("report"), days=days,
+                                          force=force)
         except ReportError as exc:
             fail(str(exc))
         say(f"report {summary['period']['name']}: {summary.get('report')}"
             + (f" (daily digest: {summary['digest']})" if summary.get("digest") else ""))
+        if summary.get("note"):
+            say(f"  {summary['note']}")
         emit_json(summary)
 
     @app.command()
     def run(
         source: SourceOpt = None,
         setting: SettingOpt = None,
+        force: ForceOpt = False,
         sources: SourcesOpt = None,
         watchlist: WatchlistOpt = None,
         warehouse: WarehouseOpt = None,
@@ -184,7 +201,7 @@ def register(app: typer.Typer) -> None:
             result["crawl"] = {k: v for k, v in crawled.items() if k != "run_id"}
             result["load"] = {k: v for k, v in loaded.items() if k not in ("warehouse", "analyst_db")}
             try:
-                gate = pipeline.check(paths, run_id)
+                gate = pipeline.check(paths, run_id, force=force)
             except GateFailed as failed:
                 say(f"quality gate failed, report not rebuilt (the last good one stays): {failed}")
                 result["gate"] = {"passed": False, "error": str(failed)}
@@ -192,8 +209,11 @@ def register(app: typer.Typer) -> None:
                 raise typer.Exit(1) from failed
             _print_counts("check", gate)
             result["gate"] = gate
-            built = pipeline.report(paths, run_id=run_id)
+            built = pipeline.report(paths, run_id=run_id, force=force)
+            if built.get("note"):
+                say(built["note"])
             result["report"] = built.get("report")
+            result["report_unchanged"] = built.get("unchanged")
         say(f"warehouse: {paths.warehouse}\nanalyst copy: {paths.analyst_db}\nreport: {result['report']}")
         emit_json(result)
 

@@ -7,31 +7,35 @@ Reads only the analyst database (read-only, external access off) through the nam
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
 from mediawatch.config import Paths
-from mediawatch.report import sections
+from mediawatch.report import charts, sections
 from mediawatch.report.files import (
     new_tmp_folder,
+    parquet_writer,
     recover,
     swap_into_place,
     write_csv,
-    write_parquet,
     write_text_atomic,
 )
 from mediawatch.report.index import QUALITY_PAGE, render_index, render_quality_page
 from mediawatch.report.model import Report
-from mediawatch.report.queries import run_query
+from mediawatch.report.queries import QUERY_DIR, run_query
 from mediawatch.report.render import render_html, render_markdown
 
 log = logging.getLogger(__name__)
 
 
 DEFAULT_DAYS = 7  # the weekly report: long enough for a story to be carried by several outlets
+CHART_CACHE = ".charts"  # rendered SVG charts by their inputs (mediawatch.report.charts)
 
 
 class ReportError(ValueError):
@@ -60,12 +64,15 @@ def build_report(
     run_id: str | None = None,
     *,
     days: int | None = None,
+    force: bool = False,
     _before_swap: Any = None,
 ) -> dict[str, Any]:
     """Build the report of a period; returns where it went.
 
     Default: the `days` (7) days ending with the latest day with articles. Given only `date_to`,
     the `days` ending then; given only `date_from`, up to the latest day (or `days` from it).
+    A report whose inputs (the analyst copy's build and gate run, the period, the watchlist, the
+    report code) are those it was built from is not rebuilt (`unchanged`, `note`), unless `force`.
     """
     from mediawatch.warehouse.db import connect_reader
 
@@ -87,13 +94,18 @@ def build_report(
             end = start + timedelta(days=days - 1) if days else max(start, latest)
         if start > end:
             raise ReportError(f"date_from {start} is after date_to {end}: swap them")
-        report = _collect(con, paths, start, end, run_id)
+        inputs = report_inputs(con, paths, start, end)
+        previous = _built_from(paths.reports / folder_name(start, end))
+        if not force and previous is not None and previous.get("inputs") == inputs:
+            return _unchanged(paths, start, end, previous, inputs)
+        with charts.cache_in(paths.reports / CHART_CACHE):
+            report = _collect(con, paths, start, end, run_id)
         quality_page = render_quality_page(con, paths.reports)
     finally:
         con.close()
     target = paths.reports / report.name
     tmp = new_tmp_folder(paths.reports, report.name)
-    table_names = _write_folder(report, tmp)
+    table_names = _write_folder(report, tmp, inputs)
     if _before_swap is not None:  # test hook: fail or stall between writing and renaming
         _before_swap(tmp)
     swap_into_place(tmp, target)
@@ -107,9 +119,69 @@ def build_report(
         "counts": report.counts,
         "warnings": report.warnings(),
         "run_id": run_id,
+        "unchanged": False,
+        "build_id": inputs["build_id"],
     }
     log.info("report %s written to %s (%d warnings)", report.name, target, len(info["warnings"]))
     return info
+
+
+def report_inputs(con: Any, paths: Paths, start: date, end: date) -> dict[str, Any]:
+    """What a report is a function of: the analyst copy's build and latest gate run, the period,
+    the watchlist (competitor sets) and the report's own code and queries."""
+    try:
+        build = con.execute("select max(build_id) from main.published_build").fetchone()
+    except duckdb.Error:  # an analyst copy published before the publish record existed
+        build = None
+    gate = run_query(con, "dq_latest").rows
+    held = con.execute("select count(*) from main.quarantine where released_at is null").fetchone()
+    code = hashlib.sha256()
+    for path in sorted(_CODE_FILES()):
+        code.update(path.name.encode() + path.read_bytes())
+    watchlist = hashlib.sha256(paths.watchlist.read_bytes()).hexdigest()[:16] if paths.watchlist.exists() else None
+    return {
+        "build_id": None if not build or build[0] is None else int(build[0]),
+        "gate_run": gate[0][0] if gate else None,
+        "quarantined": int(held[0]) if held else 0,
+        "period": [start.isoformat(), end.isoformat()],
+        "watchlist": watchlist,
+        "code": code.hexdigest()[:16],
+    }
+
+
+def _CODE_FILES() -> list[Path]:  # noqa: N802 - a constant computed on use
+    here = Path(__file__).parent
+    return [*here.glob("*.py"), *(here / "templates").glob("*"), *QUERY_DIR.glob("*.sql")]
+
+
+def _built_from(folder: Path) -> dict[str, Any] | None:
+    """The meta.json of a complete report folder, None when there is none (or it is unreadable)."""
+    try:
+        if not (folder / "report.html").exists():
+            return None
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return meta if isinstance(meta, dict) else None
+
+
+def _unchanged(paths: Paths, start: date, end: date, meta: dict[str, Any], inputs: dict[str, Any]) -> dict[str, Any]:
+    target = paths.reports / folder_name(start, end)
+    note = (f"report {target.name} unchanged since build {inputs['build_id']} "
+            f"(gate run {inputs['gate_run']}): not rebuilt")
+    log.info("%s", note)
+    return {
+        "report": str(target / "report.html"),
+        "markdown": str(target / "report.md"),
+        "tables": [str(target / "tables" / f"{name}.csv") for name in meta.get("tables", [])],
+        "period": {"from": start.isoformat(), "to": end.isoformat(), "name": target.name},
+        "counts": meta.get("counts", {}),
+        "warnings": meta.get("warning_texts", []),
+        "run_id": meta.get("run_id"),
+        "unchanged": True,
+        "build_id": inputs["build_id"],
+        "note": note,
+    }
 
 
 def _collect(con: Any, paths: Paths, start: date, end: date, run_id: str | None) -> Report:
@@ -138,20 +210,22 @@ def _collect(con: Any, paths: Paths, start: date, end: date, run_id: str | None)
     )
 
 
-def _write_folder(report: Report, folder: Path) -> list[str]:
+def _write_folder(report: Report, folder: Path, inputs: dict[str, Any]) -> list[str]:
     tables_dir = folder / "tables"
     tables_dir.mkdir()
     names = []
-    for table in report.tables():
-        write_csv(table, tables_dir / f"{table.name}.csv")
-        write_parquet(table, tables_dir / f"{table.name}.parquet")
-        names.append(table.name)
+    with parquet_writer() as write_parquet:
+        for table in report.tables():
+            write_csv(table, tables_dir / f"{table.name}.csv")
+            write_parquet(table, tables_dir / f"{table.name}.parquet")
+            names.append(table.name)
     (folder / "report.html").write_text(render_html(report), encoding="utf-8")
     (folder / "report.md").write_text(render_markdown(report), encoding="utf-8")
     meta = {
         "name": report.name, "date_from": report.date_from.isoformat(), "date_to": report.date_to.isoformat(),
         "run_id": report.run_id, "generated_at": report.generated_at.isoformat(), "counts": report.counts,
         "warnings": len(report.warnings()), "tables": names,
+        "warning_texts": report.warnings(), "inputs": inputs,
     }
     (folder / "meta.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
     return names

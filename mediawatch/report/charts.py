@@ -9,17 +9,87 @@ report must hold no URL besides article links.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import hashlib
+import json
+import os
 import re
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 from html import escape
-from typing import Any
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any, TypeVar
 
 PALETTE = ("#2f6fb0", "#b0b7c3", "#d9822b", "#3a9b5c", "#b0413e", "#7b5ea7")
 FONT = "system-ui, -apple-system, Segoe UI, Roboto, Arial, sans-serif"
 WIDTH = 820
 _NAMESPACES = re.compile(r'\s+xmlns(:\w+)?="[^"]*"')
+CACHE_DAYS = 7  # cached charts unused for this long are deleted
+_cache_dir: ContextVar[Path | None] = ContextVar("chart_cache", default=None)
+F = TypeVar("F", bound=Callable[..., str])
+
+
+@contextmanager
+def cache_in(folder: Path) -> Iterator[None]:
+    """Within this block, charts are rendered once per distinct input and kept as SVG in `folder`:
+    a chart whose title, labels and values were drawn before is read back, without Altair or
+    vl-convert (whose start-up is most of a report's cost)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    token = _cache_dir.set(folder)
+    try:
+        yield
+    finally:
+        _cache_dir.reset(token)
+        cutoff = time.time() - CACHE_DAYS * 86400
+        for old in folder.glob("*.svg"):
+            try:
+                if old.stat().st_mtime < cutoff:
+                    old.unlink()
+            except OSError:
+                pass
+
+
+@functools.cache
+def _renderer_version() -> str:
+    code = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]
+    return f"{code}:{version('altair')}:{version('vl-convert-python')}"
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    return str(value)
+
+
+def cached(render: F) -> F:
+    """Serve `render(...)` from the chart cache when one is active (see cache_in)."""
+
+    @functools.wraps(render)
+    def wrapper(*args: Any, **kwargs: Any) -> str:
+        folder = _cache_dir.get()
+        if folder is None:
+            return render(*args, **kwargs)
+        key = json.dumps([render.__name__, _renderer_version(), args, kwargs], default=_plain, sort_keys=True)
+        path = folder / f"{hashlib.sha256(key.encode()).hexdigest()[:32]}.svg"
+        try:
+            svg = path.read_text(encoding="utf-8")
+            os.utime(path)
+            return svg
+        except OSError:
+            pass
+        svg = render(*args, **kwargs)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(svg, encoding="utf-8")
+        os.replace(tmp, path)
+        return svg
+
+    return wrapper  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)
@@ -41,11 +111,22 @@ def _config(chart: Any, title: str, width: int) -> Any:
             .properties(padding={"left": 24, "right": 12, "top": 6, "bottom": 6}))
 
 
+@functools.cache
+def _shared_config() -> dict[str, Any]:
+    """The configuration every chart shares, as Vega-Lite JSON (built through Altair once)."""
+    import altair as alt
+
+    spec = _config(alt.Chart(), "", WIDTH).to_dict(validate=False)
+    return {key: spec[key] for key in ("config", "background", "padding") if key in spec}
+
+
 def to_svg(chart: Any, title: str, width: int = WIDTH) -> str:
     """Render an Altair chart to an inline `<svg>` element (no XML prolog, no namespaces)."""
     import vl_convert
 
-    svg = vl_convert.vegalite_to_svg(_config(chart, title, width).to_dict(validate=False), vl_version="6.4")
+    spec = chart.properties(title=title, width=width).to_dict(validate=False)
+    spec.update(_shared_config())
+    svg = vl_convert.vegalite_to_svg(spec, vl_version="6.4")
     svg = _NAMESPACES.sub("", svg[svg.index("<svg"):])
     return svg.replace("<svg", f'<svg role="img" aria-label="{escape(title)}" '
                               'style="max-width:100%;height:auto"', 1)
@@ -55,6 +136,7 @@ def _short(text: str, limit: int = 28) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+@cached
 def bar_chart(title: str, labels: Sequence[str], series: Sequence[Series], *, unit: str = "",
               scale_max: float | None = None) -> str:
     """Horizontal (grouped) bars, one group per label, each bar's value printed at its end.
@@ -105,6 +187,7 @@ def bar_chart(title: str, labels: Sequence[str], series: Sequence[Series], *, un
     return to_svg((bars + text).properties(height=height), title)
 
 
+@cached
 def line_chart(title: str, days: Sequence[date], series: Sequence[Series], *, y_title: str = "") -> str:
     """A line per series over days; gaps where a value is None; the y axis fits the data."""
     import altair as alt
@@ -130,6 +213,7 @@ def line_chart(title: str, days: Sequence[date], series: Sequence[Series], *, y_
     return to_svg(lines.properties(height=220), title)
 
 
+@cached
 def column_chart(title: str, days: Sequence[date], values: Sequence[int], *, color: str = PALETTE[3]) -> str:
     """Vertical bars per day (counts); day labels thinned by Vega-Lite so they never overlap."""
     import altair as alt
@@ -147,6 +231,7 @@ def column_chart(title: str, days: Sequence[date], values: Sequence[int], *, col
     return to_svg(chart.properties(height=160), title)
 
 
+@cached
 def heatmap(title: str, rows: Sequence[str], columns: Sequence[str], cells: Sequence[dict[str, Any]],
             *, value: str, text: str) -> str:
     """A grid of `rows` x `columns`, each cell coloured by `value` (diverging around 0) with `text` in it."""

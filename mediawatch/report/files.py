@@ -12,6 +12,8 @@ import csv
 import os
 import shutil
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -81,13 +83,26 @@ def write_csv(table: Table, path: Path) -> None:
 
 def write_parquet(table: Table, path: Path) -> None:
     """The table as Parquet, with the column types the query returned (via an in-memory DuckDB)."""
+    with parquet_writer() as write:
+        write(table, path)
+
+
+@contextmanager
+def parquet_writer() -> Iterator[Callable[[Table, Path], None]]:
+    """A function writing tables as Parquet through one in-memory DuckDB (one connection per report,
+    not per table)."""
     with duckdb.connect(":memory:", config={"autoinstall_known_extensions": False}) as mem:
         mem.execute("set TimeZone = 'UTC'")
-        columns = ", ".join(f'"{c.replace(chr(34), "")}" {t}' for c, t in zip(table.columns, table.types, strict=True))
-        mem.execute(f"create table t ({columns})")
-        if table.rows:
-            marks = ", ".join("?" for _ in table.columns)
-            mem.executemany(f"insert into t values ({marks})", [list(r) for r in table.rows])
-        # COPY takes no bound target; the path is our own temp folder, quoted as a literal
-        target = str(path).replace("'", "''")
-        mem.execute(f"copy t to '{target}' (format parquet)")
+
+        def write(table: Table, path: Path) -> None:
+            columns = ", ".join(f'"{c.replace(chr(34), "")}" {t}'
+                                for c, t in zip(table.columns, table.types, strict=True))
+            mem.execute(f"create or replace table t ({columns})")
+            if table.rows:
+                marks = ", ".join("?" for _ in table.columns)
+                mem.executemany(f"insert into t values ({marks})", [list(r) for r in table.rows])
+            # COPY takes no bound target; the path is our own temp folder, quoted as a literal
+            target = str(path).replace("'", "''")
+            mem.execute(f"copy t to '{target}' (format parquet)")
+
+        yield write

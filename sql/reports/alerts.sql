@@ -42,12 +42,14 @@ period_alerts as (
         and entity_alerts.baseline_median >= $min_baseline
 ),
 
+-- only the days a baseline can reach: the period and the 14 days before it
 daily_articles as (
     select
         mentions.day,
         mentions.entity,
         count(distinct mentions.article_id) as articles,
     from mentions
+    where mentions.day between cast($date_from as date) - 14 and $date_to
     group by mentions.day, mentions.entity
 ),
 

@@ -39,7 +39,7 @@ def test_injected_failure_before_rename_keeps_previous(warehouse: Paths, previou
         raise RuntimeError("disk gone")
 
     with pytest.raises(RuntimeError, match="disk gone"):
-        build_report(warehouse, DAY, DAY, run_id="bad-run", _before_swap=fail)
+        build_report(warehouse, DAY, DAY, run_id="bad-run", force=True, _before_swap=fail)
     assert snapshot(folder) == before
     assert b"good-run" in before["meta.json"]
 
@@ -57,7 +57,7 @@ paths = Paths(sources=Path({str(warehouse.sources)!r}), watchlist=Path({str(ware
 def stall(tmp):
     print("READY", tmp, flush=True)
     time.sleep(120)
-build_report(paths, date(2026, 11, 25), date(2026, 11, 25), run_id="killed-run", _before_swap=stall)
+build_report(paths, date(2026, 11, 25), date(2026, 11, 25), run_id="killed-run", force=True, _before_swap=stall)
 """
     proc = subprocess.Popen([sys.executable, "-c", script], cwd=REPO, stdout=subprocess.PIPE, text=True)
     try:
@@ -72,7 +72,7 @@ build_report(paths, date(2026, 11, 25), date(2026, 11, 25), run_id="killed-run",
             proc.kill()
     assert proc.returncode == -signal.SIGKILL
     assert snapshot(folder) == before  # readers still get the last good report
-    info = build_report(warehouse, DAY, DAY, run_id="next-run")  # the next build cleans up and replaces it
+    info = build_report(warehouse, DAY, DAY, run_id="next-run", force=True)  # the next build cleans up and replaces it
     assert not tmp.exists()
     assert b"next-run" in (Path(info["report"]).parent / "meta.json").read_bytes()
 

@@ -1,0 +1,188 @@
+"""What a gate run can take over from earlier runs instead of validating again.
+
+- **Nothing new** (`nothing_new`): no build since the latest gate run (which passed), no unchecked
+  load holding article pages, no torn staging file since (nor one named by that run), the same
+  checks and thresholds, and the freshness check still on the same side of its limit. The verdict of that run is reused (recorded in
+  `dq_gate_runs.reused_from`) and Great Expectations is not even imported.
+- **An unchanged suite** (`fingerprint` / `validated_before`): Great Expectations' results depend only
+  on the checks and on the values of the frame they read (`suites.SUITE_COLUMNS`). A suite whose
+  frame holds the same values as one validated before gets that validation's results, copied into
+  `dq_results` with `details.reused_from`; only changed suites are validated.
+
+Time is the one input outside the frames: `hours_since_newest_article` enters a fingerprint as
+"within the freshness limit or not", and the observed hours are always the current ones.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+
+from mediawatch.checks.frames import UNCHECKED_LOADS
+from mediawatch.checks.gx_runner import CheckResult
+from mediawatch.checks.suites import SUITE_COLUMNS, SUITE_KEYS, Check
+from mediawatch.checks.thresholds import Thresholds
+
+if TYPE_CHECKING:  # pandas loads only when a frame is built: a gate with nothing new needs none
+    import pandas as pd
+
+_CODE = [Path(__file__).with_name(name) for name in ("suites.py", "frames.py", "gx_runner.py")]
+
+
+@dataclass(frozen=True)
+class PriorRun:
+    """The latest gate run and where its results are (itself, or the run whose verdict it reused)."""
+
+    run_id: str
+    results_run: str
+    build_id: int | None
+    started_at: Any
+    passed: bool
+    checks_hash: str | None
+    warnings: int
+    checks: int
+
+
+def checks_hash(t: Thresholds, overrides: Mapping[str, Thresholds]) -> str:
+    """A hash of everything that defines the checks: thresholds, per-source overrides, the code."""
+    digest = hashlib.sha256()
+    digest.update(json.dumps({"thresholds": t.as_dict(),
+                              "sources": {k: v.as_dict() for k, v in sorted(overrides.items())}},
+                             sort_keys=True).encode())
+    for path in _CODE:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:32]
+
+
+def current_build(con: duckdb.DuckDBPyConnection) -> int | None:
+    row = con.execute("select max(build_id) from meta.builds").fetchone()
+    return None if not row or row[0] is None else int(row[0])
+
+
+def latest_run(con: duckdb.DuckDBPyConnection) -> PriorRun | None:
+    row = con.execute(
+        """
+        select runs.run_id, coalesce(runs.reused_from, runs.run_id), runs.build_id, runs.started_at,
+               runs.passed, runs.checks_hash, runs.warnings,
+               (select count(*) from main.dq_results as results
+                where results.run_id = coalesce(runs.reused_from, runs.run_id))
+        from main.dq_gate_runs as runs
+        order by runs.started_at desc, runs.run_id desc
+        limit 1
+        """
+    ).fetchone()
+    if not row:
+        return None
+    return PriorRun(row[0], row[1], None if row[2] is None else int(row[2]), row[3], bool(row[4]),
+                    row[5], int(row[6] or 0), int(row[7] or 0))
+
+
+def hours_since_newest(con: duckdb.DuckDBPyConnection) -> float | None:
+    row = con.execute("select epoch(now() - max(fetched_at)) / 3600.0 from main.articles").fetchone()
+    return None if not row or row[0] is None else float(row[0])
+
+
+def nothing_new(
+    con: duckdb.DuckDBPyConnection, t: Thresholds, hashed: str, run_id: str
+) -> tuple[PriorRun, str] | None:
+    """(the latest run, why its verdict stands) when nothing it judged has changed, else None. A
+    retried run (`run_id` already recorded) is redone, never reused."""
+    prior = latest_run(con)
+    build = current_build(con)
+    if (prior is None or not prior.passed or prior.build_id is None or prior.build_id != build
+            or prior.checks_hash != hashed or prior.checks == 0):
+        return None
+    row = con.execute("select count(*) from main.dq_gate_runs where run_id = ?", [run_id]).fetchone()
+    if run_id == prior.results_run or (row and row[0]):
+        return None  # a retried run: redone as it was (its quarantine included), never reused
+    row = con.execute(
+        f"select count(*) from (select 1 from raw.pages where kind = 'article' "
+        f"and load_id in ({UNCHECKED_LOADS}) limit 1)"
+    ).fetchone()
+    if row and row[0]:
+        return None
+    row = con.execute("select count(*) from raw.staging_rejects where recorded_at > ?",
+                      [prior.started_at]).fetchone()
+    if row and row[0]:
+        return None
+    recorded = dict(con.execute(
+        "select expectation, success from main.dq_results where run_id = ? "
+        "and expectation in ('newest_article_fresh', 'staging_files_intact')",
+        [prior.results_run],
+    ).fetchall())
+    # torn staging files are named once, by the run after their load: a warning about them never
+    # carries over to the next run
+    if recorded.get("staging_files_intact") is not True:
+        return None
+    hours = hours_since_newest(con)
+    fresh_now = hours is not None and hours <= t.freshness_max_hours
+    if recorded.get("newest_article_fresh") is None or bool(recorded["newest_article_fresh"]) != fresh_now:
+        return None
+    return prior, f"nothing new since build {build}, verdict of gate run {prior.results_run} reused"
+
+
+def fingerprint(hashed: str, suite: str, frame: pd.DataFrame, t: Thresholds) -> str:
+    """What Great Expectations' results for `suite` depend on: the checks and the frame's values."""
+    columns = SUITE_KEYS[suite] + SUITE_COLUMNS[suite]
+    view = frame.reindex(columns=columns).astype(object).where(lambda f: f.notna(), None)
+    if "hours_since_newest_article" in view:
+        view["hours_since_newest_article"] = [
+            None if h is None else bool(h <= t.freshness_max_hours) for h in view["hours_since_newest_article"]
+        ]
+    payload = json.dumps([hashed, suite, columns, view.values.tolist()], default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()[:32]
+
+
+def validated_before(con: duckdb.DuckDBPyConnection, suite: str, fp: str) -> str | None:
+    """The latest run that validated a frame with this fingerprint and still has its results."""
+    row = con.execute(
+        """
+        select suite_runs.validated_in
+        from main.dq_suite_runs as suite_runs
+        inner join main.dq_gate_runs as runs on suite_runs.run_id = runs.run_id
+        where suite_runs.suite = ? and suite_runs.fingerprint = ?
+            and exists (select 1 from main.dq_results as results
+                        where results.run_id = suite_runs.validated_in and results.suite = ?)
+        order by runs.started_at desc
+        limit 1
+        """,
+        [suite, fp, suite],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def reused_results(con: duckdb.DuckDBPyConnection, run_id: str, suite: str, checks: list[Check]) -> list[CheckResult]:
+    """The results `run_id` recorded for `suite`, as this run's (details say where they came from)."""
+    by_name = {c.name: c for c in checks if c.suite == suite}
+    rows = con.execute(
+        "select expectation, severity, success, observed_value, details from main.dq_results "
+        "where run_id = ? and suite = ? order by expectation",
+        [run_id, suite],
+    ).fetchall()
+    out = []
+    for name, severity, success, observed, details in rows:
+        check = by_name.get(name)
+        if check is None:
+            continue
+        info = json.loads(details or "{}")
+        info["reused_from"] = info.get("reused_from", run_id)
+        out.append(CheckResult(name, suite, severity, bool(success), observed, check.row_level, info))
+    if {r.name for r in out} != set(by_name):
+        return []  # not the same checks: validate instead
+    return out
+
+
+def empty_batch_results(checks: list[Check]) -> list[CheckResult]:
+    """The new_articles checks over a batch of no rows: each passes over 0 of 0 rows (not validated)."""
+    return [
+        CheckResult(c.name, c.suite, c.severity, True, "0 of 0 rows", c.row_level,
+                    {"description": c.description, "unexpected_count": 0, "element_count": 0,
+                     "unexpected_percent": None, "sample": [], "not_validated": "no new article versions"})
+        for c in checks if c.suite == "new_articles"
+    ]

@@ -1,0 +1,167 @@
+"""A gate whose cost follows the new work: its batch comes from the loads no run has looked at, a suite
+whose values did not change reuses its results, and a run with nothing new reuses the verdict."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from gate_builders import good_batch, load, make_paths, page, query, recently, stage
+
+from mediawatch.checks import latest_gate_status, run_gate
+from mediawatch.checks.frames import batch_frame
+from mediawatch.checks.suites import SUITE_COLUMNS, build_checks
+from mediawatch.checks.thresholds import Thresholds
+from mediawatch.config import REPO_ROOT
+from mediawatch.warehouse.db import connect_reader, connect_writer
+
+# the batch as defined before the gate followed the loads: every version prep.prep_article_versions
+# yields that no run checked (a full scan); the incremental batch must be the same set of rows
+_BATCH_FROM_PREP = """
+select versions.article_id, versions.content_hash, versions.url, versions.fetched_at
+from prep.prep_article_versions as versions
+anti join main.dq_checked_versions as checked
+    on versions.article_id = checked.article_id and versions.content_hash = checked.content_hash
+order by all
+"""
+
+
+def _batch_both_ways(warehouse: Path) -> tuple[list[tuple], list[tuple]]:
+    con = connect_writer(warehouse)
+    try:
+        frame = batch_frame(con, Thresholds())
+        incremental = sorted(
+            (r.article_id, r.content_hash, r.url, r.fetched_at.to_pydatetime())
+            for r in frame.itertuples(index=False)
+        )
+        return incremental, [tuple(r) for r in con.execute(_BATCH_FROM_PREP).fetchall()]
+    finally:
+        con.close()
+
+
+def test_the_batch_from_new_loads_equals_the_unchecked_versions(tmp_path: Path) -> None:
+    paths = make_paths(tmp_path)
+    when = recently(3)
+    good_batch(paths, "run1", when, per_source=3)
+    load(paths)
+    run_gate(paths, "gate1")
+    # next load: an updated version of one article, a re-fetch of an unchanged one, two new articles
+    # (one of them fetched twice in the same crawl)
+    later = recently(1)
+    pages = [page("alpha", "run2", "alpha-run1-0", later, body="An updated body for the first story. " * 30),
+             page("alpha", "run2", "alpha-run1-1", later),
+             page("alpha", "run2", "fresh-1", later), page("alpha", "run2", "fresh-2", later)]
+    pages.append(page("alpha", "run2", "fresh-2", later, fetched_at=(later + timedelta(minutes=5)).isoformat()))
+    stage(paths, "alpha", "run2", pages, later)
+    load(paths)
+
+    incremental, full = _batch_both_ways(paths.warehouse)
+    assert incremental == full and len(full) == 3  # the update and the two new articles
+    assert run_gate(paths, "gate2")["checked_articles"] == 3
+    assert _batch_both_ways(paths.warehouse) == ([], [])
+
+
+def test_nothing_new_reuses_the_verdict_and_says_so(tmp_path: Path) -> None:
+    paths = make_paths(tmp_path)
+    good_batch(paths, "run1", recently(2))
+    load(paths)
+    first = run_gate(paths, "gate1")
+    assert first["validated_suites"] == ["new_articles", "warehouse", "sources"]
+    results_before = query(paths.warehouse, "select count(*) from dq_results")
+
+    load(paths)  # nothing new staged: the load builds nothing
+    again = run_gate(paths, "gate2")
+
+    assert again["passed"] is True and again["reused_from"] == "gate1"
+    build = query(paths.warehouse, "select max(build_id) from meta.builds")[0][0]
+    assert again["note"] == f"nothing new since build {build}, verdict of gate run gate1 reused"
+    assert again["checks"] == first["checks"] and again["validated_suites"] == []
+    # recorded, never silent: the run is in dq_gate_runs with where its verdict came from
+    assert query(paths.warehouse, "select passed, reused_from, build_id from dq_gate_runs where run_id = 'gate2'") == [
+        (True, "gate1", build)]
+    assert query(paths.warehouse, "select count(*) from dq_results") == results_before
+    con = connect_reader(paths.analyst_db)
+    try:
+        assert latest_gate_status(con)["run_id"] == "gate1"
+    finally:
+        con.close()
+
+    # a retried run redoes its work (never reuses its own verdict)
+    retried = run_gate(paths, "gate1")
+    assert "reused_from" not in retried and retried["checked_articles"] == 10
+
+    forced = run_gate(paths, "gate3", force=True)
+    assert "reused_from" not in forced and forced["validated_suites"] == ["warehouse", "sources"]
+    assert forced["reused_suites"] == {}
+
+
+def test_a_crawl_with_nothing_new_validates_only_what_changed(tmp_path: Path) -> None:
+    paths = make_paths(tmp_path)
+    when = recently(2)
+    good_batch(paths, "run1", when)
+    load(paths)
+    run_gate(paths, "gate1")
+    # a crawl that found nothing: its stats are loaded (a build of crawl_runs), no article changes
+    for source in ("alpha", "beta"):
+        stage(paths, source, "run2", [], recently(1))
+    load(paths)
+
+    summary = run_gate(paths, "gate2")
+
+    assert "reused_from" not in summary and summary["checked_articles"] == 0
+    assert summary["reused_suites"] == {"warehouse": "gate1", "sources": "gate1"}
+    assert summary["validated_suites"] == []
+    assert "results reused: warehouse (same values as gate run gate1)" in summary["note"]
+    rows = query(paths.warehouse, "select suite, details from dq_results where run_id = 'gate2'")
+    assert len(rows) == len(build_checks(Thresholds()))
+    reused = {suite for suite, details in rows if json.loads(details).get("reused_from") == "gate1"}
+    assert reused == {"warehouse", "sources"}
+    empty = {suite for suite, details in rows if json.loads(details).get("not_validated")}
+    assert empty == {"new_articles"}
+
+
+def test_changed_thresholds_validate_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    paths = make_paths(tmp_path)
+    good_batch(paths, "run1", recently(5))
+    load(paths)
+    run_gate(paths, "gate1")
+    monkeypatch.setenv("MEDIAWATCH_DQ_FRESHNESS_MAX_HOURS", "2")
+    summary = run_gate(paths, "gate2")
+    assert "reused_from" not in summary and "warehouse" in summary["validated_suites"]
+    assert {w["check"] for w in summary["warnings"]} == {"newest_article_fresh"}
+
+
+def test_suite_columns_name_what_the_checks_read() -> None:
+    for check in build_checks(Thresholds()):
+        config = check.expectation.configuration.kwargs
+        read = {config[k] for k in ("column", "column_A", "column_B") if k in config}
+        read |= set(config.get("column_list") or [])
+        assert read <= set(SUITE_COLUMNS[check.suite]) | {"article_id", "content_hash"}, check.name
+
+
+def test_a_gate_with_nothing_new_imports_no_great_expectations(tmp_path: Path) -> None:
+    paths = make_paths(tmp_path)
+    good_batch(paths, "run1", recently(2))
+    load(paths)
+    code = (
+        "import sys, json\n"
+        "from pathlib import Path\n"
+        "from mediawatch.config import Paths\n"
+        "from mediawatch.checks import run_gate\n"
+        f"paths = Paths(sources=Path({str(paths.sources)!r}), watchlist=Path({str(paths.watchlist)!r}), "
+        f"warehouse=Path({str(paths.warehouse)!r}), reports=Path({str(paths.reports)!r}))\n"
+        "summary = run_gate(paths, sys.argv[1])\n"
+        "print(json.dumps({'reused': summary.get('reused_from'), "
+        "'modules': [m for m in ('great_expectations', 'pandas', 'scipy.stats', 'altair') if m in sys.modules]}))\n"
+    )
+    runs = [json.loads(subprocess.run([sys.executable, "-c", code, run], cwd=REPO_ROOT, check=True,
+                                      capture_output=True, text=True).stdout.strip().splitlines()[-1])
+            for run in ("gate1", "gate2")]
+    # validating imports GX, but not the modules it only needs for checks this project never runs
+    assert runs[0] == {"reused": None, "modules": ["great_expectations", "pandas"]}
+    # (pandas may load: DuckDB's Python binding imports it on the first bound parameter)
+    assert runs[1]["reused"] == "gate1" and set(runs[1]["modules"]) <= {"pandas"}
