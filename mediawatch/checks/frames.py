@@ -35,12 +35,10 @@ new_pages as (
 ),
 
 first_fetch as (
-    select
-        left(sha256(new_pages.identity_url), 16) as article_id,
-        new_pages.*,
+    select new_pages.*  -- article_id is stored with each page (migration 0007)
     from new_pages
     qualify row_number() over (
-        partition by article_id, new_pages.content_hash
+        partition by new_pages.article_id, new_pages.content_hash
         order by new_pages.fetched_at, new_pages.staging_file, new_pages.line_no
     ) = 1
 ),

@@ -378,8 +378,12 @@ def _mark_checked(con: duckdb.DuckDBPyConnection, batch: pd.DataFrame, run_id: s
     con.register("gate_batch", batch[["article_id", "content_hash"]])
     try:
         con.execute(
-            "insert or ignore into main.dq_checked_versions "
-            "select distinct article_id, content_hash, ?, now() from gate_batch",
+            # an anti-join, not a key: DuckDB rewrote the key's whole index at every checkpoint
+            # (migration 0009), a cost following the history
+            "insert into main.dq_checked_versions "
+            "select distinct batch.article_id, batch.content_hash, ?, now() from gate_batch as batch "
+            "anti join main.dq_checked_versions as checked "
+            "on batch.article_id = checked.article_id and batch.content_hash = checked.content_hash",
             [run_id],
         )
     finally:

@@ -40,7 +40,7 @@ Progress = Callable[[int, int], None]
 FULL, INCREMENTAL_BUILD = "full", "incremental"
 
 # the article id of a raw page, as prep.prep_article_versions computes it
-_PAGE_ARTICLE_ID = "left(sha256(coalesce(nullif(pages.canonical_url, ''), pages.url)), 16)"
+_PAGE_ARTICLE_ID = "pages.article_id"  # stored when the page is loaded (migration 0007)
 _PENDING_LOADS = "select loads.load_id from raw.loads as loads where loads.status is distinct from 'done'"
 
 

@@ -1,4 +1,4 @@
--- Version 6: a quality gate whose cost follows the new work (mediawatch.checks.gate).
+-- Version 8: a quality gate whose cost follows the new work (mediawatch.checks.gate).
 
 -- the last build (meta.builds) a gate run covered, the run whose verdict it reused (null when it
 -- validated), and a hash of the checks' definitions and thresholds (a change of either means
