@@ -197,7 +197,7 @@ def render_table(figures: list[Figure]) -> str:
     rows = [("group", "figure", "value", "unit", "target", "verdict", "note")]
     for f in figures:
         rows.append(
-            (f.group, f.name, fmt_value(f.value, f.unit), f.unit, f.target, f.verdict(), f.note)
+            (f.group, f.name, fmt_value(f.value, f.unit), f.unit, f.target or "", f.verdict(), f.note or "")
         )
     widths = [max(len(r[i]) for r in rows) for i in range(6)]
     lines = []
