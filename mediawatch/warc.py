@@ -8,6 +8,7 @@ archive without touching the sites again. StagedPage.warc_file is relative to `P
 from __future__ import annotations
 
 import logging
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -48,15 +49,43 @@ def warc_path(warc_dir: Path, source: str, run_id: str) -> Path:
     return warc_dir / source / f"{run_id}.warc.gz"
 
 
-class WarcArchive:
-    """Appends response records to one run's WARC file."""
+# gzip level of the archive: the crawl archives every response on its reactor thread, and warcio's
+# own level 9 cost 14 ms per 180 KB real page (as much as half an extraction); level 1 costs 4 ms
+# for a file about 20 % larger
+WARC_GZIP_LEVEL = 1
 
-    def __init__(self, warc_dir: Path, source: str, run_id: str) -> None:
+
+class _GzipMembers:
+    """File wrapper that writes each record as its own gzip member (what warcio's gzip=True does,
+    at our level): warcio writes a record, then calls flush() once."""
+
+    def __init__(self, out: BinaryIO, level: int) -> None:
+        self.out, self.level = out, level
+        self._deflate: zlib._Compress | None = None
+
+    def write(self, data: bytes) -> None:
+        if self._deflate is None:
+            self._deflate = zlib.compressobj(self.level, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+        self.out.write(self._deflate.compress(data))
+
+    def flush(self) -> None:
+        if self._deflate is not None:
+            self.out.write(self._deflate.flush())
+            self._deflate = None
+        self.out.flush()
+
+
+class WarcArchive:
+    """Appends response records to one run's WARC file (one gzip member per record)."""
+
+    def __init__(
+        self, warc_dir: Path, source: str, run_id: str, level: int = WARC_GZIP_LEVEL
+    ) -> None:
         self.path = warc_path(warc_dir, source, run_id)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.relative = f"{source}/{self.path.name}"
         self._handle: BinaryIO = self.path.open("ab")
-        self._writer = WARCWriter(self._handle, gzip=True)
+        self._writer = WARCWriter(_GzipMembers(self._handle, level), gzip=False)
 
     def write_response(
         self,
@@ -77,8 +106,7 @@ class WarcArchive:
             http_headers=http_headers,
             warc_headers_dict={k: v for k, v in (extra or {}).items() if v},
         )
-        self._writer.write_record(record)
-        self._handle.flush()
+        self._writer.write_record(record)  # ends with flush(): the member is complete on disk
         return str(record.rec_headers.get_header("WARC-Record-ID"))
 
     def close(self) -> None:
