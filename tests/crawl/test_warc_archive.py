@@ -5,6 +5,8 @@ from __future__ import annotations
 import zlib
 from pathlib import Path
 
+from warcio.archiveiterator import ArchiveIterator
+
 from mediawatch.warc import KIND_HEADER, WarcArchive, iter_archived
 
 
@@ -44,3 +46,11 @@ def test_records_are_separate_gzip_members_and_read_back(tmp_path: Path) -> None
     assert [r.record_id for r in back] == ids
     assert [r.body for r in back] == bodies
     assert {r.kind for r in back} == {"article"}
+    # the digests warcio computed from the stated length match what was written
+    with archive.path.open("rb") as handle:
+        checked = 0
+        for record in ArchiveIterator(handle, check_digests=True):
+            record.content_stream().read()
+            assert record.digest_checker.passed is True, record.digest_checker.problems
+            checked += 1
+    assert checked == 3
