@@ -173,14 +173,31 @@ def _pipeline_run(paths: Paths, run_id: str, logs: Path) -> dict[str, StepRun]:
     return steps
 
 
+def prerendered_site(pages: int) -> Any:
+    """The real-page site with every unique copy rendered before the timed runs. The loopback
+    server shares the machine's two cores with the crawl (a real site's server does not); rendering
+    each copy on request cost it ~3 ms of CPU per page, 7 % of what the crawl spends on one."""
+    from mediawatch.fixture_web.realpages import RealPageSite
+
+    class PrerenderedSite(RealPageSite):
+        def start(self) -> RealPageSite:
+            self.rendered = {i: RealPageSite.page(self, i) for i in self.paths.values()}
+            return super().start()
+
+        def page(self, index: int) -> bytes:
+            return self.rendered[index]
+
+    return PrerenderedSite(pages=pages)
+
+
 def run_real_pages(root: Path, pages: int) -> tuple[RealPageRun, float, int, int]:
     """The real-page benchmark: (runs, plain trafilatura pages/s on one core over the same HTML,
     pages served, distinct non-empty trafilatura bodies among them)."""
-    from mediawatch.fixture_web.realpages import SOURCE_NAME, RealPageSite
+    from mediawatch.fixture_web.realpages import SOURCE_NAME
 
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir(parents=True)
-    with RealPageSite(pages=pages) as site:
+    with prerendered_site(pages) as site:
         paths = bench_paths(root, site.write_sources(root / "sources.yaml"))
         logs = root / "logs"
         full = _pipeline_run(paths, "bench-real-1", logs)
