@@ -4,6 +4,7 @@ trafilatura on the same pages, the incremental no-op crawl, and peak RSS of craw
 from __future__ import annotations
 
 import os
+import resource
 import shutil
 import time
 import urllib.request
@@ -169,8 +170,17 @@ def _pipeline_run(paths: Paths, run_id: str, logs: Path) -> dict[str, StepRun]:
             extra["settings"] = FAST_CRAWL
         if step == "load":
             extra = {"load_id": f"{run_id}-load"}
+        before = _children_cpu()
         steps[step] = run_step(step, step_args(paths, **extra), logs / f"{run_id}-{step}.log")
+        # CPU of the step's whole process tree (every descendant was waited for: the crawl waits
+        # for its extraction workers): on a shared machine the wall time also measures the others
+        steps[step].result["tree_cpu_s"] = round(_children_cpu() - before, 2)
     return steps
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def prerendered_site(pages: int) -> Any:
