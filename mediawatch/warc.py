@@ -70,6 +70,10 @@ class _GzipMembers:
             )
         self.out.write(self._deflate.compress(data))
 
+    def abandon(self) -> None:
+        """Drop a member a failed write left unfinished."""
+        self._deflate = None
+
     def flush(self) -> None:
         if self._deflate is not None:
             self.out.write(self._deflate.flush())
@@ -87,7 +91,8 @@ class WarcArchive:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.relative = f"{source}/{self.path.name}"
         self._handle: BinaryIO = self.path.open("ab")
-        self._writer = WARCWriter(_GzipMembers(self._handle, level), gzip=False)
+        self._members = _GzipMembers(self._handle, level)
+        self._writer = WARCWriter(self._members, gzip=False)
 
     def write_response(
         self,
@@ -110,7 +115,11 @@ class WarcArchive:
             http_headers=http_headers,
             warc_headers_dict={k: v for k, v in (extra or {}).items() if v},
         )
-        self._writer.write_record(record)  # ends with flush(): the member is complete on disk
+        try:
+            self._writer.write_record(record)  # ends with flush(): the member is complete on disk
+        except BaseException:
+            self._members.abandon()  # e.g. a full disk: the next record starts a member of its own
+            raise
         return str(record.rec_headers.get_header("WARC-Record-ID"))
 
     def close(self) -> None:
