@@ -254,17 +254,20 @@ def real_page_figures(args: argparse.Namespace, results: Results) -> None:
             note=f"{run.stored} stored in {full_s:.1f} s: {split(run.full)}",
         )
     )
+    from ingest import LAST_TRAFILATURA_CPU_S
+
     crawl = run.full["crawl"].result
     crawl_s, crawl_cpu = float(crawl["seconds"]), float(crawl.get("tree_cpu_s") or 0)
+    traf_cpu_ms = 1000 * LAST_TRAFILATURA_CPU_S[0] / served if served else 0.0
     results.add(
         Figure(
             g,
             "real pages: crawl",
             served / crawl_s if crawl_s else None,
             "pages/s",
-            note=f"{served} pages in {crawl_s:.1f} s; process tree CPU {crawl_cpu:.1f} s = "
-            f"{1000 * crawl_cpu / served:.1f} ms/page (trafilatura alone: "
-            f"{1000 / traf if traf else 0:.1f} ms/page), {crawl_cpu / crawl_s:.2f} cores busy",
+            note=f"{served} pages in {crawl_s:.1f} s using {crawl_cpu / crawl_s:.2f} cores; CPU "
+            f"{1000 * crawl_cpu / served:.1f} ms/page (process tree), plain trafilatura's "
+            f"{traf_cpu_ms:.1f} ms/page",
         )
     )
     results.add(
