@@ -759,6 +759,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         "crawl settings for the local fixture web (figures 1-4): "
         + ", ".join(f"{k}={v}" for k, v in FAST_CRAWL.items())
+        + " (the real-page crawl also CONCURRENT_REQUESTS=8)"
         + "; figure 6 uses the polite defaults"
     )
     print(render_table(results.figures))
