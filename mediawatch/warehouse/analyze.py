@@ -153,8 +153,12 @@ def analyze_versions(
             con.unregister("clustered_frame")
     if latest:
         # an updated article's bands are replaced by those of its new version
+        # the articles analysed here (ANALYSED_IDS holds exactly latest's keys) as a key list:
+        # list_contains(?, article_id) compared every stored band with every new id, 1.9 s for 2,000
+        # new among 200,000 articles and ~25 times that at 1M
         con.execute(
-            "delete from analysis.lsh_bands where list_contains(?, article_id)", [list(latest)]
+            "delete from analysis.lsh_bands "
+            f"where article_id in {key_list(con, ANALYSED_IDS, 'article_id')}"
         )
     _insert(con, "analysis.lsh_bands", pd.DataFrame(new_bands, columns=["article_id", "band_key"]))
     return summary
