@@ -43,8 +43,12 @@ def test_a_rerun_of_mediawatch_process_is_idempotent_and_logs_its_counts(tmp_pat
             "reports": sorted(str(p.relative_to(paths.reports)) for p in paths.reports.glob("*/report.html")),
         })
     assert outputs[0] == outputs[1]
-    (runs,) = query(paths.warehouse, "select count(distinct run_id) from dq_results")
-    assert runs == (2,)
+    # the second run found nothing built since the first gate: it records its own gate run, which
+    # reuses the first run's verdict instead of validating the same data again
+    gate_runs = query(paths.warehouse, "select run_id, passed, reused_from from dq_gate_runs order by started_at")
+    assert len(gate_runs) == 2
+    assert gate_runs[0][1] is True and gate_runs[0][2] is None
+    assert gate_runs[1][1] is True and gate_runs[1][2] == gate_runs[0][0]
     assert len(outputs[0]["articles"]) == crawled["articles"] == 4
 
     first, second = logs
