@@ -89,16 +89,8 @@ def drop_bulk(tree: HtmlElement) -> None:
             continue
         doomed.append(node)
     for node in doomed:
-        parent = node.getparent()
-        if parent is None:
-            continue
-        if node.tail:
-            prev = node.getprevious()
-            if prev is not None:
-                prev.tail = (prev.tail or "") + node.tail
-            else:
-                parent.text = (parent.text or "") + node.tail
-        parent.remove(node)
+        if node.getparent() is not None:
+            node.drop_tree()  # lxml.html: removes it, joining its tail text to what precedes it
 
 
 # trafilatura's table handling grows quadratically with table nesting (300 nested tables took

@@ -309,14 +309,10 @@ def prune_noise(tree: HtmlElement) -> None:
         parent = node.getparent()
         if parent is None or sum(1 for _ in node.iter("p")) > _MAX_NOISE_PARAGRAPHS:
             continue
-        # keep the node's tail text: it belongs to the parent paragraph
-        if node.tail and node.tail.strip():
-            prev = node.getprevious()
-            if prev is not None:
-                prev.tail = (prev.tail or "") + node.tail
-            else:
-                parent.text = (parent.text or "") + node.tail
-        parent.remove(node)
+        # keep the node's tail text (it belongs to the parent paragraph), unless it is only space
+        if node.tail and not node.tail.strip():
+            node.tail = None
+        node.drop_tree()
 
 
 def filter_lines(text: str, title: str | None, captions: frozenset[str] = frozenset()) -> str:
