@@ -41,7 +41,10 @@ from typing import Any
 from mediawatch.procs import die_with_parent
 from mediawatch.records import FAILED, StagedPage
 
-__all__ = ["ExtractJob", "ExtractionPool", "failed_page", "read_frame", "write_frame"]
+__all__ = [
+    "ExtractJob", "ExtractionPool", "FramedProcess", "failed_page", "read_frame", "worker_pipes",
+    "write_frame",
+]
 
 log = logging.getLogger(__name__)
 
@@ -119,8 +122,56 @@ def failed_page(job: ExtractJob, reason: str) -> StagedPage:
     )
 
 
-class _Worker:
-    """One worker process and its pipes."""
+class FramedProcess:
+    """A child `python -m <module>` that reads and writes frames on its stdin/stdout and dies with
+    its parent (the extraction workers here, the load's analysis workers). The child calls
+    `worker_pipes()` first."""
+
+    def __init__(self, module: str, env: dict[str, str] | None = None) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", module],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+            preexec_fn=die_with_parent(),  # noqa: PLW1509 - only prctl and getppid, no locks
+        )
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.send_fd = self.proc.stdin.fileno()
+        self.recv_fd = self.proc.stdout.fileno()
+
+    def _close_pipes(self) -> None:
+        for pipe in (self.proc.stdin, self.proc.stdout):
+            try:
+                if pipe is not None:
+                    pipe.close()
+            except OSError:
+                pass
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+        self._close_pipes()
+
+    def close(self, timeout_s: float = 5.0) -> None:
+        """End of input: the child's loop sees EOF and exits; killed if it has not within the time."""
+        self._close_pipes()
+        try:
+            self.proc.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+
+def worker_pipes() -> tuple[int, int]:
+    """In a FramedProcess child: (receive fd, send fd). The send side is a private copy of stdout,
+    and stdout itself now goes to stderr, so whatever the libraries print cannot corrupt a frame."""
+    send_fd = os.dup(sys.stdout.fileno())
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    return sys.stdin.fileno(), send_fd
+
+
+class _Worker(FramedProcess):
+    """One extraction worker process and its pipes."""
 
     def __init__(self, memory_mb: int) -> None:
         # one thread per worker: the pool already uses every core, and OpenBLAS (under language
@@ -132,16 +183,7 @@ class _Worker:
             OMP_NUM_THREADS="1",
             MKL_NUM_THREADS="1",
         )
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "mediawatch.extract_worker"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            env=env,
-            preexec_fn=die_with_parent(),  # noqa: PLW1509 - only prctl and getppid, no locks
-        )
-        assert self.proc.stdin is not None and self.proc.stdout is not None
-        self.send_fd = self.proc.stdin.fileno()
-        self.recv_fd = self.proc.stdout.fileno()
+        super().__init__("mediawatch.extract_worker", env)
 
     def ready(self, timeout_s: float = STARTUP_TIMEOUT_S) -> bool:
         """Wait for the worker's imports to finish (it says so): start-up is not the page's time."""
@@ -149,17 +191,6 @@ class _Worker:
             return read_frame(self.recv_fd, time.monotonic() + timeout_s) == ("ready", None)
         except (TimeoutError, OSError):
             return False
-
-    def kill(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait()
-        for pipe in (self.proc.stdin, self.proc.stdout):
-            try:
-                if pipe is not None:
-                    pipe.close()
-            except OSError:
-                pass
 
 
 class ExtractionPool:

@@ -15,7 +15,7 @@ import resource
 import signal
 import sys
 
-from mediawatch.extract_pool import read_frame, write_frame
+from mediawatch.extract_pool import read_frame, worker_pipes, write_frame
 
 _WARM_UP = (
     "<html lang=en><head><title>Warm up</title><meta name=author content='Jane Doe'></head><body>"
@@ -43,9 +43,7 @@ def main() -> int:
     # each beside any ordinary process on a busy machine (while the single-core baseline they are
     # measured against runs at normal priority); the reactor needs ~10 % of a core and the
     # scheduler wakes it promptly without a priority of its own
-    recv_fd = sys.stdin.fileno()
-    send_fd = os.dup(sys.stdout.fileno())
-    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    recv_fd, send_fd = worker_pipes()
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
 
     from mediawatch.extract import extract_article

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import os
-import subprocess
 import sys
 import threading
 from collections.abc import Sequence
@@ -25,8 +24,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from mediawatch.extract_pool import read_frame, write_frame
-from mediawatch.procs import die_with_parent
+from mediawatch.extract_pool import FramedProcess, read_frame, worker_pipes, write_frame
 
 log = logging.getLogger(__name__)
 
@@ -120,17 +118,9 @@ def pool_size(pending: int) -> int:
     return 0 if pending < MIN_POOL_VERSIONS or (cores or 1) < 2 else int(cores or 1)
 
 
-class _Worker:
+class _Worker(FramedProcess):
     def __init__(self, watchlist_path: str, digest: str) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "mediawatch.warehouse.analysis_pool"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            preexec_fn=die_with_parent(),  # noqa: PLW1509 - only prctl and getppid, no locks
-        )
-        assert self.proc.stdin is not None and self.proc.stdout is not None
-        self.send_fd = self.proc.stdin.fileno()
-        self.recv_fd = self.proc.stdout.fileno()
+        super().__init__("mediawatch.warehouse.analysis_pool")
         write_frame(self.send_fd, ("init", watchlist_path, digest))
 
     def run(self, rows: Sequence[Row], now: datetime) -> Result:
@@ -141,19 +131,6 @@ class _Worker:
         if not (isinstance(answer, tuple) and len(answer) == 2 and answer[0] == "ok"):
             raise RuntimeError(f"analysis worker answered {str(answer)[:200]!r}")
         return answer[1]
-
-    def close(self) -> None:
-        for stream in (self.proc.stdin, self.proc.stdout):
-            try:
-                if stream:
-                    stream.close()
-            except OSError:
-                pass
-        try:
-            self.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
 
 
 class AnalysisPool:
@@ -229,9 +206,7 @@ def main() -> int:
     """Worker loop: ("init", watchlist, digest) once, then ("rows", rows, now) -> ("ok", result)."""
     # normal priority: the loader mostly waits for these answers, and niced workers get a fraction
     # of a core on a busy machine (measured on the crawl's extraction workers)
-    recv_fd = sys.stdin.fileno()
-    send_fd = os.dup(sys.stdout.fileno())
-    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # library prints cannot corrupt frames
+    recv_fd, send_fd = worker_pipes()
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     first = read_frame(recv_fd)
     if not (isinstance(first, tuple) and first and first[0] == "init"):
