@@ -61,19 +61,25 @@ def test_airflow_cfg_requires_login_and_binds_loopback() -> None:
     assert "--host 127.0.0.1" in (REPO_ROOT / "scripts" / "airflow_up.sh").read_text()
 
 
-def test_bin_airflow_generates_private_ignored_secrets(tmp_path: Path) -> None:
-    """Run the real bin/airflow in a scratch root whose `airflow` only reports what it was given."""
-    (tmp_path / "bin").mkdir()
-    (tmp_path / "bin" / "airflow").write_bytes((REPO_ROOT / "bin" / "airflow").read_bytes())
-    (tmp_path / "scripts").mkdir()
-    (tmp_path / "scripts" / "private.sh").write_bytes((REPO_ROOT / "scripts" / "private.sh").read_bytes())
-    venv_bin = tmp_path / ".venv" / "bin"
+def _scratch_root(root: Path, stand_in: str) -> None:
+    """A scratch copy of the repository's bin/airflow and scripts/private.sh, with the venv's real
+    python and `stand_in` as the venv's `airflow` (a shell script)."""
+    (root / "bin").mkdir()
+    (root / "bin" / "airflow").write_bytes((REPO_ROOT / "bin" / "airflow").read_bytes())
+    (root / "scripts").mkdir()
+    (root / "scripts" / "private.sh").write_bytes((REPO_ROOT / "scripts" / "private.sh").read_bytes())
+    venv_bin = root / ".venv" / "bin"
     venv_bin.mkdir(parents=True)
     (venv_bin / "python").symlink_to(REPO_ROOT / ".venv" / "bin" / "python")
-    (venv_bin / "airflow").write_text(
-        "#!/bin/sh\necho \"fernet=${#AIRFLOW__CORE__FERNET_KEY} jwt=${#AIRFLOW__API_AUTH__JWT_SECRET} "
-        "home=$AIRFLOW_HOME\"\n")
+    (venv_bin / "airflow").write_text(stand_in)
     (venv_bin / "airflow").chmod(0o755)
+
+
+def test_bin_airflow_generates_private_ignored_secrets(tmp_path: Path) -> None:
+    """Run the real bin/airflow in a scratch root whose `airflow` only reports what it was given."""
+    _scratch_root(tmp_path, (
+        "#!/bin/sh\necho \"fernet=${#AIRFLOW__CORE__FERNET_KEY} jwt=${#AIRFLOW__API_AUTH__JWT_SECRET} "
+        "home=$AIRFLOW_HOME\"\n"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW__")}
     env["HOME"] = str(tmp_path)
     first = subprocess.run(["bash", str(tmp_path / "bin" / "airflow"), "version"], env=env,
@@ -97,18 +103,10 @@ def test_bin_airflow_generates_private_ignored_secrets(tmp_path: Path) -> None:
 def test_bin_airflow_keeps_everything_under_var_airflow_private(tmp_path: Path) -> None:
     """Files left readable by an older run are fixed on start, and whatever Airflow then creates
     (here a stand-in `airflow` writing the password file and a log) is owner-only too."""
-    (tmp_path / "bin").mkdir()
-    (tmp_path / "bin" / "airflow").write_bytes((REPO_ROOT / "bin" / "airflow").read_bytes())
-    (tmp_path / "scripts").mkdir()
-    (tmp_path / "scripts" / "private.sh").write_bytes((REPO_ROOT / "scripts" / "private.sh").read_bytes())
-    venv_bin = tmp_path / ".venv" / "bin"
-    venv_bin.mkdir(parents=True)
-    (venv_bin / "python").symlink_to(REPO_ROOT / ".venv" / "bin" / "python")
-    (venv_bin / "airflow").write_text(
+    _scratch_root(tmp_path, (
         "#!/bin/sh\nmkdir -p \"$AIRFLOW_HOME/var/airflow/logs/dag_id=x\"\n"
         "echo '{\"admin\": \"pw\"}' > \"$AIRFLOW_HOME/var/airflow/simple_auth_manager_passwords.json.generated\"\n"
-        "echo log > \"$AIRFLOW_HOME/var/airflow/logs/dag_id=x/1.log\"\n")
-    (venv_bin / "airflow").chmod(0o755)
+        "echo log > \"$AIRFLOW_HOME/var/airflow/logs/dag_id=x/1.log\"\n"))
     old = tmp_path / "var" / "airflow" / "old"
     old.mkdir(parents=True, mode=0o755)
     (old / "airflow.db").write_text("x")
