@@ -76,7 +76,7 @@ lock:
 
 # removes pipeline outputs (not the venv, not Airflow's DB)
 clean:
-	rm -rf var/staging var/backfill var/warc var/*.duckdb var/analyst var/crawl_state.parquet var/crawl_http_state var/reports var/demo var/export
+	rm -rf var/staging var/backfill var/warc var/*.duckdb var/analyst var/crawl_state.parquet var/crawl_state.d var/crawl_http_state var/reports var/demo var/export
 
 # the distributed profile (PostgreSQL + Redis + Airflow CeleryExecutor with 2 workers + DuckLake);
 # settings in scripts/distributed_env.sh, everything under var/distributed/

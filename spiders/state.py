@@ -1,6 +1,7 @@
 """What a crawl already knows, so it fetches only what is new or changed.
 
-- Known pages: the loader's export `Paths.crawl_state` (parquet, may not exist yet; read with an
+- Known pages: the loader's export `Paths.crawl_state` and its deltas (parquet, see
+  mediawatch.crawl_state; may not exist yet; read with an
   in-memory DuckDB, never the warehouse) plus this source's staging files not loaded yet.
 - Feed/sitemap validators (ETag, Last-Modified) for conditional GET:
   `Paths.data_dir/crawl_http_state/<source>.json`, written atomically.
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from mediawatch import crawl_state
 from mediawatch.config import Paths
 from mediawatch.records import ARTICLE
 from mediawatch.staging import atomic_write_json, iter_staged_pages, staging_files
@@ -78,10 +80,9 @@ class KnownState:
     def load(cls, paths: Paths, source: str) -> KnownState:
         """Read the loader's parquet export (if any) and this source's staging files."""
         state = cls()
-        exported_at = None
-        if paths.crawl_state.exists():
-            state._load_parquet(paths.crawl_state)
-            exported_at = paths.crawl_state.stat().st_mtime
+        exported_at = crawl_state.exported_at(paths.crawl_state)
+        for path in crawl_state.files(paths.crawl_state):
+            state._load_parquet(path)
         for path in staging_files(paths.staging_dir, source):
             # the loader exports the state after loading, so files older than the export are in
             # it already; the margin only costs re-reading a file, never a missed page
@@ -104,8 +105,11 @@ class KnownState:
         return state
 
     def _load_parquet(self, path: Path) -> None:
+        """One file of the loader's export (the base or a delta: `add` keeps the newest fetch)."""
         import duckdb
 
+        if not path.exists():
+            return  # a delta a compaction removed after `files()` listed it: the base holds it
         try:
             with duckdb.connect(":memory:") as con:
                 rows = con.execute(

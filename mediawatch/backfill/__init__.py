@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlsplit
 
+from mediawatch import crawl_state
 from mediawatch.backfill.fetch import DownloadError, download
 from mediawatch.backfill.reader import Damage, WarcRecord, iter_records
 from mediawatch.backfill.state import BackfillState, Job
@@ -197,14 +198,15 @@ class _KnownArticles:
 
     def __init__(self, paths: Paths) -> None:
         self.paths = paths
-        self.export = paths.crawl_state if paths.crawl_state.exists() else None
+        self.export = crawl_state.files(paths.crawl_state) or None  # base, then its deltas
+        self.exported_at = crawl_state.exported_at(paths.crawl_state)
         self._con: Any = None
         self._unloaded: dict[str, set[tuple[str, str]]] = {}
 
     def _staged(self, source: str) -> set[tuple[str, str]]:
         if source not in self._unloaded:
             pairs: set[tuple[str, str]] = set()
-            exported = self.export.stat().st_mtime if self.export else None
+            exported = self.exported_at
             folder = self.paths.staging_dir / source
             for path in sorted(folder.glob("*.jsonl")) if folder.is_dir() else []:
                 if exported is not None and path.stat().st_mtime < exported - 300:
@@ -233,13 +235,14 @@ class _KnownArticles:
             if self._con is None:
                 self._con = duckdb.connect(":memory:")
             try:
+                # the latest fetch of each URL over the base and the deltas, as one whole export
                 rows = self._con.execute(
-                    "select url, canonical_url, content_hash from read_parquet(?) "
+                    f"select url, canonical_url, content_hash from ({crawl_state.read_sql([p for p in self.export if p.exists()])}) "
                     "where url in (select unnest(?)) or canonical_url in (select unnest(?))",
-                    [str(self.export), [k[1] for k in keys], [k[1] for k in keys]],
+                    [[k[1] for k in keys], [k[1] for k in keys]],
                 ).fetchall()
             except duckdb.Error as exc:
-                log.warning("cannot read %s (%s): backfilling as if it were empty", self.export, exc)
+                log.warning("cannot read %s (%s): backfilling as if it were empty", self.export[0], exc)
                 self.export = None
                 return found
             held = {(u, h) for url, canonical, h in rows for u in (url, canonical) if u}

@@ -76,18 +76,16 @@ def newest_fetch(con: Any) -> Any:
 
 
 def hand_on(con: Any, paths: Paths, *, changed: bool) -> float:
-    """After a build: checkpoint, export the crawl state, publish the analyst copy; skipped when the
+    """After a build: checkpoint, export the crawl state (a delta of the new loads, see
+    mediawatch.crawl_state), publish the analyst copy; skipped when the
     build changed nothing and both exist already (and the copy is not damaged). Returns seconds."""
-    from mediawatch.warehouse.publish import (
-        analyst_copy_healthy,
-        export_crawl_state,
-        publish_analyst_db,
-    )
+    from mediawatch import crawl_state
+    from mediawatch.warehouse.publish import analyst_copy_healthy, publish_analyst_db
 
     started = time.perf_counter()
     stale = not paths.analyst_db.exists() or not paths.crawl_state.exists()
     if changed or stale or not analyst_copy_healthy(paths.analyst_db):
         con.execute("checkpoint")
-        export_crawl_state(con, paths.crawl_state)
+        crawl_state.export(con, paths.crawl_state)
         publish_analyst_db(con, paths.analyst_db)
     return time.perf_counter() - started

@@ -1,4 +1,5 @@
-"""What the loader hands on after a load: the analyst database, the crawl state, Parquet exports.
+"""What the loader hands on after a load: the analyst database and Parquet exports (the crawl state
+the spiders read is mediawatch.crawl_state).
 
 Analysts never open the warehouse file: DuckDB allows one writer or many readers, never both, so an
 analyst holding the warehouse open would fail the next load. They open `warehouse_analyst.duckdb`,
@@ -515,24 +516,6 @@ def publish_analyst_db(con: duckdb.DuckDBPyConnection, target: Path, *, full: bo
 def refresh_analyst_tables(con: duckdb.DuckDBPyConnection, target: Path) -> Path:
     """A gate run that changed no mart: the same publish (it copies only the small tables then)."""
     return publish_analyst_db(con, target)
-
-
-def export_crawl_state(con: duckdb.DuckDBPyConnection, target: Path) -> Path:
-    """What the spiders need to crawl incrementally: the latest fetch of every stored article URL."""
-    tmp = target.with_name(f".{target.name}.{_unique()}.tmp")
-    con.execute(
-        f"""
-        copy (
-            select url, canonical_url, content_hash, lastmod, etag, last_modified, fetched_at
-            from raw.pages
-            where kind = 'article'
-            qualify row_number() over (partition by url order by fetched_at desc) = 1
-            order by url
-        ) to '{_sql_path(tmp)}' (format parquet)
-        """
-    )
-    os.replace(tmp, target)
-    return target
 
 
 def export_parquet(con: duckdb.DuckDBPyConnection, folder: Path) -> list[Path]:
