@@ -99,7 +99,7 @@ def _open_lake(backend: Backend, *, read_only: bool) -> duckdb.DuckDBPyConnectio
     con = duckdb.connect(
         ":memory:", config={"autoinstall_known_extensions": False, "autoload_known_extensions": False}
     )
-    for extension in ("ducklake", "postgres_scanner", "fts"):
+    for extension in ("ducklake", "postgres_scanner"):
         load_extension(con, extension)
     for attempt in range(1, 4):
         try:

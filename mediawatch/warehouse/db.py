@@ -1,6 +1,7 @@
 """Open DuckDB connections the one way this project allows.
 
-Extensions come from the wheel packages (duckdb-extension-fts / -ducklake): nothing is downloaded at
+Extensions come from the wheel packages (duckdb-extension-ducklake, -postgres-scanner, for the lake
+backend): nothing is downloaded at
 run time, and `autoinstall_known_extensions` is off so a missing extension fails loudly instead of
 reaching for the network. Reader connections (reports, analysts) also switch external access off and
 lock the configuration, so SQL text cannot read files or undo those settings.
@@ -16,7 +17,6 @@ from pathlib import Path
 import duckdb
 
 EXTENSION_PACKAGES = {
-    "fts": "duckdb_extension_fts",
     "ducklake": "duckdb_extension_ducklake",
     "postgres_scanner": "duckdb_extension_postgres_scanner",
 }
@@ -113,7 +113,6 @@ def connect_writer(path: Path) -> duckdb.DuckDBPyConnection:
                 f"cannot open {path} for writing: {exc}. Another process holds it; analysts should "
                 "use the published analyst copy (mediawatch prints its path), not the warehouse file."
             ) from None
-    load_extension(con, "fts")
     return con
 
 
@@ -126,8 +125,6 @@ def connect_reader(path: Path, *, external_access: bool = False) -> duckdb.DuckD
         raise FileNotFoundError(f"{path} does not exist yet: run `mediawatch load` (or `make demo`) first")
     with database_errors(path, ANALYST if path.stem.endswith("_analyst") else WAREHOUSE):
         con = duckdb.connect(str(path), read_only=True, config=_base_config())
-    # extensions must be loaded before external access is switched off (loading reads a file)
-    load_extension(con, "fts")
     if not external_access:
         con.execute("set enable_external_access = false")
     con.execute("set lock_configuration = true")
