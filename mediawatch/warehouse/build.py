@@ -319,12 +319,16 @@ def _incremental(run: _Run, node: Node, inputs: list[_Delta], full: bool) -> _De
         return None
     match = f"semi join {CHANGED_KEYS} on {model.qualified}.{key} is not distinct from {CHANGED_KEYS}.key"
     old = run.temp_table(f"select distinct {names} from {model.qualified} {match}")
-    con.execute(  # a null key (e.g. a day that no page stated) is a key like any other
-        f"delete from {model.qualified} where {key} in (select key from {CHANGED_KEYS}) "
-        f"or ({key} is null and exists (select 1 from {CHANGED_KEYS} where key is null))"
-    )
-    con.execute(f"insert into {model.qualified} select * from (\n{_with_key_list(con, model.sql)}\n)")
-    new = run.temp_table(f"select distinct {names} from {model.qualified} {match}")
+    if not run.empty(old):  # keys all new (a load of new articles): nothing to delete, no scan
+        con.execute(  # a null key (e.g. a day that no page stated) is a key like any other
+            f"delete from {model.qualified} where {key} in (select key from {CHANGED_KEYS}) "
+            f"or ({key} is null and exists (select 1 from {CHANGED_KEYS} where key is null))"
+        )
+    # the model's rows for the changed keys (its SQL selects those only, by the contract) are
+    # staged once: inserted, and their key columns read back from the small table, not the mart
+    rows = run.temp_table(f"select * from (\n{_with_key_list(con, model.sql)}\n)")
+    con.execute(f"insert into {model.qualified} select * from {rows}")
+    new = run.temp_table(f"select distinct {names} from {rows}")
     replaced = f"select {key} as key from {old} union select {key} as key from {new}"
     con.execute(f"insert into meta.changes select ?, ?, cast(key as varchar) from ({replaced})",
                 [run.build_id, node.name])

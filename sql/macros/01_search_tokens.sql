@@ -5,12 +5,9 @@ create or replace macro search_tokens(text) as
 list_filter(
     regexp_split_to_array(lower(coalesce(text, '')), '[^\p{L}\p{N}]+'),
     token -> length(token) between 1 and 64
-    and not list_contains(
-        [
-            'a', 'an', 'and', 'are', 'as', 'at', 'be', 'but', 'by', 'for', 'if', 'in', 'into', 'is',
-            'it', 'no', 'not', 'of', 'on', 'or', 'such', 'that', 'the', 'their', 'then', 'there',
-            'these', 'they', 'this', 'to', 'was', 'will', 'with'
-        ],
-        token
+    and token not in (
+        'a', 'an', 'and', 'are', 'as', 'at', 'be', 'but', 'by', 'for', 'if', 'in', 'into', 'is',
+        'it', 'no', 'not', 'of', 'on', 'or', 'such', 'that', 'the', 'their', 'then', 'there',
+        'these', 'they', 'this', 'to', 'was', 'will', 'with'
     )
 )
