@@ -29,7 +29,7 @@ from pathlib import Path
 
 import duckdb
 
-from mediawatch.warehouse.models import key_list, load_models, sql_literal
+from mediawatch.warehouse.models import in_stored_rows, key_list, load_models, sql_literal
 from mediawatch.warehouse.search import SEARCH_TABLES
 
 log = logging.getLogger(__name__)
@@ -307,7 +307,9 @@ def _replace_keys(
             _replace_search_rows(con, name, condition)
         else:
             con.execute(f"delete from publish.main.{name} where {condition}")
-            con.execute(f"insert into publish.main.{name} select * from main.{name} where {condition}")
+            rows = in_stored_rows(con, f"main.{name}", condition)  # the changed rows' span
+            if rows is not None:
+                con.execute(f"insert into publish.main.{name} select * from main.{name} where {rows}")
     con.execute("drop table publish_keys")
     return count
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 
 from mediawatch.config import REPO_ROOT
-from mediawatch.warehouse.models import key_list, sql_literal
+from mediawatch.warehouse.models import in_stored_rows, key_list, sql_literal
 
 MACROS_DIR = REPO_ROOT / "sql" / "macros"
 SEARCH_TABLES = ["search_postings", "search_docs"]
@@ -82,6 +82,7 @@ def update_search_index(con: duckdb.DuckDBPyConnection, changed_article_ids: str
         "select greatest(epoch_us(now()), (select coalesce(max(seq), 0) + 1 from main.search_docs))"
     ).fetchone()
     seq = int(row[0]) if row else 1
+    rows = in_stored_rows(con, "main.articles", f"article_id in {changed}") or "false"
     con.execute(
         f"""
         create or replace temp table search_batch as
@@ -94,7 +95,7 @@ def update_search_index(con: duckdb.DuckDBPyConnection, changed_article_ids: str
                 hash(coalesce(articles.title, '')) as title_hash,
                 search_tokens(concat_ws(' ', articles.title, articles.body)) as tokens,
             from main.articles as articles
-            where articles.article_id in {changed}
+            where {rows}
         )
 
         select * from terms
