@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -20,7 +21,7 @@ import duckdb
 
 from mediawatch.warehouse.analysis_pool import AnalysisPool, pool_size
 from mediawatch.warehouse.backend import guard
-from mediawatch.warehouse.models import key_list
+from mediawatch.warehouse.models import key_list, pages_of
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -81,12 +82,13 @@ def analyze_versions(
     if everything:
         for table in ("article_analysis", "mentions", "lsh_bands"):
             con.execute(f"delete from analysis.{table}")
-    only = (f"where article_id in {key_list(con, only_articles, 'article_id')}"
-            if only_articles and not everything else "")
-    con.execute(
-        "create or replace temp table pending_versions as select "
-        f"row_number() over (order by fetched_at, article_id) as n, * from ({_VERSIONS.format(only=only)})"
-    )
+    ids = key_list(con, only_articles, "article_id") if only_articles and not everything else None
+    only = f"where article_id in {ids}" if ids else ""
+    with pages_of(con, ids) if ids else nullcontext():  # only those articles' span of raw pages
+        con.execute(
+            "create or replace temp table pending_versions as select "
+            f"row_number() over (order by fetched_at, article_id) as n, * from ({_VERSIONS.format(only=only)})"
+        )
     con.execute(f"create or replace temp table {ANALYSED_IDS} as "
                 "select distinct article_id from pending_versions")
     count = con.execute("select count(*) from pending_versions").fetchone()

@@ -26,6 +26,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,7 @@ from typing import Any
 from mediawatch.warehouse.analyze import AnalysisSummary
 from mediawatch.warehouse.backend import guard, rollback
 from mediawatch.warehouse.graph import INCREMENTAL, PYTHON, TABLE, VIEW, Node, consumers, graph
-from mediawatch.warehouse.models import CHANGED_KEYS, Model, key_list, sql_literal
+from mediawatch.warehouse.models import CHANGED_KEYS, Model, key_list, pages_of, sql_literal
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
@@ -326,7 +327,8 @@ def _incremental(run: _Run, node: Node, inputs: list[_Delta], full: bool) -> _De
         )
     # the model's rows for the changed keys (its SQL selects those only, by the contract) are
     # staged once: inserted, and their key columns read back from the small table, not the mart
-    rows = run.temp_table(f"select * from (\n{_with_key_list(con, model.sql)}\n)")
+    with _pages_of_keys(con, node):
+        rows = run.temp_table(f"select * from (\n{_with_key_list(con, model.sql)}\n)")
     con.execute(f"insert into {model.qualified} select * from {rows}")
     new = run.temp_table(f"select distinct {names} from {rows}")
     replaced = f"select {key} as key from {old} union select {key} as key from {new}"
@@ -348,6 +350,14 @@ def _with_key_list(con: Any, sql: str) -> str:
     if _KEY_FILTER not in sql:
         return sql
     return sql.replace(_KEY_FILTER, "in " + key_list(con, CHANGED_KEYS, "key"))
+
+
+def _pages_of_keys(con: Any, node: Node) -> Any:
+    """A model keyed by article that reads the prep view reads only the changed articles' span of
+    raw pages (models.pages_of); other models read the view as it is."""
+    if node.key != "article_id" or "prep.prep_article_versions" not in node.reads:
+        return nullcontext()
+    return pages_of(con, key_list(con, CHANGED_KEYS, "key"))
 
 
 def _columns(con: Any, relation: str) -> set[str]:

@@ -10,7 +10,11 @@ article_pages as (
         -- of identity_url
         coalesce(nullif(pages.canonical_url, ''), pages.url) as identity_url,
     from raw.pages as pages
-    where pages.kind = 'article' and pages.body is not null and pages.content_hash is not null
+    where
+        pages.kind = 'article' and pages.body is not null and pages.content_hash is not null
+        -- set by the build while it reads a few articles' versions (models.pages_of): the pages
+        -- from the first one of those articles on; unset, every page
+        and pages.rowid >= coalesce(getvariable('mediawatch_pages_from'), 0)
 ),
 
 first_fetch as (
