@@ -10,32 +10,25 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import shutil
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from mediawatch.config import Paths
-from mediawatch.report import charts, sections
-from mediawatch.report.files import (
-    new_tmp_folder,
-    parquet_writer,
-    recover,
-    swap_into_place,
-    write_csv,
-    write_text_atomic,
-)
-from mediawatch.report.index import QUALITY_PAGE, render_index, render_quality_page
-from mediawatch.report.model import Report
+from mediawatch.report.files import recover
 from mediawatch.report.queries import QUERY_DIR, run_query
-from mediawatch.report.render import render_html, render_markdown
+
+if TYPE_CHECKING:
+    from mediawatch.report.model import Report
 
 log = logging.getLogger(__name__)
 
 
 DEFAULT_DAYS = 7  # the weekly report: long enough for a story to be carried by several outlets
-CHART_CACHE = ".charts"  # rendered SVG charts by their inputs (mediawatch.report.charts)
+OLD_CHART_CACHE = ".charts"  # charts rendered by vl-convert were kept here; nothing reads it any more
 
 
 class ReportError(ValueError):
@@ -98,8 +91,11 @@ def build_report(
         previous = _built_from(paths.reports / folder_name(start, end))
         if not force and previous is not None and previous.get("inputs") == inputs:
             return _unchanged(paths, start, end, previous, inputs)
-        with charts.cache_in(paths.reports / CHART_CACHE):
-            report = _collect(con, paths, start, end, run_id)
+        # the unchanged case above needs none of this: templates, charts and Parquet load from here on
+        from mediawatch.report.files import new_tmp_folder, swap_into_place, write_text_atomic
+        from mediawatch.report.index import QUALITY_PAGE, render_index, render_quality_page
+
+        report = _collect(con, paths, start, end, run_id)
         quality_page = render_quality_page(con, paths.reports)
     finally:
         con.close()
@@ -111,6 +107,7 @@ def build_report(
     swap_into_place(tmp, target)
     write_text_atomic(paths.reports / QUALITY_PAGE, quality_page)
     write_text_atomic(paths.reports / "index.html", render_index(paths.reports))
+    shutil.rmtree(paths.reports / OLD_CHART_CACHE, ignore_errors=True)
     info = {
         "report": str(target / "report.html"),
         "markdown": str(target / "report.md"),
@@ -185,6 +182,10 @@ def _unchanged(paths: Paths, start: date, end: date, meta: dict[str, Any], input
 
 
 def _collect(con: Any, paths: Paths, start: date, end: date, run_id: str | None) -> Report:
+    from mediawatch.report import sections
+    from mediawatch.report.index import QUALITY_PAGE
+    from mediawatch.report.model import Report
+
     length = (end - start).days + 1
     name = folder_name(start, end)
     # relative from <reports>/<name>/report.html: the project's own page, which works offline
@@ -211,6 +212,9 @@ def _collect(con: Any, paths: Paths, start: date, end: date, run_id: str | None)
 
 
 def _write_folder(report: Report, folder: Path, inputs: dict[str, Any]) -> list[str]:
+    from mediawatch.report.files import parquet_writer, write_csv
+    from mediawatch.report.render import render_html, render_markdown
+
     tables_dir = folder / "tables"
     tables_dir.mkdir()
     names = []

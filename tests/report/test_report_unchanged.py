@@ -1,4 +1,4 @@
-"""A report whose inputs did not change is not rebuilt (it says so); its charts are drawn once."""
+"""A report whose inputs did not change is not rebuilt (it says so), and deciding that loads nothing heavy."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from warehouse_builder import build_warehouse
 
 from mediawatch.config import REPO_ROOT, Paths
 from mediawatch.report import build_report
-from mediawatch.report.build import CHART_CACHE
 
 
 @pytest.fixture(scope="module")
@@ -57,24 +56,33 @@ def test_a_new_gate_run_rebuilds_the_report(own: Paths) -> None:
     assert after["unchanged"] is False
 
 
-def test_charts_drawn_before_are_read_back_without_the_renderer(own: Paths) -> None:
-    build_report(own, run_id="weekly", force=True)
-    cached = sorted((own.reports / CHART_CACHE).glob("*.svg"))
-    assert cached
-    # the renderer is made unavailable: the forced rebuild can only succeed by reading every chart back
+def _modules_after(own: Paths, call: str) -> list[object]:
+    """Run `call` (a build_report call) in a fresh interpreter; its `unchanged` and the heavy modules
+    it loaded."""
     code = (
         "import sys, json\n"
-        "sys.modules['vl_convert'] = None\n"
         "from pathlib import Path\n"
         "from mediawatch.config import Paths\n"
         "from mediawatch.report import build_report\n"
         f"paths = Paths(sources=Path({str(own.sources)!r}), watchlist=Path({str(own.watchlist)!r}), "
         f"warehouse=Path({str(own.warehouse)!r}), reports=Path({str(own.reports)!r}))\n"
-        "info = build_report(paths, run_id='again', force=True)\n"
-        "print(json.dumps([info['unchanged'], sys.modules['vl_convert']]))\n"
+        f"info = {call}\n"
+        "heavy = ('altair', 'vl_convert', 'pandas', 'jinja2', 'smtplib')\n"
+        "print(json.dumps([info['unchanged'], [m for m in heavy if m in sys.modules]]))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, check=True, capture_output=True, text=True)
-    assert json.loads(out.stdout.strip().splitlines()[-1]) == [False, None]
-    assert sorted((own.reports / CHART_CACHE).glob("*.svg")) == cached
+    return list(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def test_unchanged_is_decided_without_templates_charts_or_pandas(own: Paths) -> None:
+    build_report(own, run_id="weekly", force=True)
+    assert _modules_after(own, "build_report(paths, run_id='again')") == [True, []]
+
+
+def test_charts_are_drawn_without_altair_or_vl_convert(own: Paths) -> None:
+    (own.reports / ".charts").mkdir(exist_ok=True)  # the cache of the vl-convert days is cleared
+    unchanged, loaded = _modules_after(own, "build_report(paths, run_id='forced', force=True)")
+    assert unchanged is False and not {"altair", "vl_convert"} & set(loaded)  # type: ignore[arg-type]
     weekly = next(p for p in own.reports.glob("*_*/report.html"))
-    assert weekly.read_text().count("<svg") >= 5  # the charts are in the page, read from the cache
+    assert weekly.read_text().count("<svg") >= 8
+    assert not (own.reports / ".charts").exists()
