@@ -23,6 +23,7 @@ from mediawatch.report.queries import Table
 
 TMP_PREFIX = ".tmp-"
 OLD_PREFIX = ".old-"
+PARQUET_CHUNK = 500  # rows per INSERT statement
 
 
 def new_tmp_folder(reports: Path, name: str) -> Path:
@@ -98,9 +99,12 @@ def parquet_writer() -> Iterator[Callable[[Table, Path], None]]:
             columns = ", ".join(f'"{c.replace(chr(34), "")}" {t}'
                                 for c, t in zip(table.columns, table.types, strict=True))
             mem.execute(f"create or replace table t ({columns})")
-            if table.rows:
-                marks = ", ".join("?" for _ in table.columns)
-                mem.executemany(f"insert into t values ({marks})", [list(r) for r in table.rows])
+            row = "(" + ", ".join("?" for _ in table.columns) + ")"
+            # one statement per chunk of rows: executemany runs one statement per row (~1 ms each)
+            for first in range(0, len(table.rows), PARQUET_CHUNK):
+                chunk = table.rows[first:first + PARQUET_CHUNK]
+                mem.execute(f"insert into t values {', '.join(row for _ in chunk)}",
+                            [value for r in chunk for value in r])
             # COPY takes no bound target; the path is our own temp folder, quoted as a literal
             target = str(path).replace("'", "''")
             mem.execute(f"copy t to '{target}' (format parquet)")
