@@ -19,7 +19,7 @@ import duckdb
 
 from mediawatch.config import Paths
 from mediawatch.report.files import recover
-from mediawatch.report.queries import QUERY_DIR, run_query
+from mediawatch.report.queries import QUERY_DIR, run_dated_query, run_query
 
 if TYPE_CHECKING:
     from mediawatch.report.model import Report
@@ -65,7 +65,9 @@ def build_report(
     Default: the `days` (7) days ending with the latest day with articles. Given only `date_to`,
     the `days` ending then; given only `date_from`, up to the latest day (or `days` from it).
     A report whose inputs (the analyst copy's build and gate run, the period, the watchlist, the
-    report code) are those it was built from is not rebuilt (`unchanged`, `note`), unless `force`.
+    report code) are those it was built from is not rebuilt (`unchanged`, `note`), unless `force`;
+    nor is one whose build moved on but whose rows did not (`content_stamp`: a crawl that found
+    nothing new). Deciding either loads no template, chart code, delivery or pandas.
     """
     from mediawatch.warehouse.db import connect_reader
 
@@ -89,8 +91,14 @@ def build_report(
             raise ReportError(f"date_from {start} is after date_to {end}: swap them")
         inputs = report_inputs(con, paths, start, end)
         previous = _built_from(paths.reports / folder_name(start, end))
-        if not force and previous is not None and previous.get("inputs") == inputs:
+        built_from = (previous or {}).get("inputs") or {}
+        if not force and previous is not None and _but(built_from, "content") == inputs:
             return _unchanged(paths, start, end, previous, inputs)
+        stamp = content_stamp(con, start, end)
+        if (not force and previous is not None and built_from.get("content") == stamp
+                and _but(built_from, "content", "build_id") == _but(inputs, "build_id")):
+            return _unchanged(paths, start, end, previous, inputs, since=built_from.get("build_id"))
+        inputs["content"] = stamp
         # the unchanged case above needs none of this: templates, charts and Parquet load from here on
         from mediawatch.report.files import new_tmp_folder, swap_into_place, write_text_atomic
         from mediawatch.report.index import QUALITY_PAGE, render_index, render_quality_page
@@ -146,6 +154,20 @@ def report_inputs(con: Any, paths: Paths, start: date, end: date) -> dict[str, A
     }
 
 
+def content_stamp(con: Any, start: date, end: date) -> list[Any]:
+    """A fingerprint of the rows the report of start..end shows (sql/reports/content_stamp.sql): a
+    build that left them as they were (a crawl that found nothing new) does not rebuild the report."""
+    length = (end - start).days + 1
+    # the earliest day a section reads: the previous period, the 14 days of context and of spike baselines
+    window_from = min(start - timedelta(days=length), end - timedelta(days=13), start - timedelta(days=14))
+    rows = run_dated_query(con, "content_stamp", window_from=window_from, date_to=end).rows
+    return list(rows[0]) if rows else []
+
+
+def _but(inputs: dict[str, Any], *keys: str) -> dict[str, Any]:
+    return {key: value for key, value in inputs.items() if key not in keys}
+
+
 def _CODE_FILES() -> list[Path]:  # noqa: N802 - a constant computed on use
     here = Path(__file__).parent
     return [*here.glob("*.py"), *(here / "templates").glob("*"), *QUERY_DIR.glob("*.sql")]
@@ -162,10 +184,15 @@ def _built_from(folder: Path) -> dict[str, Any] | None:
     return meta if isinstance(meta, dict) else None
 
 
-def _unchanged(paths: Paths, start: date, end: date, meta: dict[str, Any], inputs: dict[str, Any]) -> dict[str, Any]:
+def _unchanged(paths: Paths, start: date, end: date, meta: dict[str, Any], inputs: dict[str, Any],
+               since: int | None = None) -> dict[str, Any]:
     target = paths.reports / folder_name(start, end)
-    note = (f"report {target.name} unchanged since build {inputs['build_id']} "
-            f"(gate run {inputs['gate_run']}): not rebuilt")
+    if since is None or since == inputs["build_id"]:
+        note = (f"report {target.name} unchanged since build {inputs['build_id']} "
+                f"(gate run {inputs['gate_run']}): not rebuilt")
+    else:
+        note = (f"report {target.name} unchanged since build {since} (gate run {inputs['gate_run']}): "
+                f"builds up to {inputs['build_id']} changed nothing it shows, not rebuilt")
     log.info("%s", note)
     return {
         "report": str(target / "report.html"),

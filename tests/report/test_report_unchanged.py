@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from warehouse_builder import build_warehouse
+from warehouse_builder import LATEST, build_warehouse
 
 from mediawatch.config import REPO_ROOT, Paths
 from mediawatch.report import build_report
@@ -86,3 +86,42 @@ def test_charts_are_drawn_without_altair_or_vl_convert(own: Paths) -> None:
     weekly = next(p for p in own.reports.glob("*_*/report.html"))
     assert weekly.read_text().count("<svg") >= 8
     assert not (own.reports / ".charts").exists()
+
+
+@pytest.fixture(scope="module")
+def crawled(tmp_path_factory: pytest.TempPathFactory) -> Paths:
+    return build_warehouse(tmp_path_factory.mktemp("crawled"))
+
+
+def _crawl(paths: Paths, source: str, run_id: str, hours: int, **counts: object) -> None:
+    """Stage one more crawl of `source` (its stats only: it found no new page) and load it."""
+    from mediawatch import pipeline
+
+    finished = datetime.combine(LATEST, datetime.min.time(), UTC) + timedelta(hours=18 + hours)
+    stats = {"run_id": run_id, "source": source, "started_at": (finished - timedelta(minutes=1)).isoformat(),
+             "finished_at": finished.isoformat(), "duration_s": 60.0, "requests": 2, "articles": 0,
+             "skipped": 0, "failed": 0, "not_modified": 2, **counts}
+    (paths.staging_dir / source / f"{run_id}.stats.json").write_text(json.dumps(stats))
+    pipeline.load(paths)
+
+
+def test_a_crawl_that_found_nothing_new_leaves_the_report_as_it_is(crawled: Paths) -> None:
+    first = build_report(crawled, run_id="first")
+    html = Path(first["report"])
+    written = html.stat().st_mtime_ns
+    _crawl(crawled, "beta", "run-beta-noop", 1)  # its last crawl was ok too
+
+    unchanged, loaded = _modules_after(crawled, "build_report(paths, run_id='after-noop')")
+    again = build_report(crawled, run_id="again")
+
+    assert again["build_id"] != first["build_id"]  # the crawl was loaded: crawl_runs and sources were built
+    assert unchanged is True and loaded == []  # decided without templates, charts or pandas
+    assert again["unchanged"] is True and "changed nothing it shows" in again["note"]
+    assert html.stat().st_mtime_ns == written
+
+
+def test_a_source_that_starts_failing_rebuilds_the_report(crawled: Paths) -> None:
+    before = build_report(crawled, run_id="before")
+    _crawl(crawled, "beta", "run-beta-down", 2, error="connection refused")
+    after = build_report(crawled, run_id="after")
+    assert after["unchanged"] is False and after["build_id"] != before["build_id"]
