@@ -19,7 +19,7 @@ import duckdb
 
 from mediawatch.config import Paths
 from mediawatch.report.files import recover
-from mediawatch.report.queries import QUERY_DIR, run_dated_query, run_query
+from mediawatch.report.queries import QUERY_DIR, run_query
 
 if TYPE_CHECKING:
     from mediawatch.report.model import Report
@@ -174,7 +174,7 @@ def content_stamp(con: Any, start: date, end: date) -> list[Any]:
     length = (end - start).days + 1
     # the earliest day a section reads: the previous period, the 14 days of context and of spike baselines
     window_from = min(start - timedelta(days=length), end - timedelta(days=13), start - timedelta(days=14))
-    rows = run_dated_query(con, "content_stamp", window_from=window_from, date_to=end).rows
+    rows = run_query(con, "content_stamp", params={"window_from": window_from}, date_to=end).rows
     return list(rows[0]) if rows else []
 
 
