@@ -20,17 +20,18 @@ set_members as (
     from params
 ),
 
+-- an article has one day, so a member's articles in the period are the sum of its articles per day
 member_counts as (
     select
-        mentions.entity,
-        count(distinct mentions.article_id) as articles,
-        count(*) as mentions,
-    from mentions
+        daily_entity_mentions.entity,
+        cast(sum(daily_entity_mentions.articles) as bigint) as articles,
+        cast(sum(daily_entity_mentions.mentions) as bigint) as mentions,
+    from daily_entity_mentions
     inner join params
         on
-            mentions.day between params.date_from and params.date_to
-            and list_contains(params.members, mentions.entity)
-    group by mentions.entity
+            daily_entity_mentions.day between params.date_from and params.date_to
+            and list_contains(params.members, daily_entity_mentions.entity)
+    group by daily_entity_mentions.entity
 ),
 
 final as (
