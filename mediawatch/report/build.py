@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 
 
 DEFAULT_DAYS = 7  # the weekly report: long enough for a story to be carried by several outlets
+# inputs that a crawl which found nothing new moves on; the content stamp stands in for them
+MOVING_INPUTS = ("content", "build_id", "gate_run")
 OLD_CHART_CACHE = ".charts"  # charts rendered by vl-convert were kept here; nothing reads it any more
 
 
@@ -94,8 +96,8 @@ def build_report(
             return _unchanged(paths, start, end, previous, inputs)
         stamp = content_stamp(con, start, end)
         if (not force and previous is not None and built_from.get("content") == stamp
-                and _but(built_from, "content", "build_id") == _but(inputs, "build_id")):
-            return _unchanged(paths, start, end, previous, inputs, since=built_from.get("build_id"))
+                and _but(built_from, *MOVING_INPUTS) == _but(inputs, *MOVING_INPUTS)):
+            return _unchanged(paths, start, end, previous, inputs, since=built_from)
         inputs["content"] = stamp
         # the unchanged case above needs none of this: templates, charts and Parquet load from here on
         from mediawatch.report.files import new_tmp_folder, swap_into_place, write_text_atomic
@@ -199,14 +201,15 @@ def _built_from(folder: Path) -> dict[str, Any] | None:
 
 
 def _unchanged(paths: Paths, start: date, end: date, meta: dict[str, Any], inputs: dict[str, Any],
-               since: int | None = None) -> dict[str, Any]:
+               since: dict[str, Any] | None = None) -> dict[str, Any]:
     target = paths.reports / folder_name(start, end)
-    if since is None or since == inputs["build_id"]:
+    if since is None:
         note = (f"report {target.name} unchanged since build {inputs['build_id']} "
                 f"(gate run {inputs['gate_run']}): not rebuilt")
     else:
-        note = (f"report {target.name} unchanged since build {since} (gate run {inputs['gate_run']}): "
-                f"builds up to {inputs['build_id']} changed nothing it shows, not rebuilt")
+        note = (f"report {target.name} unchanged since build {since.get('build_id')} (gate run "
+                f"{since.get('gate_run')}): build {inputs['build_id']} (gate run {inputs['gate_run']}) "
+                "changed nothing it shows, not rebuilt")
     log.info("%s", note)
     return {
         "report": str(target / "report.html"),

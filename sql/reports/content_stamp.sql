@@ -1,17 +1,19 @@
--- A fingerprint of what a report over the period shows, read before deciding to rebuild it: a build that
--- changed none of it (a crawl that found nothing new still builds crawl_runs and sources) leaves the
--- report as it is. It covers the days any section reads ($window_from, the earliest of the previous
--- period, the 14 days of context and of the spike baselines, to $date_to): the articles (id, version,
--- story, tone, day, time, title), their mentions and the spikes; and each source's state (failing, its
--- failures in a row, the outcome and yield of its latest crawl). A source's crawl counters (runs, pages,
--- last success time) are left out: they move with every crawl. The gate run, held rows, watchlist and code
--- are compared beside it (mediawatch.report.build.report_inputs).
+-- A fingerprint of what a report over the period shows, read before deciding to rebuild it: a build (and
+-- gate run) that changed none of it leaves the report as it is; a crawl that found nothing new still
+-- builds crawl_runs and sources, and the gate then records a run of its own. It covers the days any
+-- section reads ($window_from, the earliest of the previous period, the 14 days of context and of the
+-- spike baselines, to $date_to): the articles (id, version, story, tone, day, time, title), their mentions
+-- and the spikes; each source's state (failing, its failures in a row, the outcome and yield of its latest
+-- crawl); the latest gate run's verdicts. Left out, because they move with every crawl or gate run: a
+-- source's crawl counters (runs, pages, last success time) and what checks measured (hours since the newest
+-- article). Held rows, watchlist and code are compared beside it (mediawatch.report.build.report_inputs).
 -- @column articles: articles of the window
 -- @column articles_hash: order-independent hash of their id, version, story, tone, day, time and title
 -- @column mentions: mentions of the window
 -- @column mentions_hash: order-independent hash of their article, entity, position and tone
 -- @column alerts_hash: order-independent hash of the window's entity_alerts
 -- @column sources_hash: order-independent hash of each source's state
+-- @column verdicts_hash: order-independent hash of the latest gate run's verdicts and failures' counts
 with
 
 window_articles as (
@@ -74,6 +76,36 @@ source_states as (
     left join latest_crawls on sources.source = latest_crawls.source
 ),
 
+-- the latest gate run's verdicts, with the counts its failed checks observed and the sources whose
+-- yield collapsed; measurements (hours since the newest article, ...) move with every run
+latest_gate as (
+    select dq_results.run_id,
+    from dq_results
+    order by dq_results.checked_at desc, dq_results.run_id desc
+    limit 1
+),
+
+gate_verdicts as (
+    select
+        sum(
+            hash(
+                dq_results.suite,
+                dq_results.expectation,
+                dq_results.severity,
+                dq_results.success,
+                -- a failure's count ("7 of 9 rows"), not a measurement that drifts (hours since ...)
+                case
+                    when
+                        not dq_results.success and try_cast(dq_results.observed_value as double) is null
+                        then dq_results.observed_value
+                end,
+                dq_results.details -> 'collapsed'  -- the sources whose yield collapsed
+            )
+        ) as verdicts_hash,
+    from dq_results
+    where dq_results.run_id in (select latest_gate.run_id from latest_gate)
+),
+
 final as (
     select
         window_articles.articles,
@@ -82,10 +114,12 @@ final as (
         cast(window_mentions.mentions_hash as varchar) as mentions_hash,
         cast(window_alerts.alerts_hash as varchar) as alerts_hash,
         cast(source_states.sources_hash as varchar) as sources_hash,
+        cast(gate_verdicts.verdicts_hash as varchar) as verdicts_hash,
     from window_articles
     cross join window_mentions
     cross join window_alerts
     cross join source_states
+    cross join gate_verdicts
 )
 
 select * from final

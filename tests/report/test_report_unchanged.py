@@ -106,22 +106,30 @@ def _crawl(paths: Paths, source: str, run_id: str, hours: int, **counts: object)
 
 
 def test_a_crawl_that_found_nothing_new_leaves_the_report_as_it_is(crawled: Paths) -> None:
+    from mediawatch import pipeline
+
+    pipeline.check(crawled, "gate-1")
+    _crawl(crawled, "beta", "run-beta-noop", 1)  # its last crawl was ok too
+    # the first gate run after the load warned about its batch (short bodies); this one's batch is empty
+    pipeline.check(crawled, "gate-2")
     first = build_report(crawled, run_id="first")
     html = Path(first["report"])
     written = html.stat().st_mtime_ns
-    _crawl(crawled, "beta", "run-beta-noop", 1)  # its last crawl was ok too
+    _crawl(crawled, "beta", "run-beta-noop-2", 2)
+    pipeline.check(crawled, "gate-3")  # the new build is checked: a gate run of its own
 
     unchanged, loaded = _modules_after(crawled, "build_report(paths, run_id='after-noop')")
     again = build_report(crawled, run_id="again")
 
     assert again["build_id"] != first["build_id"]  # the crawl was loaded: crawl_runs and sources were built
     assert unchanged is True and loaded == []  # decided without templates, charts or pandas
-    assert again["unchanged"] is True and "changed nothing it shows" in again["note"]
+    assert again["unchanged"] is True and again["note"].endswith(
+        f"build {again['build_id']} (gate run gate-3) changed nothing it shows, not rebuilt")
     assert html.stat().st_mtime_ns == written
 
 
 def test_a_source_that_starts_failing_rebuilds_the_report(crawled: Paths) -> None:
     before = build_report(crawled, run_id="before")
-    _crawl(crawled, "beta", "run-beta-down", 2, error="connection refused")
+    _crawl(crawled, "beta", "run-beta-down", 3, error="connection refused")
     after = build_report(crawled, run_id="after")
     assert after["unchanged"] is False and after["build_id"] != before["build_id"]
