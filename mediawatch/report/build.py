@@ -68,8 +68,8 @@ def build_report(
     the `days` ending then; given only `date_from`, up to the latest day (or `days` from it).
     A report whose inputs (the analyst copy's build and gate run, the period, the watchlist, the
     report code) are those it was built from is not rebuilt (`unchanged`, `note`), unless `force`;
-    nor is one whose build moved on but whose rows did not (`content_stamp`: a crawl that found
-    nothing new). Deciding either loads no template, chart code, delivery or pandas.
+    nor is one whose build and gate run moved on while what it shows did not (`content_stamp`: a
+    crawl that found nothing new). Deciding either loads no template, chart code, delivery or pandas.
     """
     start, end = parse_day(date_from, "date_from"), parse_day(date_to, "date_to")
     if days is not None and days < 1:
