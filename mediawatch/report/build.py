@@ -71,13 +71,15 @@ def build_report(
     nor is one whose build and gate run moved on while what it shows did not (`content_stamp`: a
     crawl that found nothing new). Deciding either loads no template, chart code, delivery or pandas.
     """
+    from mediawatch.warehouse.db import connect_reader
+
     start, end = parse_day(date_from, "date_from"), parse_day(date_to, "date_to")
     if days is not None and days < 1:
         raise ReportError(f"days must be 1 or more, not {days}")
     length = days or DEFAULT_DAYS
     paths.reports.mkdir(parents=True, exist_ok=True)
     recover(paths.reports)
-    con = open_analyst_copy(paths.analyst_db)
+    con = connect_reader(paths.analyst_db)
     try:
         if start is None and end is None:
             end = run_query(con, "latest_day").rows[0][0] or datetime.now(UTC).date()
@@ -129,22 +131,6 @@ def build_report(
     }
     log.info("report %s written to %s (%d warnings)", report.name, target, len(info["warnings"]))
     return info
-
-
-def open_analyst_copy(path: Path) -> duckdb.DuckDBPyConnection:
-    """The analyst copy as `warehouse.db.connect_reader` opens it (read-only, no extension autoload,
-    external access off, configuration locked) but without the full-text-search extension, which no
-    report query uses: loading it was a third of an unchanged report's time."""
-    from mediawatch.warehouse.db import ANALYST, database_errors
-
-    if not path.exists():
-        raise FileNotFoundError(f"{path} does not exist yet: run `mediawatch load` (or `make demo`) first")
-    with database_errors(path, ANALYST):
-        con = duckdb.connect(str(path), read_only=True, config={
-            "autoinstall_known_extensions": False, "autoload_known_extensions": False})
-    con.execute("set enable_external_access = false")
-    con.execute("set lock_configuration = true")
-    return con
 
 
 def report_inputs(con: Any, paths: Paths, start: date, end: date) -> dict[str, Any]:
