@@ -10,32 +10,27 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import shutil
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from mediawatch.config import Paths
-from mediawatch.report import charts, sections
-from mediawatch.report.files import (
-    new_tmp_folder,
-    parquet_writer,
-    recover,
-    swap_into_place,
-    write_csv,
-    write_text_atomic,
-)
-from mediawatch.report.index import QUALITY_PAGE, render_index, render_quality_page
-from mediawatch.report.model import Report
+from mediawatch.report.files import recover
 from mediawatch.report.queries import QUERY_DIR, run_query
-from mediawatch.report.render import render_html, render_markdown
+
+if TYPE_CHECKING:
+    from mediawatch.report.model import Report
 
 log = logging.getLogger(__name__)
 
 
 DEFAULT_DAYS = 7  # the weekly report: long enough for a story to be carried by several outlets
-CHART_CACHE = ".charts"  # rendered SVG charts by their inputs (mediawatch.report.charts)
+# inputs that a crawl which found nothing new moves on; the content stamp stands in for them
+MOVING_INPUTS = ("content", "build_id", "gate_run")
+OLD_CHART_CACHE = ".charts"  # charts rendered by vl-convert were kept here; nothing reads it any more
 
 
 class ReportError(ValueError):
@@ -72,7 +67,9 @@ def build_report(
     Default: the `days` (7) days ending with the latest day with articles. Given only `date_to`,
     the `days` ending then; given only `date_from`, up to the latest day (or `days` from it).
     A report whose inputs (the analyst copy's build and gate run, the period, the watchlist, the
-    report code) are those it was built from is not rebuilt (`unchanged`, `note`), unless `force`.
+    report code) are those it was built from is not rebuilt (`unchanged`, `note`), unless `force`;
+    nor is one whose build and gate run moved on while what it shows did not (`content_stamp`: a
+    crawl that found nothing new). Deciding either loads no template, chart code, delivery or pandas.
     """
     from mediawatch.warehouse.db import connect_reader
 
@@ -96,10 +93,19 @@ def build_report(
             raise ReportError(f"date_from {start} is after date_to {end}: swap them")
         inputs = report_inputs(con, paths, start, end)
         previous = _built_from(paths.reports / folder_name(start, end))
-        if not force and previous is not None and previous.get("inputs") == inputs:
+        built_from = (previous or {}).get("inputs") or {}
+        if not force and previous is not None and _but(built_from, "content") == inputs:
             return _unchanged(paths, start, end, previous, inputs)
-        with charts.cache_in(paths.reports / CHART_CACHE):
-            report = _collect(con, paths, start, end, run_id)
+        stamp = content_stamp(con, start, end)
+        if (not force and previous is not None and built_from.get("content") == stamp
+                and _but(built_from, *MOVING_INPUTS) == _but(inputs, *MOVING_INPUTS)):
+            return _unchanged(paths, start, end, previous, inputs, since=built_from)
+        inputs["content"] = stamp
+        # the unchanged case above needs none of this: templates, charts and Parquet load from here on
+        from mediawatch.report.files import new_tmp_folder, swap_into_place, write_text_atomic
+        from mediawatch.report.index import QUALITY_PAGE, render_index, render_quality_page
+
+        report = _collect(con, paths, start, end, run_id)
         quality_page = render_quality_page(con, paths.reports)
     finally:
         con.close()
@@ -111,6 +117,7 @@ def build_report(
     swap_into_place(tmp, target)
     write_text_atomic(paths.reports / QUALITY_PAGE, quality_page)
     write_text_atomic(paths.reports / "index.html", render_index(paths.reports))
+    shutil.rmtree(paths.reports / OLD_CHART_CACHE, ignore_errors=True)
     info = {
         "report": str(target / "report.html"),
         "markdown": str(target / "report.md"),
@@ -149,6 +156,20 @@ def report_inputs(con: Any, paths: Paths, start: date, end: date) -> dict[str, A
     }
 
 
+def content_stamp(con: Any, start: date, end: date) -> list[Any]:
+    """A fingerprint of the rows the report of start..end shows (sql/reports/content_stamp.sql): a
+    build that left them as they were (a crawl that found nothing new) does not rebuild the report."""
+    length = (end - start).days + 1
+    # the earliest day a section reads: the previous period, the 14 days of context and of spike baselines
+    window_from = min(start - timedelta(days=length), end - timedelta(days=13), start - timedelta(days=14))
+    rows = run_query(con, "content_stamp", params={"window_from": window_from}, date_to=end).rows
+    return list(rows[0]) if rows else []
+
+
+def _but(inputs: dict[str, Any], *keys: str) -> dict[str, Any]:
+    return {key: value for key, value in inputs.items() if key not in keys}
+
+
 def _CODE_FILES() -> list[Path]:  # noqa: N802 - a constant computed on use
     here = Path(__file__).parent
     return [*here.glob("*.py"), *(here / "templates").glob("*"), *QUERY_DIR.glob("*.sql")]
@@ -165,10 +186,16 @@ def _built_from(folder: Path) -> dict[str, Any] | None:
     return meta if isinstance(meta, dict) else None
 
 
-def _unchanged(paths: Paths, start: date, end: date, meta: dict[str, Any], inputs: dict[str, Any]) -> dict[str, Any]:
+def _unchanged(paths: Paths, start: date, end: date, meta: dict[str, Any], inputs: dict[str, Any],
+               since: dict[str, Any] | None = None) -> dict[str, Any]:
     target = paths.reports / folder_name(start, end)
-    note = (f"report {target.name} unchanged since build {inputs['build_id']} "
-            f"(gate run {inputs['gate_run']}): not rebuilt")
+    if since is None:
+        note = (f"report {target.name} unchanged since build {inputs['build_id']} "
+                f"(gate run {inputs['gate_run']}): not rebuilt")
+    else:
+        note = (f"report {target.name} unchanged since build {since.get('build_id')} (gate run "
+                f"{since.get('gate_run')}): build {inputs['build_id']} (gate run {inputs['gate_run']}) "
+                "changed nothing it shows, not rebuilt")
     log.info("%s", note)
     return {
         "report": str(target / "report.html"),
@@ -185,6 +212,10 @@ def _unchanged(paths: Paths, start: date, end: date, meta: dict[str, Any], input
 
 
 def _collect(con: Any, paths: Paths, start: date, end: date, run_id: str | None) -> Report:
+    from mediawatch.report import sections
+    from mediawatch.report.index import QUALITY_PAGE
+    from mediawatch.report.model import Report
+
     length = (end - start).days + 1
     name = folder_name(start, end)
     # relative from <reports>/<name>/report.html: the project's own page, which works offline
@@ -211,6 +242,9 @@ def _collect(con: Any, paths: Paths, start: date, end: date, run_id: str | None)
 
 
 def _write_folder(report: Report, folder: Path, inputs: dict[str, Any]) -> list[str]:
+    from mediawatch.report.files import parquet_writer, write_csv
+    from mediawatch.report.render import render_html, render_markdown
+
     tables_dir = folder / "tables"
     tables_dir.mkdir()
     names = []

@@ -9,12 +9,16 @@ good report.
 from __future__ import annotations
 
 import csv
+import json
 import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
+from uuid import UUID
 
 import duckdb
 
@@ -89,20 +93,37 @@ def write_parquet(table: Table, path: Path) -> None:
 
 @contextmanager
 def parquet_writer() -> Iterator[Callable[[Table, Path], None]]:
-    """A function writing tables as Parquet through one in-memory DuckDB (one connection per report,
-    not per table)."""
-    with duckdb.connect(":memory:", config={"autoinstall_known_extensions": False}) as mem:
+    """A function writing tables as Parquet, with the column types the query returned, through one
+    in-memory DuckDB per report. The rows reach it as a JSON-lines file beside the target (removed
+    after): binding Python values instead would make duckdb import pandas."""
+    with duckdb.connect(":memory:", config={"autoinstall_known_extensions": False,
+                                            "autoload_known_extensions": False}) as mem:
         mem.execute("set TimeZone = 'UTC'")
 
         def write(table: Table, path: Path) -> None:
-            columns = ", ".join(f'"{c.replace(chr(34), "")}" {t}'
-                                for c, t in zip(table.columns, table.types, strict=True))
-            mem.execute(f"create or replace table t ({columns})")
-            if table.rows:
-                marks = ", ".join("?" for _ in table.columns)
-                mem.executemany(f"insert into t values ({marks})", [list(r) for r in table.rows])
-            # COPY takes no bound target; the path is our own temp folder, quoted as a literal
-            target = str(path).replace("'", "''")
-            mem.execute(f"copy t to '{target}' (format parquet)")
+            rows = path.with_name(f"{TMP_PREFIX}{path.stem}.jsonl")
+            with rows.open("w", encoding="utf-8") as handle:
+                for row in table.rows:
+                    handle.write(json.dumps(dict(zip(table.columns, row, strict=True)), default=_json_value))
+                    handle.write("\n")
+            columns = ", ".join(f"{_quoted(c)}: {_quoted(t)}" for c, t in zip(table.columns, table.types, strict=True))
+            # COPY and read_json take no bound file names; both paths are our own temp folder's, quoted
+            mem.execute(f"copy (select * from read_json({_quoted(str(rows))}, format = 'newline_delimited', "
+                        f"columns = {{{columns}}})) to {_quoted(str(path))} (format parquet)")
+            rows.unlink()
 
         yield write
+
+
+def _quoted(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _json_value(value: object) -> object:
+    """JSON of the values json cannot write itself: times and days in ISO 8601, decimals as text
+    (read_json casts them back to the column's type)."""
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, (Decimal, UUID)):
+        return str(value)
+    raise TypeError(f"a report table cannot hold a {type(value).__name__}")

@@ -1,7 +1,7 @@
 """Render a Report as one self-contained HTML file (inline CSS and SVG, no script) and as Markdown.
 
 Both come from Jinja2 templates in `templates/`: the HTML environment autoescapes everything (only
-the SVG charts, rendered by vl-convert, are marked safe); the Markdown one escapes every value with
+the SVG charts, drawn by `charts` with every text escaped, are marked safe); the Markdown one escapes every value with
 the `md` filter, so a headline holding `<b>` or `*` is shown as written, never as markup. Only
 article links are absolute URLs, and only http(s) ones become links; everything else the page refers
 to (CSV extracts, the data-quality page, the index) is a relative path inside the reports folder.

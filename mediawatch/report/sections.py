@@ -69,7 +69,7 @@ def share_of_voice(con: duckdb.DuckDBPyConnection, date_from: date, date_to: dat
             name = f"{name}_{i + 1}"
         used.add(name)
         table = run_query(con, "share_of_voice", title=f"Share of voice: {comp.name}", table_name=name,
-                          positional=[date_from, date_to, list(comp.members)])
+                          date_from=date_from, date_to=date_to, params={"members": list(comp.members)})
         section.tables.append(table)
         rows = table.records()
         section.charts.append(bar_chart(

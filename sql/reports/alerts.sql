@@ -17,15 +17,16 @@ params as (
     select cast($min_ratio as double) as min_ratio,
 ),
 
+-- articles per day and entity are the daily_entity_mentions mart's (distinct articles, as here)
 day_articles as (
     select
-        mentions.day,
-        mentions.entity,
-        count(distinct mentions.article_id) as articles,
-    from mentions
-    where mentions.day between $date_from and $date_to
-    group by mentions.day, mentions.entity
-    having count(distinct mentions.article_id) >= $min_articles
+        daily_entity_mentions.day,
+        daily_entity_mentions.entity,
+        daily_entity_mentions.articles,
+    from daily_entity_mentions
+    where
+        daily_entity_mentions.day between $date_from and $date_to
+        and daily_entity_mentions.articles >= $min_articles
 ),
 
 period_alerts as (
@@ -45,12 +46,11 @@ period_alerts as (
 -- only the days a baseline can reach: the period and the 14 days before it
 daily_articles as (
     select
-        mentions.day,
-        mentions.entity,
-        count(distinct mentions.article_id) as articles,
-    from mentions
-    where mentions.day between cast($date_from as date) - 14 and $date_to
-    group by mentions.day, mentions.entity
+        daily_entity_mentions.day,
+        daily_entity_mentions.entity,
+        daily_entity_mentions.articles,
+    from daily_entity_mentions
+    where daily_entity_mentions.day between cast($date_from as date) - 14 and $date_to
 ),
 
 -- the 14 days before each alert, days without articles counting as zero

@@ -10,68 +10,101 @@
 -- @column links: the article's URL
 with
 
-per_article as (
-    select
-        mentions.entity,
-        mentions.article_id,
-        count(*) as mentions,
-        avg(mentions.sentiment) as tone,
-    from mentions
-    where mentions.day between $date_from and $date_to
-    group by mentions.entity, mentions.article_id
-),
-
+-- an article has one day, so an entity's articles in the period sum over its days
 top_entities as (
     select
-        per_article.entity,
-        count(*) as articles,
-        sum(per_article.mentions) as mentions,
-    from per_article
-    group by per_article.entity
-    order by articles desc, mentions desc, per_article.entity
+        daily_entity_mentions.entity,
+        sum(daily_entity_mentions.articles) as articles,
+        sum(daily_entity_mentions.mentions) as mentions,
+    from daily_entity_mentions
+    where daily_entity_mentions.day between $date_from and $date_to
+    group by daily_entity_mentions.entity
+    order by articles desc, mentions desc, daily_entity_mentions.entity
     limit $top_entities
 ),
 
-ranked as (
+period_mentions as (
     select
-        per_article.entity,
+        mentions.entity,
+        mentions.article_id,
+        mentions.sentiment,
+    from mentions
+    where mentions.day between $date_from and $date_to
+),
+
+per_article as (
+    select
+        period_mentions.entity,
+        period_mentions.article_id,
+        count(*) as mentions,
+        avg(period_mentions.sentiment) as tone,
+    from period_mentions
+    semi join top_entities on period_mentions.entity = top_entities.entity
+    group by period_mentions.entity, period_mentions.article_id
+),
+
+-- a mention's day is its article's: the period's articles are all a headline can come from
+period_articles as (
+    select
+        articles.article_id,
         articles.title,
         articles.source,
         articles.published_at,
+        articles.url,
+    from articles
+    where articles.day between $date_from and $date_to
+),
+
+-- ranked on narrow rows; titles and links are joined for the headlines shown only
+ranked as (
+    select
+        per_article.entity,
+        per_article.article_id,
         per_article.mentions,
-        round(per_article.tone, 3) as tone,
-        case
-            when per_article.tone >= 0.05 then 'positive'
-            when per_article.tone <= -0.05 then 'negative'
-            when per_article.tone is not null then 'neutral'
-        end as tone_label,
-        articles.url as links,
+        per_article.tone,
         top_entities.articles as entity_articles,
         top_entities.mentions as entity_mentions,
         row_number() over (
             partition by per_article.entity
-            order by per_article.mentions desc, articles.published_at desc, articles.article_id
+            order by per_article.mentions desc, period_articles.published_at desc, per_article.article_id
         ) as rank_in_entity,
     from per_article
     inner join top_entities on per_article.entity = top_entities.entity
-    inner join articles on per_article.article_id = articles.article_id
+    inner join period_articles on per_article.article_id = period_articles.article_id
 ),
 
-final as (
+shown as (
     select
         ranked.entity,
-        ranked.title,
-        ranked.source,
-        ranked.published_at,
+        ranked.article_id,
         ranked.mentions,
         ranked.tone,
-        ranked.tone_label,
-        ranked.links,
         ranked.entity_articles,
         ranked.entity_mentions,
         ranked.rank_in_entity,
     from ranked
     where ranked.rank_in_entity <= $per_entity
+),
+
+final as (
+    select
+        shown.entity,
+        period_articles.title,
+        period_articles.source,
+        period_articles.published_at,
+        shown.mentions,
+        round(shown.tone, 3) as tone,
+        case
+            when shown.tone >= 0.05 then 'positive'
+            when shown.tone <= -0.05 then 'negative'
+            when shown.tone is not null then 'neutral'
+        end as tone_label,
+        period_articles.url as links,
+        shown.entity_articles,
+        shown.entity_mentions,
+        shown.rank_in_entity,
+    from shown
+    inner join period_articles on shown.article_id = period_articles.article_id
 )
 
 select

@@ -17,14 +17,14 @@ per_pair as (
     group by mentions.entity, mentions.source
 ),
 
+-- an article has one outlet, so an entity's articles are the sum of its articles per outlet
 top_entities as (
     select
-        mentions.entity,
-        count(distinct mentions.article_id) as articles,
-    from mentions
-    where mentions.day between $date_from and $date_to
-    group by mentions.entity
-    order by articles desc, mentions.entity
+        per_pair.entity,
+        sum(per_pair.articles) as articles,
+    from per_pair
+    group by per_pair.entity
+    order by articles desc, per_pair.entity
     limit $top_entities
 ),
 

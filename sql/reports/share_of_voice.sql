@@ -1,7 +1,6 @@
--- sqlfluff:templater:placeholder:param_style:question_mark
 -- Share of voice within one competitor set: each member's articles as a share of the set's articles.
 -- An article naming two members counts for both; occurrences are the secondary column.
--- Parameters (positional): period start date, period end date, the set's member names (list).
+-- Parameters: $date_from, $date_to, and $members, the set's member names (a list).
 -- @column entity: member of the competitor set
 -- @column articles: distinct articles mentioning it in the period
 -- @column share_pct: its share of the set's article count, in percent (1 decimal); null when the set has none
@@ -11,9 +10,9 @@ with
 
 params as (
     select
-        cast(? as date) as date_from,
-        cast(? as date) as date_to,
-        cast(? as varchar[]) as members,
+        cast($date_from as date) as date_from,
+        cast($date_to as date) as date_to,
+        cast($members as varchar[]) as members,
 ),
 
 set_members as (
@@ -21,17 +20,18 @@ set_members as (
     from params
 ),
 
+-- an article has one day, so a member's articles in the period are the sum of its articles per day
 member_counts as (
     select
-        mentions.entity,
-        count(distinct mentions.article_id) as articles,
-        count(*) as mentions,
-    from mentions
+        daily_entity_mentions.entity,
+        cast(sum(daily_entity_mentions.articles) as bigint) as articles,
+        cast(sum(daily_entity_mentions.mentions) as bigint) as mentions,
+    from daily_entity_mentions
     inner join params
         on
-            mentions.day between params.date_from and params.date_to
-            and list_contains(params.members, mentions.entity)
-    group by mentions.entity
+            daily_entity_mentions.day between params.date_from and params.date_to
+            and list_contains(params.members, daily_entity_mentions.entity)
+    group by daily_entity_mentions.entity
 ),
 
 final as (

@@ -22,23 +22,49 @@ period_articles as (
     where articles.day between $date_from and $date_to
 ),
 
-final as (
+-- rank the clusters on counts alone; only the ten shown are aggregated into titles, names and links
+cluster_counts as (
     select
         period_articles.cluster_id,
-        arg_min(period_articles.title, (period_articles.published_at, period_articles.article_id)) as title,
         count(distinct period_articles.source) as outlets,
         count(*) as articles,
+        min(period_articles.published_at) as first_published_at,
+    from period_articles
+    group by period_articles.cluster_id
+),
+
+top_clusters as (
+    select
+        cluster_counts.cluster_id,
+        cluster_counts.outlets,
+        cluster_counts.articles,
+        cluster_counts.first_published_at,
+    from cluster_counts
+    order by
+        cluster_counts.outlets desc,
+        cluster_counts.articles desc,
+        cluster_counts.first_published_at asc,
+        cluster_counts.cluster_id asc
+    limit 10
+),
+
+final as (
+    select
+        top_clusters.cluster_id,
+        arg_min(period_articles.title, (period_articles.published_at, period_articles.article_id)) as title,
+        any_value(top_clusters.outlets) as outlets,
+        any_value(top_clusters.articles) as articles,
         string_agg(distinct period_articles.source, ', ' order by period_articles.source) as outlet_names,
         arg_min(period_articles.source, (period_articles.published_at, period_articles.article_id))
             as first_source,
-        min(period_articles.published_at) as first_published_at,
+        any_value(top_clusters.first_published_at) as first_published_at,
         string_agg(
             period_articles.url, ' ' order by period_articles.published_at, period_articles.article_id
         ) as links,
-    from period_articles
-    group by period_articles.cluster_id
+    from top_clusters
+    inner join period_articles on top_clusters.cluster_id = period_articles.cluster_id
+    group by top_clusters.cluster_id
 )
 
 select * from final
-order by outlets desc, articles desc, first_published_at, cluster_id
-limit 10
+order by outlets desc, articles desc, first_published_at asc, cluster_id asc
