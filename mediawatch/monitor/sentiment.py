@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from mediawatch.monitor.text import split_sentences
+from mediawatch.monitor.text import joined_sentences
 from mediawatch.monitor.vader import vader
 
 POSITIVE_AT = 0.05  # VADER's documented thresholds for its compound score
@@ -70,16 +70,27 @@ def label_for(score: float) -> str:
     return "neutral"
 
 
-def _make(score: float) -> Sentiment:
-    score = max(-1.0, min(1.0, round(score, 4)))
-    return Sentiment(score, label_for(score))
+_SENTIMENTS: dict[float, Sentiment] = {}  # one shared (frozen) Sentiment per score seen, bounded
+
+
+def sentiment_of(score: float) -> Sentiment:
+    """The Sentiment of a compound score: rounded to 4 places, clamped to [-1, 1], labelled."""
+    made = _SENTIMENTS.get(score) if score else None  # 0.0 == -0.0: zeros are made each time
+    if made is None:
+        rounded = max(-1.0, min(1.0, round(score, 4)))
+        made = Sentiment(rounded, label_for(rounded))
+        if score:
+            if len(_SENTIMENTS) >= SENTENCE_CACHE:
+                _SENTIMENTS.clear()
+            _SENTIMENTS[score] = made
+    return made
 
 
 def score_text(text: str, language: str | None) -> Sentiment | None:
     """VADER compound score of `text` (meant for a sentence or snippet); None unless English."""
     if not text or not text.strip() or not is_english(text, language):
         return None
-    return _make(compound(text))
+    return sentiment_of(compound(text))
 
 
 def score_article(title: str | None, body: str | None, language: str | None) -> Sentiment | None:
@@ -89,15 +100,16 @@ def score_article(title: str | None, body: str | None, language: str | None) -> 
 
 def article_sentiment(
     title: str | None, body: str | None, language: str | None
-) -> tuple[Sentiment | None, dict[str, Sentiment]]:
-    """The article's sentiment (as `score_article`) and the score of each sentence it scored.
+) -> tuple[Sentiment | None, dict[str, float]]:
+    """The article's sentiment (as `score_article`) and the compound score of each sentence it
+    scored (`sentiment_of` turns one into a Sentiment).
 
     A mention's snippet is usually one of those sentences: the caller looks it up here instead of
-    running VADER on the same text twice (VADER is most of an article's analysis cost)."""
+    running VADER on the same text twice."""
     text = "\n".join(t for t in (title, body) if t)
     if not text.strip() or not is_english(text[:2000], language):
         return None, {}
-    sentences = split_sentences(text)[:MAX_SENTENCES]
+    sentences = joined_sentences(title, body)[:MAX_SENTENCES]
     if not sentences:
         return None, {}
     by_text: dict[str, float] = {}
@@ -107,4 +119,4 @@ def article_sentiment(
         if score is None:
             score = by_text[sentence] = compound(sentence)
         scores.append(score)
-    return _make(sum(scores) / len(scores)), {t: _make(v) for t, v in by_text.items()}
+    return sentiment_of(sum(scores) / len(scores)), by_text

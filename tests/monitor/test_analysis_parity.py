@@ -243,3 +243,28 @@ def test_sentence_spans_equal_the_original_splitter_on_real_pages() -> None:
         title, _, body = page.partition("\n")
         for text in (page, body, title + "\n" + body, title, page.replace("\n", " \n")):
             assert text_module.sentence_spans(text) == _original_sentence_spans(text)
+
+
+def _reference_joined(title: str | None, body: str | None) -> list[str]:
+    text = "\n".join(t for t in (title, body) if t)
+    return [text[s:e] for s, e in _original_sentence_spans(text)]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_joined_sentences_equal_splitting_the_joined_text(seed: int) -> None:
+    rng = random.Random(100 + seed)
+
+    def piece_text(most: int) -> str:
+        return "".join(rng.choice(PIECES) + rng.choice(["", " "]) for _ in range(rng.randint(0, most)))
+
+    for _ in range(2000):
+        title, body = piece_text(12), piece_text(80)
+        for pair in ((title, body), (title, None), (None, body), ("", body), (title, "")):
+            assert text_module.joined_sentences(*pair) == _reference_joined(*pair), repr(pair)
+
+
+def test_joined_sentences_equal_splitting_the_joined_text_on_real_pages() -> None:
+    for page in real_texts():
+        title, _, body = page.partition("\n")
+        for pair in ((title, body), (title + ".", body), (title + " ! ", "  " + body), (title, "\n" + body)):
+            assert text_module.joined_sentences(*pair) == _reference_joined(*pair)
