@@ -268,3 +268,62 @@ def test_joined_sentences_equal_splitting_the_joined_text_on_real_pages() -> Non
         title, _, body = page.partition("\n")
         for pair in ((title, body), (title + ".", body), (title + " ! ", "  " + body), (title, "\n" + body)):
             assert text_module.joined_sentences(*pair) == _reference_joined(*pair)
+
+
+# ---- the case-insensitive prefilter of query terms ----------------------------------
+
+
+def test_exotic_characters_are_recomputed_from_pythons_case_tables() -> None:
+    """monitor.prefilter.EXOTIC must be exactly the characters its docstring describes."""
+    import _sre
+    import sys
+    from re import _casefix  # type: ignore[attr-defined]
+
+    from mediawatch.monitor.prefilter import EXOTIC
+
+    extra = _casefix._EXTRA_CASES
+    in_extra_classes = set(extra) | {v for values in extra.values() for v in values}
+    everything = "".join(map(chr, range(sys.maxunicode + 1)))
+    expected = {
+        ch
+        for ch in everything
+        if len(ch.lower()) != 1
+        or ord(ch.lower()) != _sre.unicode_tolower(ord(ch))
+        or (ord(ch) > 127 and _sre.unicode_tolower(ord(ch)) in in_extra_classes)
+        or ch == "\u03a3"
+    }
+    assert set(EXOTIC.findall(everything)) == expected
+
+
+TRICKY_ALIASES = ["Xiaomi", "Xiaomi Corporation", "小米", "NIO", "Li Auto", "Li", "Model 3", "C++",
+                  "self-driving", "AI chips", "Straße", "Škoda Auto", "Kia", "Sisu", "ISO"]
+TRICKY_PIECES = [
+    *TRICKY_ALIASES, "xiaomi", "XIAOMI", "corporation", "nio", "Nio", "li", "LI", "auto", "model",
+    "3", "ai", "AI", "chips", "strasse", "STRASSE", "straße", "škoda", "ŠKODA", "kia", "KIA",
+    "ſisu", "ſiſu", "SİSU", "ıso", "İSO", "Kia", "Σ", "ΣΑ", "said", "again", "live", "on",
+    "-", ".", ",", "\n", " ", "  ", "\t", "汽车", "’", "“", "é",
+]
+
+
+def test_query_prefilter_decides_as_the_plain_search_does() -> None:
+    from mediawatch.monitor.query import CompiledQuery
+
+    rng = random.Random(9)
+    queries = [
+        CompiledQuery('NOT (orchard OR cider OR "apple pie")'),
+        CompiledQuery('Tesla OR Musk OR EV OR car OR cars'),
+        CompiledQuery('"data center" OR training OR ISO OR sisu OR straße OR Σα'),
+        CompiledQuery('(ai OR chips) NEAR/3 (Xiaomi OR 小米)'),
+    ]
+    words = [*TRICKY_PIECES, "orchard", "ORCHARD", "cider", "apple", "pie", "Apple Pie", "tesla",
+             "musk", "EV", "ev", "cars", "data", "center", "Data  Center", "training", "σα", "ΣΑ"]
+    for _ in range(1500):
+        text = " ".join(rng.choice(words) for _ in range(rng.randint(0, 40)))
+        for query in queries:
+            needles = query._needles
+            query._needles = {}
+            try:
+                plain = (query.evaluate(text), query.trace(text))
+            finally:
+                query._needles = needles
+            assert (query.evaluate(text), query.trace(text)) == plain, (query.source, text)
