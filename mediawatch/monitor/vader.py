@@ -19,9 +19,12 @@ punctuation emphasis, non-English, empty).
 from __future__ import annotations
 
 import string
+from collections.abc import Sequence
+from itertools import compress
 from typing import Any
 
 _STATE: tuple[Any, ...] | None = None
+Words = Sequence[str]
 
 
 def _state() -> tuple[Any, ...]:
@@ -50,6 +53,7 @@ class Vader:
         self.c_incr: float = vs.C_INCR
         self.but_check = vs.SentimentIntensityAnalyzer._but_check
         self.normalize = vs.normalize
+        self._tokens = _Tokens(self)
         # every word of a multi-word idiom or booster: a window holding none of them matches none
         self.idiom_words = frozenset(
             word
@@ -79,23 +83,16 @@ class Vader:
         if not self.emojis.keys().isdisjoint(text):
             text = self._without_emojis(text)
         text = text.strip()
-        punctuation = string.punctuation
-        words = []
-        for token in text.split():
-            stripped = token.strip(punctuation)
-            words.append(token if len(stripped) <= 2 else stripped)
-        n = len(words)
+        infos = list(map(self._tokens.__getitem__, text.split()))
+        n = len(infos)
         if not n:
             return 0.0
-        lows = [w.lower() for w in words]
-        uppers = sum(map(str.isupper, words))
-        is_cap_diff = 0 < n - uppers < n
-        lexicon = self.lexicon
+        words, lows, uppers, scored = zip(*infos, strict=True)
+        upper_count = sum(uppers)
+        is_cap_diff = 0 < n - upper_count < n
         sentiments: list[Any] = [0] * n  # VADER appends int 0 for every word it does not score
-        boosters = self.boosters
-        for i in [i for i, low in enumerate(lows) if low in lexicon]:
-            low = lows[i]
-            if low in boosters or (low == "kind" and i < n - 1 and lows[i + 1] == "of"):
+        for i in compress(range(n), scored):
+            if lows[i] == "kind" and i < n - 1 and lows[i + 1] == "of":
                 continue
             sentiments[i] = self._valence(words, lows, i, is_cap_diff)
         if "but" in lows:
@@ -120,7 +117,7 @@ class Vader:
             qm_amplifier = qm_count * 0.18 if qm_count <= 3 else 0.96
         return ep_amplifier + qm_amplifier
 
-    def _valence(self, words: list[str], lows: list[str], i: int, is_cap_diff: bool) -> float:
+    def _valence(self, words: Words, lows: Words, i: int, is_cap_diff: bool) -> float:
         # SentimentIntensityAnalyzer.sentiment_valence for a lexicon word at i
         lexicon = self.lexicon
         n_scalar = self.n_scalar
@@ -172,7 +169,7 @@ class Vader:
         # vaderSentiment.negated([word]) of a lower-cased word (str.lower is idempotent)
         return low in self.negations or "n't" in low
 
-    def _negation_check(self, valence: float, lows: list[str], start_i: int, i: int) -> float:
+    def _negation_check(self, valence: float, lows: Words, start_i: int, i: int) -> float:
         n_scalar = self.n_scalar
         if start_i == 0:
             if self._negated(lows[i - 1]):
@@ -197,7 +194,7 @@ class Vader:
                 valence = valence * n_scalar
         return valence
 
-    def _special_idioms_check(self, valence: float, lows: list[str], i: int) -> float:
+    def _special_idioms_check(self, valence: float, lows: Words, i: int) -> float:
         # every sequence VADER checks holds one of the words at i-2 .. i+1: none an idiom word,
         # no sequence can match (i > 2 here, so i-3 exists)
         idiom_words = self.idiom_words
@@ -229,7 +226,7 @@ class Vader:
                 valence = valence + self.boosters[n_gram]
         return valence
 
-    def _least_check(self, valence: float, lows: list[str], i: int) -> float:
+    def _least_check(self, valence: float, lows: Words, i: int) -> float:
         lexicon = self.lexicon
         if i > 1 and lows[i - 1] not in lexicon and lows[i - 1] == "least":
             if lows[i - 2] != "at" and lows[i - 2] != "very":
@@ -237,6 +234,29 @@ class Vader:
         elif i > 0 and lows[i - 1] not in lexicon and lows[i - 1] == "least":
             valence = valence * self.n_scalar
         return valence
+
+
+class _Tokens(dict[str, tuple[str, str, bool, bool]]):
+    """Per whitespace-separated token: VADER's word (punctuation stripped unless that leaves two
+    characters or fewer), its lower case, whether it is upper case, and whether VADER scores it
+    (a lexicon word that is not a booster). Tokens repeat, so each is worked out once."""
+
+    LIMIT = 200_000  # distinct tokens kept (~40 MB at most); emptied when full
+
+    def __init__(self, vader: Vader) -> None:
+        super().__init__()
+        self.lexicon = vader.lexicon
+        self.boosters = vader.boosters
+
+    def __missing__(self, token: str) -> tuple[str, str, bool, bool]:
+        stripped = token.strip(string.punctuation)
+        word = token if len(stripped) <= 2 else stripped
+        low = word.lower()
+        info = (word, low, word.isupper(), low in self.lexicon and low not in self.boosters)
+        if len(self) >= self.LIMIT:
+            self.clear()
+        self[token] = info
+        return info
 
 
 _VADER: Vader | None = None
