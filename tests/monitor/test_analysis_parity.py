@@ -270,7 +270,7 @@ def test_joined_sentences_equal_splitting_the_joined_text_on_real_pages() -> Non
             assert text_module.joined_sentences(*pair) == _reference_joined(*pair)
 
 
-# ---- the case-insensitive prefilter of query terms ----------------------------------
+# ---- lower-cased texts instead of case-insensitive regexes (aliases, query terms) ----------- ----------------------------------
 
 
 def test_exotic_characters_are_recomputed_from_pythons_case_tables() -> None:
@@ -303,6 +303,47 @@ TRICKY_PIECES = [
     "ſisu", "ſiſu", "SİSU", "ıso", "İSO", "Kia", "Σ", "ΣΑ", "said", "again", "live", "on",
     "-", ".", ",", "\n", " ", "  ", "\t", "汽车", "’", "“", "é",
 ]
+
+
+def _alias_matcher(aliases: list[str]):  # type: ignore[no-untyped-def]
+    from mediawatch.monitor.matcher import AliasMatcher, AliasSpec
+
+    return AliasMatcher(
+        [AliasSpec(text, text.isupper() and len(text) <= 4, i) for i, text in enumerate(aliases)]
+    )
+
+
+def _plain_find(matcher, text: str):  # type: ignore[no-untyped-def]
+    lower_regex = matcher._lower_regex
+    matcher._lower_regex = None  # the case-insensitive regex on the text as written: the reference
+    try:
+        return matcher.find(text)
+    finally:
+        matcher._lower_regex = lower_regex
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_lower_cased_alias_search_finds_what_the_case_insensitive_one_finds(seed: int) -> None:
+    rng = random.Random(200 + seed)
+    matchers = [_alias_matcher(TRICKY_ALIASES), _alias_matcher(TRICKY_ALIASES + ["Σigma"])]
+    assert matchers[0]._lower_regex is not None and matchers[1]._lower_regex is None
+    for _ in range(300):
+        text = "".join(
+            rng.choice(TRICKY_PIECES) + rng.choice(["", " ", " "]) for _ in range(rng.randint(1, 200))
+        )
+        for matcher in matchers:
+            assert matcher.find(text) == _plain_find(matcher, text), text
+
+
+def test_lower_cased_alias_search_on_real_pages(shipped) -> None:  # type: ignore[no-untyped-def]
+    matcher = shipped._matcher
+    assert matcher._lower_regex is not None  # the shipped watchlist takes the fast path
+    found = 0
+    for page in real_texts():
+        got = matcher.find(page)
+        assert got == _plain_find(matcher, page)
+        found += len(got)
+    assert found > 100
 
 
 def test_query_prefilter_decides_as_the_plain_search_does() -> None:
