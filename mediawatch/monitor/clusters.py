@@ -95,19 +95,20 @@ def band_keys(signature: Signature, bands: int = BANDS) -> list[str]:
             f"signature of length {len(signature)} cannot be split into {bands} equal bands"
         )
     rows = len(signature) // bands
-    keys = []
-    for band in range(bands):
-        chunk = ",".join(str(v) for v in signature[band * rows : (band + 1) * rows])
-        digest = hashlib.blake2b(chunk.encode(), digest_size=6).hexdigest()
-        keys.append(f"{band:02d}:{digest}")
-    return keys
+    values = list(map(str, signature))
+    blake2b = hashlib.blake2b
+    return [
+        f"{band:02d}:"
+        + blake2b(",".join(values[band * rows : (band + 1) * rows]).encode(), digest_size=6).hexdigest()
+        for band in range(bands)
+    ]
 
 
 def similarity(sig_a: Signature, sig_b: Signature) -> float:
     """Estimated Jaccard similarity: the share of positions where the two signatures agree."""
     if len(sig_a) != len(sig_b) or not sig_a:
         raise ValueError("signatures must be non-empty and of equal length")
-    return sum(1 for a, b in zip(sig_a, sig_b, strict=True) if a == b) / len(sig_a)
+    return sum(map(operator.eq, sig_a, sig_b)) / len(sig_a)
 
 
 def _time_key(published_at: Any) -> tuple[int, float, str]:

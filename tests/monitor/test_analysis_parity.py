@@ -368,3 +368,26 @@ def test_query_prefilter_decides_as_the_plain_search_does() -> None:
             finally:
                 query._needles = needles
             assert (query.evaluate(text), query.trace(text)) == plain, (query.source, text)
+
+
+def test_band_keys_and_similarity_equal_the_original_code() -> None:
+    import hashlib
+
+    from mediawatch.monitor.clusters import band_keys, similarity
+
+    def reference_keys(signature: list[int], bands: int = 16) -> list[str]:
+        rows = len(signature) // bands
+        keys = []
+        for band in range(bands):
+            chunk = ",".join(str(v) for v in signature[band * rows : (band + 1) * rows])
+            keys.append(f"{band:02d}:{hashlib.blake2b(chunk.encode(), digest_size=6).hexdigest()}")
+        return keys
+
+    rng = random.Random(5)
+    signatures = [[rng.randrange(1 << 32) for _ in range(64)] for _ in range(300)]
+    for a, b in zip(signatures, signatures[1:], strict=False):
+        assert band_keys(a) == reference_keys(a)
+        assert band_keys(a, 8) == reference_keys(a, 8)
+        near = [x if rng.random() < 0.6 else y for x, y in zip(a, b, strict=True)]
+        expected = sum(1 for x, y in zip(a, near, strict=True) if x == y) / len(a)
+        assert similarity(a, near) == expected
