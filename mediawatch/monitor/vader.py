@@ -54,6 +54,7 @@ class Vader:
         self.but_check = vs.SentimentIntensityAnalyzer._but_check
         self.normalize = vs.normalize
         self._tokens = _Tokens(self)
+        self._ascii_emojis = any(key.isascii() for key in self.emojis)  # none in 3.3.2
         # every word of a multi-word idiom or booster: a window holding none of them matches none
         self.idiom_words = frozenset(
             word
@@ -80,7 +81,9 @@ class Vader:
 
     def compound(self, text: str) -> float:
         """`polarity_scores(text)["compound"]` of vaderSentiment, rounded to 4 places as it is."""
-        if not self.emojis.keys().isdisjoint(text):
+        # VADER's emoji keys are all non-ASCII, and str.isascii is a flag lookup
+        ascii_only = text.isascii() and not self._ascii_emojis
+        if not ascii_only and not self.emojis.keys().isdisjoint(text):
             text = self._without_emojis(text)
         text = text.strip()
         infos = list(map(self._tokens.__getitem__, text.split()))
