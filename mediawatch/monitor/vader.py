@@ -244,7 +244,7 @@ class _Tokens(dict[str, tuple[str, str, bool, bool]]):
     characters or fewer), its lower case, whether it is upper case, and whether VADER scores it
     (a lexicon word that is not a booster). Tokens repeat, so each is worked out once."""
 
-    LIMIT = 200_000  # distinct tokens kept (~40 MB at most); emptied when full
+    LIMIT = 100_000  # distinct tokens kept (~20 MB at most); emptied when full
 
     def __init__(self, vader: Vader) -> None:
         super().__init__()

@@ -416,3 +416,13 @@ def test_band_keys_and_similarity_equal_the_original_code() -> None:
         near = [x if rng.random() < 0.6 else y for x, y in zip(a, b, strict=True)]
         expected = sum(1 for x, y in zip(a, near, strict=True) if x == y) / len(a)
         assert similarity(a, near) == expected
+
+
+def test_vader_token_memory_is_bounded_and_changes_no_score(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mediawatch.monitor import vader as vader_module
+
+    monkeypatch.setattr(vader_module._Tokens, "LIMIT", 5)
+    fresh = vader_module.Vader()
+    for text in EDGE_SENTENCES:
+        assert fresh.compound(text) == _reference_compound(text), text
+        assert len(fresh._tokens) <= 5
