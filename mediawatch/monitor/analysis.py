@@ -9,7 +9,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from mediawatch.monitor.sentiment import Sentiment, article_sentiment, is_english, score_text
+from mediawatch.monitor.sentiment import (
+    Sentiment,
+    article_sentiment,
+    is_english,
+    score_text,
+    sentiment_of,
+)
 from mediawatch.monitor.watchlist import Mention, Watchlist
 from mediawatch.records import ArticleRecord
 
@@ -73,10 +79,14 @@ def analyze_article(record: ArticleRecord, watchlist: Watchlist) -> ArticleAnaly
     language = "en" if english else (record.language or "und")
     analysis.language = language
     analysis.sentiment, scored = article_sentiment(record.title, record.body, language)
-    cache: dict[str, Sentiment | None] = dict(scored)
+    cache: dict[str, Sentiment | None] = {}
     for mention in watchlist.find_mentions(record.title, record.body):
-        if mention.snippet not in cache:
-            cache[mention.snippet] = score_text(mention.snippet, language)
-        analysis.mentions.append(ScoredMention.of(mention, cache[mention.snippet]))
+        snippet = mention.snippet
+        if snippet not in cache:
+            score = scored.get(snippet)
+            cache[snippet] = (
+                score_text(snippet, language) if score is None else sentiment_of(score)
+            )
+        analysis.mentions.append(ScoredMention.of(mention, cache[snippet]))
     analysis.entities = sorted({m.entity for m in analysis.mentions})
     return analysis

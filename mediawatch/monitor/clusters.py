@@ -11,6 +11,7 @@ cluster only if their estimated similarity reaches SIMILARITY_THRESHOLD.
 from __future__ import annotations
 
 import hashlib
+import operator
 import re
 from collections import defaultdict
 from collections.abc import Hashable, Sequence
@@ -39,7 +40,8 @@ def shingles(text: str, size: int = SHINGLE_WORDS) -> set[str]:
     words = _WORD_RE.findall(text.casefold())
     if len(words) <= size:
         return {" ".join(words)} if words else set()
-    return {" ".join(words[i : i + size]) for i in range(len(words) - size + 1)}
+    # zip of the word list shifted 0..size-1 places: the windows, built in C, not a Python loop
+    return set(map(" ".join, zip(*(words[k:] for k in range(size)), strict=False)))
 
 
 def minhash_signature(text: str, num_perm: int = NUM_PERM) -> list[int]:
@@ -55,8 +57,10 @@ def minhash_signature(text: str, num_perm: int = NUM_PERM) -> list[int]:
     items = shingles(text)
     if not items:
         return [_MAX32] * num_perm
-    digests = b"".join(hashlib.sha1(s.encode("utf-8")).digest()[:4] for s in items)
-    hv = np.frombuffer(digests, dtype="<u4").astype(np.uint32)
+    # sha1 of every shingle through map() of C functions (no Python frame per shingle); the first
+    # 4 bytes of each 20-byte digest, little-endian, are datasketch's 32-bit hash value
+    digests = b"".join(map(_DIGEST, map(hashlib.sha1, map(str.encode, items))))
+    hv = np.frombuffer(digests, dtype="<u4").reshape(-1, 5)[:, 0].astype(np.uint32)
     # MurmurHash3's 32-bit finalizer, then the affine permutations a*h + b mod 2**32
     hv = hv ^ (hv >> np.uint32(16))
     hv = hv * np.uint32(0x85EBCA6B)
@@ -68,6 +72,7 @@ def minhash_signature(text: str, num_perm: int = NUM_PERM) -> list[int]:
 
 
 _MAX32 = (1 << 32) - 1
+_DIGEST = operator.methodcaller("digest")
 _PERMUTATIONS: dict[int, tuple[Any, Any]] = {}
 
 
@@ -90,19 +95,20 @@ def band_keys(signature: Signature, bands: int = BANDS) -> list[str]:
             f"signature of length {len(signature)} cannot be split into {bands} equal bands"
         )
     rows = len(signature) // bands
-    keys = []
-    for band in range(bands):
-        chunk = ",".join(str(v) for v in signature[band * rows : (band + 1) * rows])
-        digest = hashlib.blake2b(chunk.encode(), digest_size=6).hexdigest()
-        keys.append(f"{band:02d}:{digest}")
-    return keys
+    values = list(map(str, signature))
+    blake2b = hashlib.blake2b
+    return [
+        f"{band:02d}:"
+        + blake2b(",".join(values[band * rows : (band + 1) * rows]).encode(), digest_size=6).hexdigest()
+        for band in range(bands)
+    ]
 
 
 def similarity(sig_a: Signature, sig_b: Signature) -> float:
     """Estimated Jaccard similarity: the share of positions where the two signatures agree."""
     if len(sig_a) != len(sig_b) or not sig_a:
         raise ValueError("signatures must be non-empty and of equal length")
-    return sum(1 for a, b in zip(sig_a, sig_b, strict=True) if a == b) / len(sig_a)
+    return sum(map(operator.eq, sig_a, sig_b)) / len(sig_a)
 
 
 def _time_key(published_at: Any) -> tuple[int, float, str]:

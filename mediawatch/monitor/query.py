@@ -21,6 +21,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from mediawatch.monitor import prefilter
+
 KEYWORDS = frozenset({"AND", "OR", "NOT"})
 _NEAR_RE = re.compile(r"NEAR/(\d+)$")
 _WORD_RE = re.compile(r"\w+")
@@ -347,10 +349,15 @@ class CompiledQuery:
         self.source = source
         self.ast = parse_query(source)
         self._patterns: dict[Term, re.Pattern[str]] = {}
+        # what must be in the text (case-sensitive) or in its lower-cased form for a term to match:
+        # `in` scans in C, the regex runs its matcher at every character (see monitor.prefilter)
+        self._needles: dict[Term, tuple[str, bool] | None] = {}
         for term in terms(self.ast):
             if term not in self._patterns:
                 sensitive = is_case_sensitive_default(" ".join(term.words))
                 self._patterns[term] = term_pattern(term.words, sensitive)
+                first = term.words[0] if sensitive else prefilter.needle(term.words[0])
+                self._needles[term] = (first, sensitive) if first else None
 
     def evaluate(self, text: str) -> bool:
         """True when the query matches `text`."""
@@ -375,6 +382,19 @@ class _Evaluation:
         self.text = text
         self._hits: dict[Term, list[Hit]] = {}
         self._word_starts: list[int] | None = None
+        self._lowered: str | None | bool = False  # False: not computed yet
+
+    def may_match(self, term: Term) -> bool:
+        """False when `term` cannot occur in the text: its first word is not there."""
+        needle = self.query._needles.get(term)
+        if needle is None:
+            return True
+        word, sensitive = needle
+        if sensitive:
+            return word in self.text
+        if self._lowered is False:
+            self._lowered = prefilter.lowered(self.text)
+        return self._lowered is None or word in self._lowered  # type: ignore[operator]
 
     def word_index(self, offset: int) -> int:
         if self._word_starts is None:
@@ -388,7 +408,7 @@ class _Evaluation:
         assert isinstance(node, Term)
         if node not in self._hits:
             pattern = self.query._patterns[node]
-            self._hits[node] = [
+            self._hits[node] = [] if not self.may_match(node) else [
                 Hit(
                     m.start(),
                     m.end(),
@@ -405,6 +425,8 @@ class _Evaluation:
             if node in self._hits:
                 return bool(self._hits[node])
             # a yes/no needs one search, not every hit with its word offsets (those are for NEAR)
+            if not self.may_match(node):
+                return False
             return self.query._patterns[node].search(self.text) is not None
         if isinstance(node, Not):
             return not self.matched(node.child)

@@ -9,8 +9,15 @@ SNIPPET_LIMIT = 300
 ELLIPSIS = "…"
 
 # a sentence ends at . ! ? (plus closing quotes/brackets) followed by space, at CJK full stops,
-# or at a line break (extracted bodies keep one paragraph per line)
-_BOUNDARY = re.compile(r"[.!?]+[\"'”’)\]]*\s+|[。！？]+[\"”’)]*\s*|\s*\n\s*")
+# or at a line break (extracted bodies keep one paragraph per line). The pattern opens with the one
+# character class every boundary starts with, so the regex engine skips to candidates in C instead
+# of trying three alternatives at every character; the lookbehinds then pick the alternative. A
+# line break matches from the "\n", not from the spaces before it: those are trimmed off the
+# sentence anyway, so the spans are those of `[.!?]+["'”’)\]]*\s+|[。！？]+["”’)]*\s*|\s*\n\s*`.
+_BOUNDARY = re.compile(
+    r"[.!?。！？\n]"
+    r"(?:(?<=[.!?])[.!?]*[\"'”’)\]]*\s+|(?<=[。！？])[。！？]*[\"”’)]*\s*|(?<=\n)\s*)"
+)
 # a period after these is not a sentence end ("Xiaomi Corp. said", "Dr. Lei")
 _ABBREVIATIONS = frozenset(
     "mr mrs ms dr prof inc corp ltd co jr sr st vs no approx fig gen sen rep gov jan feb mar apr "
@@ -20,23 +27,53 @@ _ABBREVIATIONS = frozenset(
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) character spans of the sentences of `text`, whitespace trimmed, in order."""
+    remembered = _LAST_SPANS.get(text)  # a body is split for its sentiment, then its snippets
+    if remembered is not None:
+        return list(remembered)
     spans: list[tuple[int, int]] = []
     start = 0
+    isspace = str.isspace
     for m in _BOUNDARY.finditer(text):
+        m_start, m_end = m.span()
         mark = m.group()
-        if (
-            mark.startswith(".")
-            and "\n" not in mark
-            and _after_abbreviation(text, m.start(), m.end())
-        ):
-            continue
-        end = m.start() + len(mark.rstrip())
         if "\n" in mark:
-            end = m.start()
-        _add(spans, text, start, end)
-        start = m.end()
+            end = m_start
+        else:
+            if mark[0] == "." and _after_abbreviation(text, m_start, m_end):
+                continue
+            end = m_start + len(mark.rstrip())
+        if start < end and not isspace(text[start]) and not isspace(text[end - 1]):
+            spans.append((start, end))  # what _add gives when there is nothing to trim
+        else:
+            _add(spans, text, start, end)
+        start = m_end
     _add(spans, text, start, len(text))
+    if len(text) >= _MEMO_MIN_CHARS:
+        if len(_LAST_SPANS) >= _MEMO_TEXTS:
+            _LAST_SPANS.clear()
+        _LAST_SPANS[text] = spans
+        return list(spans)
     return spans
+
+
+def joined_sentences(title: str | None, body: str | None) -> list[str]:
+    """`split_sentences` of title and body joined by a line break (the empty ones left out).
+
+    The body's spans are the body's own, shifted: a line break is a boundary that eats the
+    whitespace around it, and nothing after it looks back past it. Only the title is split with
+    the line break after it (which also ends its last sentence), so the body is split once per
+    article, here and for its snippets (`sentence_spans` remembers the last long texts)."""
+    if not title or not body:
+        return split_sentences(title or body or "")
+    head = title + "\n"
+    return [head[s:e] for s, e in sentence_spans(head)] + [
+        body[s:e] for s, e in sentence_spans(body)
+    ]
+
+
+_LAST_SPANS: dict[str, list[tuple[int, int]]] = {}
+_MEMO_MIN_CHARS = 200  # shorter texts are split again: cheaper than hashing and copying
+_MEMO_TEXTS = 4
 
 
 def _add(spans: list[tuple[int, int]], text: str, start: int, end: int) -> None:

@@ -55,7 +55,20 @@ def test_labels_use_vader_thresholds() -> None:
 
 
 def test_analyzer_is_built_once() -> None:
+    from mediawatch.monitor.vader import vader
+
     score_text("fine", "en")
-    first = sentiment._vader()
+    first = vader()
     score_text("fine again", "en")
-    assert sentiment._vader() is first
+    assert vader() is first
+
+
+def test_sentence_scores_are_remembered_within_bounds(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sentiment, "SENTENCE_CACHE", 3)
+    sentiment._SENTENCE_SCORES.clear()
+    texts = ["Good.", "Bad.", "Fine.", "Great!", "Awful?"]
+    scores = [sentiment.compound(t) for t in texts]
+    assert len(sentiment._SENTENCE_SCORES) <= 3
+    # a remembered score and a recomputed one are the same
+    assert [sentiment.compound(t) for t in texts] == scores
+    assert scores[0] > 0 > scores[1]
