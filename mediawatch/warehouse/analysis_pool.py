@@ -18,7 +18,7 @@ import logging
 import os
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
@@ -180,19 +180,22 @@ class AnalysisPool:
         return analyse_rows(rows, self.watchlist_path, self.digest, now)
 
     def map(self, rows: Sequence[Row], now: datetime) -> Result:
-        batches = [rows[i : i + BATCH] for i in range(0, len(rows), BATCH)]
+        return self.submit(rows, now)()
+
+    def submit(self, rows: Sequence[Row], now: datetime) -> Callable[[], Result]:
+        """Start analysing `rows` on the workers; the returned function waits for the result (in
+        the rows' order). The loader submits the next chunk before it writes the last one's
+        results, so the workers are not idle while it writes. Without workers (or once they are
+        broken) the rows are analysed here, when the result is asked for."""
         if self._executor is None or self._broken:
-            parts = [analyse_rows(rows, self.watchlist_path, self.digest, now)] if rows else []
-        else:
-            parts = list(self._executor.map(lambda batch: self._run(batch, now), batches))
-        analysis: list[Row] = []
-        mentions: list[Row] = []
-        signatures: list[tuple[str, list[int]]] = []
-        for a, m, s in parts:
-            analysis += a
-            mentions += m
-            signatures += s
-        return analysis, mentions, signatures
+            return lambda: _joined(
+                [analyse_rows(rows, self.watchlist_path, self.digest, now)] if rows else []
+            )
+        futures = [
+            self._executor.submit(self._run, rows[i : i + BATCH], now)
+            for i in range(0, len(rows), BATCH)
+        ]
+        return lambda: _joined([future.result() for future in futures])
 
     def close(self) -> None:
         if self._executor is not None:
@@ -200,6 +203,17 @@ class AnalysisPool:
         for worker in self._started:
             worker.close()
         self._started.clear()
+
+
+def _joined(parts: list[Result]) -> Result:
+    analysis: list[Row] = []
+    mentions: list[Row] = []
+    signatures: list[tuple[str, list[int]]] = []
+    for a, m, s in parts:
+        analysis += a
+        mentions += m
+        signatures += s
+    return analysis, mentions, signatures
 
 
 def main() -> int:

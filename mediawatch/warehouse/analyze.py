@@ -97,7 +97,19 @@ def analyze_versions(
     latest: dict[str, tuple[Any, str, str, list[int]]] = {}
     now = datetime.now(UTC)
     workers = pool_size(total)
+    def write(chunk: list[dict[str, Any]], result: Callable[[], Any], done: int) -> None:
+        analysis_rows, mention_rows, signatures = result()
+        for row, (_, signature) in zip(chunk, signatures, strict=True):
+            published = row["published_at"] or row["fetched_at"]
+            latest[row["article_id"]] = (published, row["content_hash"], row["source"], signature)
+        _insert(con, "analysis.article_analysis", pd.DataFrame(analysis_rows))
+        _insert(con, "analysis.mentions", pd.DataFrame(mention_rows))
+        summary.mentions += len(mention_rows)
+        if progress:
+            progress(done, total)
+
     with AnalysisPool(workers, watchlist_path, digest) as pool:
+        waiting = None  # the chunk on the workers: written once the next one is on its way
         for first in range(0, total, CHUNK):
             rows = con.execute(
                 "select * exclude (n) from pending_versions where n > ? and n <= ? order by n",
@@ -105,15 +117,12 @@ def analyze_versions(
             ).fetchall()
             columns = [d[0] for d in con.description or []]
             chunk = [dict(zip(columns, values, strict=True)) for values in rows]
-            analysis_rows, mention_rows, signatures = pool.map(chunk, now)
-            for row, (_, signature) in zip(chunk, signatures, strict=True):
-                published = row["published_at"] or row["fetched_at"]
-                latest[row["article_id"]] = (published, row["content_hash"], row["source"], signature)
-            _insert(con, "analysis.article_analysis", pd.DataFrame(analysis_rows))
-            _insert(con, "analysis.mentions", pd.DataFrame(mention_rows))
-            summary.mentions += len(mention_rows)
-            if progress:
-                progress(min(first + CHUNK, total), total)
+            submitted = (chunk, pool.submit(chunk, now), min(first + CHUNK, total))
+            if waiting is not None:
+                write(*waiting)
+            waiting = submitted
+        if waiting is not None:
+            write(*waiting)
     summary.workers = workers
     summary.worker_faults = pool.faults
     if pool.faults:
