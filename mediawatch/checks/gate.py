@@ -72,11 +72,8 @@ def run_gate(paths: Paths, run_id: str, *, force: bool = False) -> dict[str, Any
 
     With nothing new since the latest (passing) run, its verdict is reused and recorded as such;
     `force` validates every suite again regardless."""
-    from mediawatch.warehouse.backend import rollback
-    from mediawatch.warehouse.build import Change, build
     from mediawatch.warehouse.db import connect_writer
     from mediawatch.warehouse.migrate import migrate
-    from mediawatch.warehouse.publish import publish_analyst_db, refresh_analyst_tables
 
     thresholds = Thresholds.from_env()
     overrides = _source_thresholds(paths, thresholds)
@@ -97,6 +94,11 @@ def run_gate(paths: Paths, run_id: str, *, force: bool = False) -> dict[str, Any
             summary = _reuse_verdict(con, run_id, started, hashed, *unchanged)
             log.info("quality gate %s: %s", run_id, summary["note"])
             return summary
+        # the build and the publisher load only for a gate that validates
+        from mediawatch.warehouse.backend import rollback
+        from mediawatch.warehouse.build import Change, build
+        from mediawatch.warehouse.publish import publish_analyst_db, refresh_analyst_tables
+
         # one transaction: forget an earlier attempt, hold the offenders, mark the batch checked, and
         # build what the quarantine changed, so a crash leaves the gate either undone or done
         con.execute("begin transaction")
@@ -200,25 +202,27 @@ def _note(session: _Session, checked: int) -> str:
 
 def _reuse_verdict(con: duckdb.DuckDBPyConnection, run_id: str, started: datetime, hashed: str,
                    prior: reuse.PriorRun, note: str) -> dict[str, Any]:
-    """Record a run that takes over `prior`'s verdict (nothing it judged has changed)."""
+    """Record a run that takes over `prior`'s verdict (nothing it judged has changed). Its SQL binds
+    no parameters (see reuse.literal), so a gate with nothing new never imports pandas."""
     status = latest_gate_status(con, prior.results_run)
+    run, results_run = reuse.literal(run_id), reuse.literal(prior.results_run)
     con.execute("begin transaction")
     try:
         _forget_run(con, run_id)
         con.execute(f"create or replace temp table gate_loads as {UNCHECKED_LOADS}")
-        con.execute("insert or ignore into main.dq_checked_loads select load_id, ?, now() from gate_loads",
-                    [run_id])
+        con.execute(f"insert or ignore into main.dq_checked_loads select load_id, {run}, now() from gate_loads")
         con.execute(
-            "insert into main.dq_gate_runs by name select ? as run_id, ? as started_at, now() as finished_at, "
+            f"insert into main.dq_gate_runs by name select {run} as run_id, "
+            f"timestamptz {reuse.literal(started.isoformat())} as started_at, now() as finished_at, "
             "passed, critical_failures, warnings, 0 as checked_articles, 0 as quarantined, data_docs, "
-            "build_id, ? as reused_from, checks_hash from main.dq_gate_runs where run_id = ?",
-            [run_id, started, prior.results_run, prior.run_id],
+            f"build_id, {results_run} as reused_from, checks_hash from main.dq_gate_runs "
+            f"where run_id = {reuse.literal(prior.run_id)}"
         )
         con.execute("commit")
     except Exception:
         con.execute("rollback")
         raise
-    docs = con.execute("select data_docs from main.dq_gate_runs where run_id = ?", [run_id]).fetchone()
+    docs = con.execute(f"select data_docs from main.dq_gate_runs where run_id = {run}").fetchone()
     return {
         "run_id": run_id,
         "passed": True,
@@ -323,11 +327,11 @@ def _require_marts(con: duckdb.DuckDBPyConnection, paths: Paths) -> None:
 def _forget_run(con: duckdb.DuckDBPyConnection, run_id: str) -> list[str]:
     """Undo what an earlier attempt of `run_id` recorded (in the caller's transaction). Returns the
     articles whose held versions it let go."""
+    run = reuse.literal(run_id)
     for table in ("dq_results", "dq_checked_versions", "dq_gate_runs", "dq_checked_loads", "dq_suite_runs"):
-        con.execute(f"delete from main.{table} where run_id = ?", [run_id])
+        con.execute(f"delete from main.{table} where run_id = {run}")
     rows = con.execute(
-        "delete from main.quarantine where run_id = ? and released_at is null returning article_id",
-        [run_id],
+        f"delete from main.quarantine where run_id = {run} and released_at is null returning article_id"
     ).fetchall()
     return [row[0] for row in rows]
 
@@ -453,8 +457,8 @@ def latest_gate_status(con: duckdb.DuckDBPyConnection, run_id: str | None = None
     analyst copy too)."""
     row = con.execute(
         "select run_id, max(checked_at) as checked_at from main.dq_results "
-        "where run_id = coalesce(?, run_id) group by run_id order by checked_at desc limit 1",
-        [run_id],
+        f"where run_id = coalesce({reuse.literal(run_id)}, run_id) "
+        "group by run_id order by checked_at desc limit 1"
     ).fetchone()
     held_row = con.execute("select count(*) from main.quarantine where released_at is null").fetchone()
     held = int(held_row[0]) if held_row else 0
@@ -463,8 +467,7 @@ def latest_gate_status(con: duckdb.DuckDBPyConnection, run_id: str | None = None
                 "warnings": [], "results": [], "quarantined": held}
     cursor = con.execute(
         "select suite, expectation, severity, success, observed_value, details from main.dq_results "
-        "where run_id = ? order by suite, expectation",
-        [row[0]],
+        f"where run_id = {reuse.literal(row[0])} order by suite, expectation"
     )
     columns = [d[0] for d in cursor.description or []]
     results = []
