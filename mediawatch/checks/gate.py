@@ -72,19 +72,19 @@ def run_gate(paths: Paths, run_id: str, *, force: bool = False) -> dict[str, Any
 
     With nothing new since the latest (passing) run, its verdict is reused and recorded as such;
     `force` validates every suite again regardless."""
-    from mediawatch.warehouse.db import connect_writer
+    from mediawatch.warehouse.backend import current as current_backend
+    from mediawatch.warehouse.db import connect_writer, load_extension
     from mediawatch.warehouse.migrate import migrate
 
     thresholds = Thresholds.from_env()
-    overrides = _source_thresholds(paths, thresholds)
-    hashed = reuse.checks_hash(thresholds, overrides)
+    hashed = reuse.checks_hash(thresholds, paths.sources)
     checks = build_checks(thresholds)
     started = datetime.now(UTC)
     if not paths.warehouse.exists():
         raise FileNotFoundError(
             f"{paths.warehouse} does not exist yet: run `mediawatch load` before the quality gate"
         )
-    con = connect_writer(paths.warehouse)
+    con = connect_writer(paths.warehouse, fts=False)  # loaded below, once the gate has work to do
     session = _Session(paths.reports / DATA_DOCS_FOLDER, run_id, force)
     try:
         migrate(con)
@@ -94,10 +94,15 @@ def run_gate(paths: Paths, run_id: str, *, force: bool = False) -> dict[str, Any
             summary = _reuse_verdict(con, run_id, started, hashed, *unchanged)
             log.info("quality gate %s: %s", run_id, summary["note"])
             return summary
-        # the build and the publisher load only for a gate that validates
+        # the build and the publisher (and the connection's usual extension) load only for a gate
+        # that validates
         from mediawatch.warehouse.backend import rollback
         from mediawatch.warehouse.build import Change, build
         from mediawatch.warehouse.publish import publish_analyst_db, refresh_analyst_tables
+
+        if not current_backend().is_lake:
+            load_extension(con, "fts")
+        overrides = _source_thresholds(paths, thresholds)
 
         # one transaction: forget an earlier attempt, hold the offenders, mark the batch checked, and
         # build what the quarantine changed, so a crash leaves the gate either undone or done

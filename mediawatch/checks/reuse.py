@@ -17,10 +17,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import duckdb
 
@@ -42,19 +41,18 @@ class PriorRun:
     run_id: str
     results_run: str
     build_id: int | None
-    started_at: Any
     passed: bool
     checks_hash: str | None
     warnings: int
     checks: int
 
 
-def checks_hash(t: Thresholds, overrides: Mapping[str, Thresholds]) -> str:
-    """A hash of everything that defines the checks: thresholds, per-source overrides, the code."""
+def checks_hash(t: Thresholds, registry: Path) -> str:
+    """A hash of everything that defines the checks: thresholds, the source registry (its per-source
+    overrides; hashed as bytes, so a gate with nothing new need not parse it), the code."""
     digest = hashlib.sha256()
-    digest.update(json.dumps({"thresholds": t.as_dict(),
-                              "sources": {k: v.as_dict() for k, v in sorted(overrides.items())}},
-                             sort_keys=True).encode())
+    digest.update(json.dumps({"thresholds": t.as_dict()}, sort_keys=True).encode())
+    digest.update(registry.read_bytes() if registry.exists() else b"no registry")
     for path in _CODE:
         digest.update(path.read_bytes())
     return digest.hexdigest()[:32]
@@ -76,8 +74,7 @@ def current_build(con: duckdb.DuckDBPyConnection) -> int | None:
 def latest_run(con: duckdb.DuckDBPyConnection) -> PriorRun | None:
     row = con.execute(
         """
-        select runs.run_id, coalesce(runs.reused_from, runs.run_id), runs.build_id, runs.started_at,
-               runs.passed, runs.checks_hash, runs.warnings,
+        select runs.run_id, coalesce(runs.reused_from, runs.run_id), runs.build_id, runs.passed, runs.checks_hash, runs.warnings,
                (select count(*) from main.dq_results as results
                 where results.run_id = coalesce(runs.reused_from, runs.run_id))
         from main.dq_gate_runs as runs
@@ -87,8 +84,8 @@ def latest_run(con: duckdb.DuckDBPyConnection) -> PriorRun | None:
     ).fetchone()
     if not row:
         return None
-    return PriorRun(row[0], row[1], None if row[2] is None else int(row[2]), row[3], bool(row[4]),
-                    row[5], int(row[6] or 0), int(row[7] or 0))
+    return PriorRun(row[0], row[1], None if row[2] is None else int(row[2]), bool(row[3]),
+                    row[4], int(row[5] or 0), int(row[6] or 0))
 
 
 def hours_since_newest(con: duckdb.DuckDBPyConnection) -> float | None:
