@@ -249,7 +249,7 @@ def _reuse_verdict(con: duckdb.DuckDBPyConnection, run_id: str, started: datetim
     """Record a run that takes over `prior`'s verdict (nothing it judged has changed), as of build
     `build_id` (None: prior's). Its SQL binds no parameters (see reuse.literal), so it never imports
     pandas. The analyst copy is not republished: it holds that verdict already."""
-    status = latest_gate_status(con, prior.results_run)
+    status = _verdict_of(con, prior.results_run)
     run, results_run = reuse.literal(run_id), reuse.literal(prior.results_run)
     con.execute("begin transaction")
     try:
@@ -508,9 +508,15 @@ def latest_gate_status(con: duckdb.DuckDBPyConnection, run_id: str | None = None
     if not row:
         return {"run_id": None, "checked_at": None, "passed": None, "critical_failures": [],
                 "warnings": [], "results": [], "quarantined": held}
+    return {"run_id": row[0], "checked_at": row[1], **_verdict_of(con, row[0]), "quarantined": held}
+
+
+def _verdict_of(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, Any]:
+    """`run_id`'s results, whether it passed, its critical failures and warnings (no timestamp is
+    read: that would import pytz, for a gate with nothing new)."""
     cursor = con.execute(
         "select suite, expectation, severity, success, observed_value, details from main.dq_results "
-        f"where run_id = {reuse.literal(row[0])} order by suite, expectation"
+        f"where run_id = {reuse.literal(run_id)} order by suite, expectation"
     )
     columns = [d[0] for d in cursor.description or []]
     results = []
@@ -526,11 +532,8 @@ def latest_gate_status(con: duckdb.DuckDBPyConnection, run_id: str | None = None
 
     critical = [brief(r) for r in results if not r["success"] and r["severity"] == CRITICAL]
     return {
-        "run_id": row[0],
-        "checked_at": row[1],
         "passed": not critical,
         "critical_failures": critical,
         "warnings": [brief(r) for r in results if not r["success"] and r["severity"] != CRITICAL],
         "results": results,
-        "quarantined": held,
     }
