@@ -10,10 +10,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 from gate_builders import good_batch, load, make_paths, page, query, recently, stage
 
-from mediawatch.checks import latest_gate_status, run_gate
+from mediawatch.checks import GateFailed, latest_gate_status, run_gate
 from mediawatch.checks.frames import batch_frame
 from mediawatch.checks.suites import SUITE_COLUMNS, build_checks
 from mediawatch.checks.thresholds import Thresholds
@@ -199,3 +200,42 @@ def test_a_gate_with_nothing_new_imports_no_great_expectations(tmp_path: Path) -
     # nor pandas: DuckDB's Python binding imports it on the first bound parameter, and the no-op
     # path binds none
     assert runs[1]["reused"] == "gate1" and runs[1]["modules"] == []
+
+
+def test_one_bad_version_after_a_passing_run_is_still_caught(tmp_path: Path) -> None:
+    paths = make_paths(tmp_path)
+    good_batch(paths, "run1", recently(2))
+    load(paths)
+    run_gate(paths, "gate1")
+    # the next crawl brings good articles and one without a title: nothing may be reused
+    when = recently(1)
+    stage(paths, "alpha", "run2", [page("alpha", "run2", f"ok-{i}", when) for i in range(9)]
+          + [page("alpha", "run2", "untitled", when, title=None)], when)
+    load(paths)
+
+    summary = run_gate(paths, "gate2")
+
+    assert "reused_from" not in summary and summary["checked_articles"] == 10
+    assert summary["quarantined"] == 1 and {w["check"] for w in summary["warnings"]} >= {"title_present"}
+    assert query(paths.warehouse, "select reason from quarantine") == [("failed title_present",)]
+
+
+def test_a_broken_mart_after_a_passing_run_fails_even_when_no_article_is_new(tmp_path: Path) -> None:
+    paths = make_paths(tmp_path)
+    good_batch(paths, "run1", recently(2))
+    load(paths)
+    run_gate(paths, "gate1")
+    for source in ("alpha", "beta"):
+        stage(paths, source, "run2", [], recently(1))
+    load(paths)  # a build, and no article version is new
+    con = duckdb.connect(str(paths.warehouse))
+    try:  # a broken model, simulated behind the loader's back
+        con.execute("insert into articles select * from articles limit 1")
+    finally:
+        con.close()
+
+    with pytest.raises(GateFailed) as failed:
+        run_gate(paths, "gate2")  # the warehouse frame differs from gate1's: validated, not reused
+
+    assert {f["check"] for f in failed.value.summary["critical_failures"]} == {
+        "article_id_unique", "canonical_url_unique"}
