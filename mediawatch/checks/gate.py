@@ -5,6 +5,9 @@ Order within a run (all through the one writer connection, like the load):
 0. nothing new since the latest run, which passed (no build, no unchecked load with articles, no torn
    staging file, same checks, freshness on the same side of its limit: mediawatch.checks.reuse)?
    Then its verdict is reused and recorded as such (`dq_gate_runs.reused_from`), without GX;
+   else the frames are built (DuckDB temp tables, mediawatch.checks.frames): no new article
+   version and the warehouse and sources frames hold that run's values? Its verdict is reused too.
+   Neither case imports GX or pandas, nor republishes the analyst copy;
 1. forget a previous attempt of the same run id, so a retried task gives the same result;
 2. validate the new batch (the versions of the loads no run has looked at); quarantine offending
    versions; mark the batch and its loads as checked; then ask the build
