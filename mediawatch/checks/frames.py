@@ -1,12 +1,18 @@
-"""What each suite validates, read from DuckDB as small DataFrames (one per suite).
+"""What each suite validates, built by DuckDB into a small temp table (one per suite).
 
 DuckDB does the heavy lifting: the whole-warehouse suite gets one row of aggregates and the sources
-suite one row per source, so GX never pulls the marts into pandas. The batch frame has one row per
-new article version but no body text (only its length), which keeps it small at a million rows.
+suite one row per source, so GX never pulls the marts into pandas. The batch has one row per new
+article version but no body text (only its length), which keeps it small at a million rows.
+
+A frame becomes a pandas DataFrame only when Great Expectations validates it (`frame`). Whether it
+needs validating (the fingerprint of its values, mediawatch.checks.reuse) is read as plain rows, and
+no query binds a parameter (DuckDB's Python binding imports pandas on the first one), so a gate
+whose suites are all unchanged never imports pandas.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -91,7 +97,7 @@ final as (
     left join shared_bodies on batch.content_hash = shared_bodies.content_hash
 )
 
-select * from final order by fetched_at, article_id, content_hash
+select * from final
 """
 
 # the loads whose pages no gate run has looked at yet
@@ -116,7 +122,7 @@ select
     (select count(*) from main.articles) as articles,
     (
         select count(distinct rejects.staging_file) from raw.staging_rejects as rejects
-        where rejects.recorded_at > $since
+        where rejects.recorded_at > $previous_gate_start
     ) as staging_files_with_rejects
 """
 
@@ -187,7 +193,7 @@ final as (
     from per_source
 )
 
-select * from final order by source
+select * from final
 """
 
 
@@ -294,52 +300,84 @@ final as (
     left join dominant on batch.source = dominant.source
 )
 
-select * from final order by source
+select * from final
 """
 
 
-def batch_frame(con: duckdb.DuckDBPyConnection, t: Thresholds) -> pd.DataFrame:
-    """New article versions: those of the unchecked loads that no gate run has checked yet. Leaves
-    the temp table `gate_loads` (those loads) for the caller to mark checked."""
+# the temp tables holding each suite's frame, and the order their rows are read in
+BATCH, WAREHOUSE, SOURCES = "gate_batch", "gate_warehouse", "gate_sources"
+ORDER = {BATCH: "fetched_at, article_id, content_hash", WAREHOUSE: "1", SOURCES: "source"}
+SUITE_TABLES = {"new_articles": BATCH, "warehouse": WAREHOUSE, "sources": SOURCES}
+
+
+def _bind(sql: str, values: Mapping[str, int | float]) -> str:
+    """`sql` with each `$name` replaced by its number (numbers only: nothing to escape)."""
+    def number(match: re.Match[str]) -> str:
+        value = values[match.group(1)]
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise TypeError(f"${match.group(1)} must be a number, not {value!r}")
+        return repr(value)
+
+    return re.sub(r"\$([a-z_]+)", number, sql)
+
+
+def frame(con: duckdb.DuckDBPyConnection, table: str) -> pd.DataFrame:
+    """A suite's temp table as the DataFrame Great Expectations validates (imports pandas)."""
+    return con.execute(f"select * from {table} order by {ORDER[table]}").df()
+
+
+def rows(con: duckdb.DuckDBPyConnection, table: str, columns: list[str] | None = None) -> list[dict[str, Any]]:
+    """A suite's temp table as plain rows (no pandas), in its order."""
+    cursor = con.execute(f"select {', '.join(columns) if columns else '*'} from {table} order by {ORDER[table]}")
+    names = [d[0] for d in cursor.description or []]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def batch_table(con: duckdb.DuckDBPyConnection, t: Thresholds) -> int:
+    """Fill `gate_batch` with the new article versions: those of the unchecked loads that no gate
+    run has checked yet. Leaves the temp table `gate_loads` (those loads) for the caller to mark
+    checked. Returns the number of versions."""
     con.execute(f"create or replace temp table gate_loads as {UNCHECKED_LOADS}")
-    return con.execute(_BATCH, {"tolerance_hours": t.published_future_tolerance_hours}).df()
+    con.execute(f"create or replace temp table {BATCH} as "
+                + _bind(_BATCH, {"tolerance_hours": float(t.published_future_tolerance_hours)}))
+    row = con.execute(f"select count(*) from {BATCH}").fetchone()
+    return int(row[0]) if row else 0
+
+
+def batch_frame(con: duckdb.DuckDBPyConnection, t: Thresholds) -> pd.DataFrame:
+    """The new article versions (see batch_table) as a DataFrame."""
+    batch_table(con, t)
+    return frame(con, BATCH)
+
+
+def warehouse_table(con: duckdb.DuckDBPyConnection) -> None:
+    """Fill `gate_warehouse` with one row of whole-warehouse invariants, aggregated by DuckDB
+    (staging rejects: those recorded since the previous gate run, so each torn file is warned about
+    once)."""
+    con.execute(f"create or replace temp table {WAREHOUSE} as "
+                + _WAREHOUSE.replace("$previous_gate_start", PREVIOUS_GATE_START))
 
 
 def warehouse_frame(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """One row of whole-warehouse invariants, aggregated by DuckDB (staging rejects: those recorded
-    since the previous gate run, so each torn file is warned about once)."""
-    return con.execute(_WAREHOUSE, {"since": previous_gate_start(con)}).df()
+    warehouse_table(con)
+    return frame(con, WAREHOUSE)
 
 
-def previous_gate_start(con: duckdb.DuckDBPyConnection) -> Any:
-    """Start of the latest recorded gate run (the current run is not recorded yet), else epoch."""
-    row = con.execute(
-        "select coalesce(max(started_at), timestamptz '1970-01-01 00:00:00+00') from main.dq_gate_runs"
-    ).fetchone()
-    return row[0] if row else None
+# the start of the latest recorded gate run (the current run is not recorded yet), else epoch
+PREVIOUS_GATE_START = """(
+    select coalesce(max(runs.started_at), timestamptz '1970-01-01 00:00:00+00') from main.dq_gate_runs as runs
+)"""
 
 
-def staging_rejects_since(con: duckdb.DuckDBPyConnection, since: Any) -> list[dict[str, Any]]:
-    """Staging files with rejected lines recorded after `since`: what the gate's warning names."""
+def staging_rejects_since_previous_run(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """Staging files with rejected lines recorded since the previous gate run: what the gate's
+    warning names."""
     cursor = con.execute(
         "select staging_file, lines_loaded, lines_rejected, rejected_lines, kept_at, error "
-        "from raw.staging_rejects where recorded_at > ? order by staging_file, recorded_at",
-        [since],
+        f"from raw.staging_rejects where recorded_at > {PREVIOUS_GATE_START} order by staging_file, recorded_at"
     )
     columns = [d[0] for d in cursor.description or []]
     return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
-
-
-def sources_frame(
-    con: duckdb.DuckDBPyConnection, t: Thresholds, overrides: Mapping[str, Thresholds] | None = None
-) -> pd.DataFrame:
-    """One row per source: volume against its trailing mean, failure rate, latest crawl outcome,
-    article yield (`overrides`: per-source thresholds from the registry)."""
-    frame = _volume_and_failures(con, t)
-    yields = yield_frame(con, t, overrides or {})
-    return frame.merge(yields, on="source", how="outer") if not yields.empty else frame.assign(
-        **{column: None for column in YIELD_COLUMNS}
-    )
 
 
 YIELD_COLUMNS = [
@@ -349,48 +387,65 @@ YIELD_COLUMNS = [
 ]
 
 
-def yield_frame(
-    con: duckdb.DuckDBPyConnection, t: Thresholds, overrides: Mapping[str, Thresholds]
-) -> pd.DataFrame:
-    """One row per source with candidates: yield of its latest crawls, its history, the limit that
-    applies (its own history x `yield_collapse_ratio`, else `yield_min_share`) and the verdict."""
-    import pandas as pd
-
-    limits = pd.DataFrame(
-        {"source": list(overrides), "min_candidates": [o.yield_min_candidates for o in overrides.values()]}
-    ).astype({"source": "object", "min_candidates": "int64"})
-    con.register("yield_limits", limits)
-    try:
-        frame = con.execute(
-            _YIELD, {"min_candidates": t.yield_min_candidates, "window": t.yield_window_runs}
-        ).df()
-    finally:
-        con.unregister("yield_limits")
-
-    def limit(row: pd.Series) -> float:
-        mine = overrides.get(row["source"], t)
-        history = row["history_yield"]
-        if row["yield_history_runs"] >= t.yield_min_history and pd.notna(history):
-            return float(history) * mine.yield_collapse_ratio
-        return mine.yield_min_share
-
-    if frame.empty:
-        return frame.assign(yield_limit=pd.Series(dtype=float), yield_collapsed=pd.Series(dtype=object))
-    frame["yield_limit"] = frame.apply(limit, axis=1)
-    frame["yield_collapsed"] = [
-        None if pd.isna(share) else bool(share < bound)
-        for share, bound in zip(frame["article_yield"], frame["yield_limit"], strict=True)
+def sources_table(
+    con: duckdb.DuckDBPyConnection, t: Thresholds, overrides: Mapping[str, Thresholds] | None = None
+) -> None:
+    """Fill `gate_sources` with one row per source: volume against its trailing mean, failure rate,
+    latest crawl outcome, and the article yield of its latest crawls against its own history with
+    the limit that applies (its history x `yield_collapse_ratio` once it has `yield_min_history`
+    crawls, else `yield_min_share`; `overrides`: per-source thresholds from the registry)."""
+    limits = [
+        f"({_text(source)}, {int(o.yield_min_candidates)}, {float(o.yield_collapse_ratio)!r}, "
+        f"{float(o.yield_min_share)!r})"
+        for source, o in sorted((overrides or {}).items())
     ]
-    return frame.astype({"yield_collapsed": object})
+    con.execute(
+        "create or replace temp table yield_limits as "
+        + (f"select * from (values {', '.join(limits)}) as limits "
+           "(source, min_candidates, collapse_ratio, min_share)" if limits else
+           "select null::varchar as source, null::bigint as min_candidates, null::double as collapse_ratio, "
+           "null::double as min_share where false")
+    )
+    volume = _bind(_SOURCES, {
+        "volume_window": t.volume_window_runs,
+        "min_history": t.volume_min_history,
+        "failure_window": t.failure_window_runs,
+        "min_pages": t.failure_min_pages,
+    })
+    yields = _bind(_YIELD, {"min_candidates": t.yield_min_candidates, "window": t.yield_window_runs})
+    con.execute(f"""
+        create or replace temp table {SOURCES} as
+        with
+        volume as ({volume}),
+        yields as ({yields}),
+        limited as (
+            select
+                yields.*,
+                case
+                    when yields.yield_history_runs >= {int(t.yield_min_history)} and yields.history_yield is not null
+                        then yields.history_yield * coalesce(yield_limits.collapse_ratio, {float(t.yield_collapse_ratio)!r})
+                    else coalesce(yield_limits.min_share, {float(t.yield_min_share)!r})
+                end as yield_limit,
+            from yields
+            left join yield_limits on yields.source = yield_limits.source
+        )
+        select
+            coalesce(volume.source, limited.source) as source,
+            volume.* exclude (source),
+            limited.* exclude (source),
+            case when limited.article_yield is not null then limited.article_yield < limited.yield_limit end
+                as yield_collapsed,
+        from volume
+        full outer join limited on volume.source = limited.source
+    """)
 
 
-def _volume_and_failures(con: duckdb.DuckDBPyConnection, t: Thresholds) -> pd.DataFrame:
-    return con.execute(
-        _SOURCES,
-        {
-            "volume_window": t.volume_window_runs,
-            "min_history": t.volume_min_history,
-            "failure_window": t.failure_window_runs,
-            "min_pages": t.failure_min_pages,
-        },
-    ).df()
+def sources_frame(
+    con: duckdb.DuckDBPyConnection, t: Thresholds, overrides: Mapping[str, Thresholds] | None = None
+) -> pd.DataFrame:
+    sources_table(con, t, overrides)
+    return frame(con, SOURCES).astype({"yield_collapsed": object})
+
+
+def _text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"

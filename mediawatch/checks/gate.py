@@ -5,6 +5,9 @@ Order within a run (all through the one writer connection, like the load):
 0. nothing new since the latest run, which passed (no build, no unchecked load with articles, no torn
    staging file, same checks, freshness on the same side of its limit: mediawatch.checks.reuse)?
    Then its verdict is reused and recorded as such (`dq_gate_runs.reused_from`), without GX;
+   else the frames are built (DuckDB temp tables, mediawatch.checks.frames): no new article
+   version and the warehouse and sources frames hold that run's values? Its verdict is reused too.
+   Neither case imports GX or pandas, nor republishes the analyst copy;
 1. forget a previous attempt of the same run id, so a retried task gives the same result;
 2. validate the new batch (the versions of the loads no run has looked at); quarantine offending
    versions; mark the batch and its loads as checked; then ask the build
@@ -31,16 +34,28 @@ import duckdb
 
 from mediawatch.checks import reuse
 from mediawatch.checks.frames import (
+    BATCH,
+    SOURCES,
+    SUITE_TABLES,
     UNCHECKED_LOADS,
-    batch_frame,
-    previous_gate_start,
-    sources_frame,
-    staging_rejects_since,
-    warehouse_frame,
+    WAREHOUSE,
+    batch_table,
+    frame,
+    sources_table,
+    staging_rejects_since_previous_run,
+    warehouse_table,
 )
+from mediawatch.checks.frames import rows as frames_rows
 from mediawatch.checks.gx_runner import CheckResult, Validation
 from mediawatch.checks.quarantine import hold
-from mediawatch.checks.suites import CRITICAL, WARNING, Check, build_checks
+from mediawatch.checks.suites import (
+    CRITICAL,
+    SUITE_COLUMNS,
+    SUITE_KEYS,
+    WARNING,
+    Check,
+    build_checks,
+)
 from mediawatch.checks.thresholds import Thresholds
 from mediawatch.config import Paths
 
@@ -70,17 +85,13 @@ class GateFailed(RuntimeError):
 def run_gate(paths: Paths, run_id: str, *, force: bool = False) -> dict[str, Any]:
     """Run the suites on what changed, record the outcome, raise GateFailed on a critical failure.
 
-    With nothing new since the latest (passing) run, its verdict is reused and recorded as such;
-    `force` validates every suite again regardless."""
-    from mediawatch.warehouse.backend import rollback
-    from mediawatch.warehouse.build import Change, build
+    With nothing new since the latest (passing) run, or nothing the checks read changed, its verdict
+    is reused and recorded as such; `force` validates every suite again regardless."""
     from mediawatch.warehouse.db import connect_writer
     from mediawatch.warehouse.migrate import migrate
-    from mediawatch.warehouse.publish import publish_analyst_db, refresh_analyst_tables
 
     thresholds = Thresholds.from_env()
-    overrides = _source_thresholds(paths, thresholds)
-    hashed = reuse.checks_hash(thresholds, overrides)
+    hashed = reuse.checks_hash(thresholds, paths.sources)
     checks = build_checks(thresholds)
     started = datetime.now(UTC)
     if not paths.warehouse.exists():
@@ -94,24 +105,42 @@ def run_gate(paths: Paths, run_id: str, *, force: bool = False) -> dict[str, Any
         _require_marts(con, paths)
         unchanged = None if force else reuse.nothing_new(con, thresholds, hashed, run_id)
         if unchanged is not None:
-            summary = _reuse_verdict(con, run_id, started, hashed, *unchanged)
+            summary = _reuse_verdict(con, run_id, started, *unchanged, build_id=None)
             log.info("quality gate %s: %s", run_id, summary["note"])
             return summary
+        overrides = _source_thresholds(paths, thresholds)
+        retried = _recorded(con, run_id)
+        # the frames, as temp tables; fingerprints read them as plain rows (no pandas)
+        new_versions = batch_table(con, thresholds)
+        prints = _whole_frames(con, thresholds, overrides, hashed)
+        unchanged = None if force else reuse.same_values(con, thresholds, hashed, run_id, new_versions, prints)
+        if unchanged is not None:
+            summary = _reuse_verdict(con, run_id, started, *unchanged, build_id=reuse.current_build(con))
+            log.info("quality gate %s: %s", run_id, summary["note"])
+            return summary
+
+        # the build and the publisher load only for a gate that validates
+        from mediawatch.warehouse.backend import rollback
+        from mediawatch.warehouse.build import Change, build
+        from mediawatch.warehouse.publish import publish_analyst_db, refresh_analyst_tables
+
         # one transaction: forget an earlier attempt, hold the offenders, mark the batch checked, and
         # build what the quarantine changed, so a crash leaves the gate either undone or done
         con.execute("begin transaction")
         try:
             forgot = _forget_run(con, run_id)
-            batch = batch_frame(con, thresholds)
-            if batch.empty:
-                results = reuse.empty_batch_results(checks)
-            else:
+            if retried:  # its own earlier attempt was in the batch's and the frames' inputs
+                new_versions = batch_table(con, thresholds)
+            if new_versions:
+                batch = frame(con, BATCH)
                 results = session.validate("new_articles", batch, checks, None)
-            results = [_effective_severity(r, len(batch), thresholds) for r in results]
+            else:
+                batch, results = None, reuse.empty_batch_results(checks)
+            results = [_effective_severity(r, new_versions, thresholds) for r in results]
             offenders = _offending_versions(results, batch)
-            quarantined = hold(con, offenders, run_id)
-            _mark_checked(con, batch, run_id)
-            changed = sorted(set(forgot) | set(offenders["article_id"]))
+            quarantined = hold(con, offenders, run_id) if offenders is not None else 0
+            _mark_checked(con, run_id)
+            changed = sorted(set(forgot) | (set(offenders["article_id"]) if offenders is not None else set()))
             if changed:
                 build(con, {"main.quarantine": Change.rows("article_id", changed)},
                       watchlist=paths.watchlist, reason=f"gate {run_id}", in_transaction=True)
@@ -119,19 +148,18 @@ def run_gate(paths: Paths, run_id: str, *, force: bool = False) -> dict[str, Any
         except Exception:
             rollback(con)
             raise
+        if changed or retried:  # the marts or the gate's own history changed since the frames were read
+            prints = _whole_frames(con, thresholds, overrides, hashed)
 
-        since = previous_gate_start(con)
-        warehouse = warehouse_frame(con)
-        results += [_explain_freshness(_explain_rejects(r, con, since), warehouse)
-                    for r in session.check_suite(con, "warehouse", warehouse, checks, hashed, thresholds)]
-        sources = sources_frame(con, thresholds, overrides)
-        results += [_explain_yield(r, sources)
-                    for r in session.check_suite(con, "sources", sources, checks, hashed, thresholds)]
+        results += [_explain_freshness(_explain_rejects(r, con), con)
+                    for r in session.check_suite(con, "warehouse", checks, prints["warehouse"])]
+        results += [_explain_yield(r, con)
+                    for r in session.check_suite(con, "sources", checks, prints["sources"])]
         docs = session.publish_docs()
-        summary = _summary(run_id, results, quarantined, len(batch), str(docs))
+        summary = _summary(run_id, results, quarantined, new_versions, str(docs))
         summary["validated_suites"] = session.validated
         summary["reused_suites"] = session.reused
-        summary["note"] = _note(session, len(batch))
+        summary["note"] = _note(session, new_versions)
         _record(con, run_id, started, results, summary, hashed, session.suite_rows, reuse.current_build(con))
         con.execute("checkpoint")
         if changed:
@@ -149,6 +177,23 @@ def run_gate(paths: Paths, run_id: str, *, force: bool = False) -> dict[str, Any
     return summary
 
 
+def _recorded(con: duckdb.DuckDBPyConnection, run_id: str) -> bool:
+    row = con.execute(f"select count(*) from main.dq_gate_runs where run_id = {reuse.literal(run_id)}").fetchone()
+    return bool(row and row[0])
+
+
+def _whole_frames(con: duckdb.DuckDBPyConnection, t: Thresholds, overrides: dict[str, Thresholds],
+                  hashed: str) -> dict[str, str]:
+    """Build the warehouse and sources frames (temp tables); returns their fingerprints by suite."""
+    warehouse_table(con)
+    sources_table(con, t, overrides)
+    return {
+        suite: reuse.fingerprint(
+            hashed, suite, frames_rows(con, SUITE_TABLES[suite], SUITE_KEYS[suite] + SUITE_COLUMNS[suite]), t)
+        for suite in ("warehouse", "sources")
+    }
+
+
 class _Session:
     """One gate run's validations: Great Expectations starts only when a suite needs validating."""
 
@@ -159,18 +204,18 @@ class _Session:
         self.reused: dict[str, str] = {}
         self.suite_rows: list[tuple[str, str, str]] = []  # (suite, fingerprint, validated_in)
 
-    def validate(self, suite: str, frame: pd.DataFrame, checks: list[Check], fp: str | None) -> list[CheckResult]:
+    def validate(self, suite: str, data: pd.DataFrame, checks: list[Check], fp: str | None) -> list[CheckResult]:
         if self.validation is None:
             self.validation = Validation(self.docs_dir, self.run_id)
         self.validated.append(suite)
         if fp is not None:
             self.suite_rows.append((suite, fp, self.run_id))
-        return self.validation.run(suite, frame, checks)
+        return self.validation.run(suite, data, checks)
 
-    def check_suite(self, con: duckdb.DuckDBPyConnection, suite: str, frame: pd.DataFrame,
-                    checks: list[Check], hashed: str, t: Thresholds) -> list[CheckResult]:
-        """Reuse the results of a run that validated the same values, else validate."""
-        fp = reuse.fingerprint(hashed, suite, frame, t)
+    def check_suite(self, con: duckdb.DuckDBPyConnection, suite: str, checks: list[Check],
+                    fp: str) -> list[CheckResult]:
+        """Reuse the results of a run that validated the same values (fingerprint `fp`), else
+        validate the suite's frame."""
         earlier = None if self.force else reuse.validated_before(con, suite, fp)
         if earlier is not None:
             results = reuse.reused_results(con, earlier, suite, checks)
@@ -178,7 +223,7 @@ class _Session:
                 self.reused[suite] = earlier
                 self.suite_rows.append((suite, fp, earlier))
                 return results
-        return self.validate(suite, frame, checks, fp)
+        return self.validate(suite, frame(con, SUITE_TABLES[suite]), checks, fp)
 
     def publish_docs(self) -> Path:
         """Data Docs of this run's validations; with none, the last site stays."""
@@ -198,27 +243,31 @@ def _note(session: _Session, checked: int) -> str:
             + (f"; results reused: {reused}" if reused else ""))
 
 
-def _reuse_verdict(con: duckdb.DuckDBPyConnection, run_id: str, started: datetime, hashed: str,
-                   prior: reuse.PriorRun, note: str) -> dict[str, Any]:
-    """Record a run that takes over `prior`'s verdict (nothing it judged has changed)."""
-    status = latest_gate_status(con, prior.results_run)
+def _reuse_verdict(con: duckdb.DuckDBPyConnection, run_id: str, started: datetime,
+                   prior: reuse.PriorRun, note: str, *, build_id: int | None) -> dict[str, Any]:
+    """Record a run that takes over `prior`'s verdict (nothing it judged has changed), as of build
+    `build_id` (None: prior's). Its SQL binds no parameters (see reuse.literal), so it never imports
+    pandas. The analyst copy is not republished: it holds that verdict already."""
+    status = _verdict_of(con, prior.results_run)
+    run, results_run = reuse.literal(run_id), reuse.literal(prior.results_run)
     con.execute("begin transaction")
     try:
         _forget_run(con, run_id)
         con.execute(f"create or replace temp table gate_loads as {UNCHECKED_LOADS}")
-        con.execute("insert or ignore into main.dq_checked_loads select load_id, ?, now() from gate_loads",
-                    [run_id])
+        con.execute(f"insert or ignore into main.dq_checked_loads select load_id, {run}, now() from gate_loads")
         con.execute(
-            "insert into main.dq_gate_runs by name select ? as run_id, ? as started_at, now() as finished_at, "
+            f"insert into main.dq_gate_runs by name select {run} as run_id, "
+            f"timestamptz {reuse.literal(started.isoformat())} as started_at, now() as finished_at, "
             "passed, critical_failures, warnings, 0 as checked_articles, 0 as quarantined, data_docs, "
-            "build_id, ? as reused_from, checks_hash from main.dq_gate_runs where run_id = ?",
-            [run_id, started, prior.results_run, prior.run_id],
+            f"coalesce({reuse.literal(build_id)}, build_id) as build_id, {results_run} as reused_from, "
+            "checks_hash from main.dq_gate_runs "
+            f"where run_id = {reuse.literal(prior.run_id)}"
         )
         con.execute("commit")
     except Exception:
         con.execute("rollback")
         raise
-    docs = con.execute("select data_docs from main.dq_gate_runs where run_id = ?", [run_id]).fetchone()
+    docs = con.execute(f"select data_docs from main.dq_gate_runs where run_id = {run}").fetchone()
     return {
         "run_id": run_id,
         "passed": True,
@@ -231,7 +280,7 @@ def _reuse_verdict(con: duckdb.DuckDBPyConnection, run_id: str, started: datetim
         "validated_suites": [],
         "reused_suites": {},
         "reused_from": prior.results_run,
-        "build_id": prior.build_id,
+        "build_id": prior.build_id if build_id is None else build_id,
         "note": note,
     }
 
@@ -250,27 +299,25 @@ def _source_thresholds(paths: Paths, t: Thresholds) -> dict[str, Thresholds]:
     }
 
 
-def _explain_yield(result: CheckResult, sources: pd.DataFrame) -> CheckResult:
+def _explain_yield(result: CheckResult, con: duckdb.DuckDBPyConnection) -> CheckResult:
     """A collapsed yield names each source, its yield and the dominant not_article reason."""
-    import pandas as pd
-
     if result.name != "source_yield" or result.success or "error" in result.details:
         return result
-    collapsed = sources[sources["yield_collapsed"].eq(True)].sort_values("source")
-    rows = []
-    for row in collapsed.itertuples(index=False):
-        rows.append({
-            "source": row.source,
-            "run_id": row.yield_latest_run_id,
-            "crawls": int(row.yield_runs),
-            "candidates": int(row.yield_candidates),
-            "articles": int(row.yield_articles),
-            "yield": round(float(row.article_yield), 4),
-            "limit": round(float(row.yield_limit), 4),
-            "history_yield": None if pd.isna(row.history_yield) else round(float(row.history_yield), 4),
-            "dominant_not_article_reason": row.dominant_not_article_reason,
-            "dominant_reason_pages": int(row.dominant_reason_pages),
-        })
+    rows = [
+        {
+            "source": row["source"],
+            "run_id": row["yield_latest_run_id"],
+            "crawls": int(row["yield_runs"]),
+            "candidates": int(row["yield_candidates"]),
+            "articles": int(row["yield_articles"]),
+            "yield": round(float(row["article_yield"]), 4),
+            "limit": round(float(row["yield_limit"]), 4),
+            "history_yield": None if row["history_yield"] is None else round(float(row["history_yield"]), 4),
+            "dominant_not_article_reason": row["dominant_not_article_reason"],
+            "dominant_reason_pages": int(row["dominant_reason_pages"]),
+        }
+        for row in frames_rows(con, SOURCES) if row["yield_collapsed"] is True
+    ]
     result.details["collapsed"] = rows
     result.observed_value = "; ".join(
         f"{r['source']}: {r['articles']} of {r['candidates']} pages became articles "
@@ -281,25 +328,26 @@ def _explain_yield(result: CheckResult, sources: pd.DataFrame) -> CheckResult:
     return result
 
 
-def _explain_freshness(result: CheckResult, warehouse: pd.DataFrame) -> CheckResult:
+def _explain_freshness(result: CheckResult, con: duckdb.DuckDBPyConnection) -> CheckResult:
     """A reused freshness result shows the hours measured now (its verdict cannot differ: the
     fingerprint holds which side of the limit they are on)."""
-    import pandas as pd
-
-    if result.name != "newest_article_fresh" or "reused_from" not in result.details or warehouse.empty:
+    if result.name != "newest_article_fresh" or "reused_from" not in result.details:
         return result
-    hours = warehouse["hours_since_newest_article"].iloc[0]
-    value = None if pd.isna(hours) else float(hours)
+    warehouse = frames_rows(con, WAREHOUSE, ["hours_since_newest_article"])
+    if not warehouse:
+        return result
+    hours = warehouse[0]["hours_since_newest_article"]
+    value = None if hours is None else float(hours)
     result.observed_value = str(value)
     result.details["observed_value"] = value
     return result
 
 
-def _explain_rejects(result: CheckResult, con: duckdb.DuckDBPyConnection, since: Any) -> CheckResult:
+def _explain_rejects(result: CheckResult, con: duckdb.DuckDBPyConnection) -> CheckResult:
     """A torn staging file warning names each file, what was loaded and where the rest is kept."""
     if result.name != "staging_files_intact" or result.success or "error" in result.details:
         return result
-    files = staging_rejects_since(con, since)
+    files = staging_rejects_since_previous_run(con)
     result.details["files"] = files
     result.observed_value = "; ".join(
         f"{f['staging_file']}: {f['lines_loaded']} line(s) loaded, {f['lines_rejected']} rejected"
@@ -323,11 +371,11 @@ def _require_marts(con: duckdb.DuckDBPyConnection, paths: Paths) -> None:
 def _forget_run(con: duckdb.DuckDBPyConnection, run_id: str) -> list[str]:
     """Undo what an earlier attempt of `run_id` recorded (in the caller's transaction). Returns the
     articles whose held versions it let go."""
+    run = reuse.literal(run_id)
     for table in ("dq_results", "dq_checked_versions", "dq_gate_runs", "dq_checked_loads", "dq_suite_runs"):
-        con.execute(f"delete from main.{table} where run_id = ?", [run_id])
+        con.execute(f"delete from main.{table} where run_id = {run}")
     rows = con.execute(
-        "delete from main.quarantine where run_id = ? and released_at is null returning article_id",
-        [run_id],
+        f"delete from main.quarantine where run_id = {run} and released_at is null returning article_id"
     ).fetchall()
     return [row[0] for row in rows]
 
@@ -344,18 +392,19 @@ def _effective_severity(result: CheckResult, batch_size: int, t: Thresholds) -> 
     return result
 
 
-def _offending_versions(results: list[CheckResult], batch: pd.DataFrame) -> pd.DataFrame:
-    """One row per version that failed any row-level check, with every failed check as the reason."""
-    import pandas as pd
-
+def _offending_versions(results: list[CheckResult], batch: pd.DataFrame | None) -> pd.DataFrame | None:
+    """One row per version that failed any row-level check, with every failed check as the reason
+    (None when there is none)."""
     reasons: dict[tuple[str, str], list[str]] = {}
     for result in results:
         if result.row_level and not result.success:
             for row in result.offenders:
                 reasons.setdefault((row["article_id"], row["content_hash"]), []).append(result.name)
+    if not reasons or batch is None:
+        return None
+    import pandas as pd
+
     columns = ["article_id", "content_hash", "url", "source", "reason"]
-    if not reasons:
-        return pd.DataFrame(columns=columns)
     keyed = batch.drop_duplicates(["article_id", "content_hash"]).set_index(["article_id", "content_hash"])
     rows = [
         {
@@ -370,24 +419,19 @@ def _offending_versions(results: list[CheckResult], batch: pd.DataFrame) -> pd.D
     return pd.DataFrame(rows, columns=columns).astype(object).where(lambda f: f.notna(), None)
 
 
-def _mark_checked(con: duckdb.DuckDBPyConnection, batch: pd.DataFrame, run_id: str) -> None:
-    """The batch's versions and the loads it came from (`gate_loads`, see frames.batch_frame)."""
-    con.execute("insert or ignore into main.dq_checked_loads select load_id, ?, now() from gate_loads", [run_id])
-    if batch.empty:
-        return
-    con.register("gate_batch", batch[["article_id", "content_hash"]])
-    try:
-        con.execute(
-            # an anti-join, not a key: DuckDB rewrote the key's whole index at every checkpoint
-            # (migration 0009), a cost following the history
-            "insert into main.dq_checked_versions "
-            "select distinct batch.article_id, batch.content_hash, ?, now() from gate_batch as batch "
-            "anti join main.dq_checked_versions as checked "
-            "on batch.article_id = checked.article_id and batch.content_hash = checked.content_hash",
-            [run_id],
-        )
-    finally:
-        con.unregister("gate_batch")
+def _mark_checked(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
+    """The batch's versions (`gate_batch`) and the loads it came from (`gate_loads`, see
+    frames.batch_table)."""
+    run = reuse.literal(run_id)
+    con.execute(f"insert or ignore into main.dq_checked_loads select load_id, {run}, now() from gate_loads")
+    con.execute(
+        # an anti-join, not a key: DuckDB rewrote the key's whole index at every checkpoint
+        # (migration 0009), a cost following the history
+        f"insert into main.dq_checked_versions "
+        f"select distinct batch.article_id, batch.content_hash, {run}, now() from {BATCH} as batch "
+        "anti join main.dq_checked_versions as checked "
+        "on batch.article_id = checked.article_id and batch.content_hash = checked.content_hash"
+    )
 
 
 def _summary(
@@ -428,19 +472,21 @@ def _record(
          json.dumps(r.details, default=str, sort_keys=True), now]
         for r in results
     ]
+    # literals, not bound parameters: binding would import pandas (see reuse.literal)
     con.execute("begin transaction")
     try:
-        con.executemany("insert into main.dq_results values (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        if rows:
+            con.execute(f"insert into main.dq_results values {reuse.values(rows)}")
         if suite_rows:
-            con.executemany("insert into main.dq_suite_runs values (?, ?, ?, ?)",
-                            [[run_id, *row] for row in suite_rows])
+            con.execute(f"insert into main.dq_suite_runs values {reuse.values([[run_id, *row] for row in suite_rows])}")
         con.execute(
             "insert into main.dq_gate_runs (run_id, started_at, finished_at, passed, critical_failures, "
             "warnings, checked_articles, quarantined, data_docs, build_id, reused_from, checks_hash) "
-            "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, null, ?)",
-            [run_id, started, now, summary["passed"], len(summary["critical_failures"]),
-             len(summary["warnings"]), summary["checked_articles"], summary["quarantined"],
-             summary["data_docs"], build_id, hashed],
+            "values " + reuse.values([[
+                run_id, started, now, summary["passed"], len(summary["critical_failures"]),
+                len(summary["warnings"]), summary["checked_articles"], summary["quarantined"],
+                summary["data_docs"], build_id, None, hashed,
+            ]])
         )
         con.execute("commit")
     except Exception:
@@ -453,18 +499,23 @@ def latest_gate_status(con: duckdb.DuckDBPyConnection, run_id: str | None = None
     analyst copy too)."""
     row = con.execute(
         "select run_id, max(checked_at) as checked_at from main.dq_results "
-        "where run_id = coalesce(?, run_id) group by run_id order by checked_at desc limit 1",
-        [run_id],
+        f"where run_id = coalesce({reuse.literal(run_id)}, run_id) "
+        "group by run_id order by checked_at desc limit 1"
     ).fetchone()
     held_row = con.execute("select count(*) from main.quarantine where released_at is null").fetchone()
     held = int(held_row[0]) if held_row else 0
     if not row:
         return {"run_id": None, "checked_at": None, "passed": None, "critical_failures": [],
                 "warnings": [], "results": [], "quarantined": held}
+    return {"run_id": row[0], "checked_at": row[1], **_verdict_of(con, row[0]), "quarantined": held}
+
+
+def _verdict_of(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, Any]:
+    """`run_id`'s results, whether it passed, its critical failures and warnings (no timestamp is
+    read: that would import pytz, for a gate with nothing new)."""
     cursor = con.execute(
         "select suite, expectation, severity, success, observed_value, details from main.dq_results "
-        "where run_id = ? order by suite, expectation",
-        [row[0]],
+        f"where run_id = {reuse.literal(run_id)} order by suite, expectation"
     )
     columns = [d[0] for d in cursor.description or []]
     results = []
@@ -480,11 +531,8 @@ def latest_gate_status(con: duckdb.DuckDBPyConnection, run_id: str | None = None
 
     critical = [brief(r) for r in results if not r["success"] and r["severity"] == CRITICAL]
     return {
-        "run_id": row[0],
-        "checked_at": row[1],
         "passed": not critical,
         "critical_failures": critical,
         "warnings": [brief(r) for r in results if not r["success"] and r["severity"] != CRITICAL],
         "results": results,
-        "quarantined": held,
     }

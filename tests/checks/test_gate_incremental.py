@@ -8,15 +8,17 @@ import subprocess
 import sys
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
+import duckdb
 import pytest
 from gate_builders import good_batch, load, make_paths, page, query, recently, stage
 
-from mediawatch.checks import latest_gate_status, run_gate
+from mediawatch.checks import GateFailed, latest_gate_status, run_gate
 from mediawatch.checks.frames import batch_frame
 from mediawatch.checks.suites import SUITE_COLUMNS, build_checks
 from mediawatch.checks.thresholds import Thresholds
-from mediawatch.config import REPO_ROOT
+from mediawatch.config import REPO_ROOT, Paths
 from mediawatch.warehouse.db import connect_reader, connect_writer
 
 # the batch as defined before the gate followed the loads: every version prep.prep_article_versions
@@ -99,27 +101,72 @@ def test_nothing_new_reuses_the_verdict_and_says_so(tmp_path: Path) -> None:
     assert forced["reused_suites"] == {}
 
 
-def test_a_crawl_with_nothing_new_validates_only_what_changed(tmp_path: Path) -> None:
+def _gate_in_a_process(paths: Paths, run: str) -> dict[str, Any]:
+    """run_gate in a fresh interpreter: its summary's reuse and the heavy modules it imported."""
+    code = (
+        "import sys, json\n"
+        "from pathlib import Path\n"
+        "from mediawatch.config import Paths\n"
+        "from mediawatch.checks import run_gate\n"
+        f"paths = Paths(sources=Path({str(paths.sources)!r}), watchlist=Path({str(paths.watchlist)!r}), "
+        f"warehouse=Path({str(paths.warehouse)!r}), reports=Path({str(paths.reports)!r}))\n"
+        "summary = run_gate(paths, sys.argv[1])\n"
+        "print(json.dumps({'reused': summary.get('reused_from'), 'note': summary['note'], "
+        "'modules': [m for m in ('great_expectations', 'pandas', 'scipy.stats', 'altair') if m in sys.modules]}))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code, run], cwd=REPO_ROOT, check=True, capture_output=True,
+                         text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def test_a_crawl_with_nothing_new_reuses_the_verdict_without_pandas(tmp_path: Path) -> None:
     paths = make_paths(tmp_path)
-    when = recently(2)
-    good_batch(paths, "run1", when)
+    good_batch(paths, "run1", recently(2))
     load(paths)
     run_gate(paths, "gate1")
+    results_before = query(paths.warehouse, "select count(*) from dq_results")
     # a crawl that found nothing: its stats are loaded (a build of crawl_runs), no article changes
     for source in ("alpha", "beta"):
         stage(paths, source, "run2", [], recently(1))
     load(paths)
 
+    second = _gate_in_a_process(paths, "gate2")
+
+    # the frames were read (a build happened) and hold gate1's values: its verdict stands, and
+    # neither Great Expectations nor pandas was loaded
+    assert second == {"reused": "gate1", "modules": [],
+                      "note": "no new article versions and the checked values are those of gate run gate1: "
+                              "its verdict reused"}
+    build = query(paths.warehouse, "select max(build_id) from meta.builds")[0][0]
+    assert query(paths.warehouse, "select passed, reused_from, build_id, checked_articles from dq_gate_runs "
+                 "where run_id = 'gate2'") == [(True, "gate1", build, 0)]
+    assert query(paths.warehouse, "select count(*) from dq_results") == results_before
+    # the loads it looked at are marked, so the next run with nothing new takes the cheaper path
+    assert query(paths.warehouse, "select count(*) from raw.loads anti join dq_checked_loads using (load_id)") == [(0,)]
+    assert run_gate(paths, "gate3")["note"] == f"nothing new since build {build}, verdict of gate run gate1 reused"
+
+
+def test_a_crawl_that_changes_one_suite_validates_only_that_suite(tmp_path: Path) -> None:
+    paths = make_paths(tmp_path)
+    good_batch(paths, "run1", recently(2))
+    load(paths)
+    run_gate(paths, "gate1")
+    # alpha's crawl failed (the sources frame changes); beta found nothing (no article changes)
+    stage(paths, "alpha", "run2", [], recently(1), error="DNS lookup failed")
+    stage(paths, "beta", "run2", [], recently(1))
+    load(paths)
+
     summary = run_gate(paths, "gate2")
 
     assert "reused_from" not in summary and summary["checked_articles"] == 0
-    assert summary["reused_suites"] == {"warehouse": "gate1", "sources": "gate1"}
-    assert summary["validated_suites"] == []
+    assert summary["validated_suites"] == ["sources"]
+    assert summary["reused_suites"] == {"warehouse": "gate1"}
+    assert "source_latest_crawl_succeeded" in {w["check"] for w in summary["warnings"]}
     assert "results reused: warehouse (same values as gate run gate1)" in summary["note"]
     rows = query(paths.warehouse, "select suite, details from dq_results where run_id = 'gate2'")
     assert len(rows) == len(build_checks(Thresholds()))
     reused = {suite for suite, details in rows if json.loads(details).get("reused_from") == "gate1"}
-    assert reused == {"warehouse", "sources"}
+    assert reused == {"warehouse"}
     empty = {suite for suite, details in rows if json.loads(details).get("not_validated")}
     assert empty == {"new_articles"}
 
@@ -147,21 +194,48 @@ def test_a_gate_with_nothing_new_imports_no_great_expectations(tmp_path: Path) -
     paths = make_paths(tmp_path)
     good_batch(paths, "run1", recently(2))
     load(paths)
-    code = (
-        "import sys, json\n"
-        "from pathlib import Path\n"
-        "from mediawatch.config import Paths\n"
-        "from mediawatch.checks import run_gate\n"
-        f"paths = Paths(sources=Path({str(paths.sources)!r}), watchlist=Path({str(paths.watchlist)!r}), "
-        f"warehouse=Path({str(paths.warehouse)!r}), reports=Path({str(paths.reports)!r}))\n"
-        "summary = run_gate(paths, sys.argv[1])\n"
-        "print(json.dumps({'reused': summary.get('reused_from'), "
-        "'modules': [m for m in ('great_expectations', 'pandas', 'scipy.stats', 'altair') if m in sys.modules]}))\n"
-    )
-    runs = [json.loads(subprocess.run([sys.executable, "-c", code, run], cwd=REPO_ROOT, check=True,
-                                      capture_output=True, text=True).stdout.strip().splitlines()[-1])
-            for run in ("gate1", "gate2")]
+    runs = [_gate_in_a_process(paths, run) for run in ("gate1", "gate2")]
     # validating imports GX, but not the modules it only needs for checks this project never runs
-    assert runs[0] == {"reused": None, "modules": ["great_expectations", "pandas"]}
-    # (pandas may load: DuckDB's Python binding imports it on the first bound parameter)
-    assert runs[1]["reused"] == "gate1" and set(runs[1]["modules"]) <= {"pandas"}
+    assert runs[0]["reused"] is None and runs[0]["modules"] == ["great_expectations", "pandas"]
+    # nor pandas: DuckDB's Python binding imports it on the first bound parameter, and the no-op
+    # path binds none
+    assert runs[1]["reused"] == "gate1" and runs[1]["modules"] == []
+
+
+def test_one_bad_version_after_a_passing_run_is_still_caught(tmp_path: Path) -> None:
+    paths = make_paths(tmp_path)
+    good_batch(paths, "run1", recently(2))
+    load(paths)
+    run_gate(paths, "gate1")
+    # the next crawl brings good articles and one without a title: nothing may be reused
+    when = recently(1)
+    stage(paths, "alpha", "run2", [page("alpha", "run2", f"ok-{i}", when) for i in range(9)]
+          + [page("alpha", "run2", "untitled", when, title=None)], when)
+    load(paths)
+
+    summary = run_gate(paths, "gate2")
+
+    assert "reused_from" not in summary and summary["checked_articles"] == 10
+    assert summary["quarantined"] == 1 and {w["check"] for w in summary["warnings"]} >= {"title_present"}
+    assert query(paths.warehouse, "select reason from quarantine") == [("failed title_present",)]
+
+
+def test_a_broken_mart_after_a_passing_run_fails_even_when_no_article_is_new(tmp_path: Path) -> None:
+    paths = make_paths(tmp_path)
+    good_batch(paths, "run1", recently(2))
+    load(paths)
+    run_gate(paths, "gate1")
+    for source in ("alpha", "beta"):
+        stage(paths, source, "run2", [], recently(1))
+    load(paths)  # a build, and no article version is new
+    con = duckdb.connect(str(paths.warehouse))
+    try:  # a broken model, simulated behind the loader's back
+        con.execute("insert into articles select * from articles limit 1")
+    finally:
+        con.close()
+
+    with pytest.raises(GateFailed) as failed:
+        run_gate(paths, "gate2")  # the warehouse frame differs from gate1's: validated, not reused
+
+    assert {f["check"] for f in failed.value.summary["critical_failures"]} == {
+        "article_id_unique", "canonical_url_unique"}
