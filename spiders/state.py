@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -56,12 +57,25 @@ def _newer(a: KnownPage | None, b: KnownPage) -> bool:
 
 
 class KnownState:
-    """Known pages keyed by normalised URL and by normalised canonical URL."""
+    """Known pages keyed by normalised URL and by normalised canonical URL.
 
-    def __init__(self) -> None:
+    Read on first use (`KnownState.load` only notes where from): a run whose every listing answers
+    304 Not Modified never asks, so it never reads the export (which holds every stored article)."""
+
+    def __init__(self, reader: Callable[[KnownState], None] | None = None) -> None:
         self.pages: dict[str, KnownPage] = {}
+        self._reader = reader
+
+    def _read(self) -> None:
+        reader, self._reader = self._reader, None
+        if reader is not None:
+            reader(self)
 
     def add(self, page: KnownPage) -> None:
+        self._read()
+        self._add(page)
+
+    def _add(self, page: KnownPage) -> None:
         for key in {page.url, page.canonical_url}:
             if key:
                 key = normalize_url(key)
@@ -69,18 +83,27 @@ class KnownState:
                     self.pages[key] = page
 
     def get(self, url: str) -> KnownPage | None:
+        self._read()
         return self.pages.get(normalize_url(url))
 
+    @property
+    def loaded(self) -> bool:
+        """Whether the known pages have been read (a no-op run never reads them)."""
+        return self._reader is None
+
     def __len__(self) -> int:
+        self._read()
         return len(self.pages)
 
     @classmethod
     def load(cls, paths: Paths, source: str) -> KnownState:
-        """Read the loader's parquet export (if any) and this source's staging files."""
-        state = cls()
+        """The loader's parquet export (if any) and this source's staging files, read on first use."""
+        return cls(lambda state: state._read_from(paths, source))
+
+    def _read_from(self, paths: Paths, source: str) -> None:
         exported_at = None
         if paths.crawl_state.exists():
-            state._load_parquet(paths.crawl_state)
+            self._load_parquet(paths.crawl_state)
             exported_at = paths.crawl_state.stat().st_mtime
         for path in staging_files(paths.staging_dir, source):
             # the loader exports the state after loading, so files older than the export are in
@@ -90,7 +113,7 @@ class KnownState:
             for page in iter_staged_pages(path):
                 if page.kind != ARTICLE:
                     continue
-                state.add(
+                self._add(
                     KnownPage(
                         url=page.url,
                         canonical_url=page.article.canonical_url if page.article else None,
@@ -101,24 +124,26 @@ class KnownState:
                         fetched_at=page.fetched_at,
                     )
                 )
-        return state
+        log.info("%s: %d known pages", source, len(self.pages))
 
     def _load_parquet(self, path: Path) -> None:
         import duckdb
 
+        # the path as a literal, not a parameter: binding any Python value makes duckdb 1.5 import
+        # pandas (half a second of a crawl's start-up)
+        literal = "'" + str(path).replace("'", "''") + "'"
         try:
             with duckdb.connect(":memory:") as con:
                 rows = con.execute(
                     "select url, canonical_url, content_hash, cast(lastmod as varchar),"
-                    " etag, last_modified, cast(fetched_at as varchar) from read_parquet(?)",
-                    [str(path)],
+                    f" etag, last_modified, cast(fetched_at as varchar) from read_parquet({literal})"
                 ).fetchall()
         except duckdb.Error as exc:
             # a missing or broken export means a fuller crawl, not a failed one
             log.warning("cannot read crawl state %s (%s); crawling as if it were empty", path, exc)
             return
         for row in rows:
-            self.add(KnownPage(*[None if v is None else str(v) for v in row]))
+            self._add(KnownPage(*[None if v is None else str(v) for v in row]))
 
 
 class HttpState:
