@@ -151,12 +151,13 @@ def _load_space_needed(paths: Paths) -> int:
 
 def _load_once(paths: Paths, load_id: str, progress: Progress | None) -> dict[str, Any]:
     from mediawatch.sources import load_registry
-    from mediawatch.warehouse.build import Change, build
+    from mediawatch.warehouse.build import BuildSummary, Change, build
     from mediawatch.warehouse.db import connect_writer
-    from mediawatch.warehouse.load import load_files
+    from mediawatch.warehouse.load import FileLoadSummary, load_files
     from mediawatch.warehouse.loads import (
         finish_load,
         hand_on,
+        nothing_to_load,
         start_load,
         sync_registry,
         warehouse_counts,
@@ -165,22 +166,29 @@ def _load_once(paths: Paths, load_id: str, progress: Progress | None) -> dict[st
 
     paths.ensure()
     registry = load_registry(paths.sources)
-    con = connect_writer(paths.warehouse)
-    try:
-        migrate(con)
-        start_load(con, load_id)
-        registry_changed = sync_registry(con, registry)
-        files = load_files(con, paths.staging_dir, load_id)
-        built = build(con, {"raw.source_registry": Change()} if registry_changed else {},
-                      watchlist=paths.watchlist, reason=f"load {load_id}", progress=progress)
-        finish_load(con, load_id, files.files_loaded, files.pages, built.analysis.versions)
-        build_rss = _peak_rss_mib()  # so far: loading and building, before the analyst copy
-        counts = warehouse_counts(con)
-        publish_s = hand_on(con, paths, changed=bool(built.built))
-    finally:
-        con.close()
+    # nothing new staged and nothing left to build or publish: one read-only look, no load recorded
+    unchanged = nothing_to_load(paths, registry)
+    if unchanged is not None:
+        files, built = FileLoadSummary(files_already_loaded=unchanged.pop("files_already_loaded")), BuildSummary()
+        build_rss, counts, publish_s = _peak_rss_mib(), unchanged, 0.0
+    else:
+        con = connect_writer(paths.warehouse)
+        try:
+            migrate(con)
+            start_load(con, load_id)
+            registry_changed = sync_registry(con, registry)
+            files = load_files(con, paths.staging_dir, load_id)
+            built = build(con, {"raw.source_registry": Change()} if registry_changed else {},
+                          watchlist=paths.watchlist, reason=f"load {load_id}", progress=progress)
+            finish_load(con, load_id, files.files_loaded, files.pages, built.analysis.versions)
+            build_rss = _peak_rss_mib()  # so far: loading and building, before the analyst copy
+            counts = warehouse_counts(con)
+            publish_s = hand_on(con, paths, changed=bool(built.built))
+        finally:
+            con.close()
     summary = {
         "load_id": load_id,
+        "nothing_new": unchanged is not None,
         "files_loaded": files.files_loaded,
         "files_already_loaded": files.files_already_loaded,
         "pages_loaded": files.pages,
