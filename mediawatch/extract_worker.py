@@ -14,6 +14,7 @@ import os
 import resource
 import signal
 import sys
+from typing import Any
 
 from mediawatch.extract_pool import read_frame, worker_pipes, write_frame
 
@@ -43,8 +44,9 @@ def _language_model(cache_dir: str) -> None:
     The shipped model is LZMA-compressed: decompressing it cost each worker 0.6 of the 0.9 CPU s
     its loading takes, on every crawl; the copy loads in 0.15 s. The arrays are the shipped
     model's, so every classification is the same. Any problem: py3langid loads its own file."""
+    log = logging.getLogger(__name__)
+    import io
     import lzma
-    import shutil
     import tempfile
     from pathlib import Path
 
@@ -55,17 +57,23 @@ def _language_model(cache_dir: str) -> None:
     shipped = langid.MODEL_DIR / langid.MODEL_FILE
     stat = shipped.stat()
     copy = Path(cache_dir) / f"py3langid-{langid_version}-{stat.st_size}-{stat.st_mtime_ns}.npz"
-    if not copy.exists():
+    if copy.exists():
+        source: Any = copy
+    else:  # the first worker: decompress once, keep the copy, and load from memory (no extra cost)
+        with lzma.open(shipped) as compressed:
+            source = io.BytesIO(compressed.read())
         copy.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=copy.parent, prefix=copy.name, suffix=".tmp")
         try:
-            with lzma.open(shipped) as source, os.fdopen(fd, "wb") as target:
-                shutil.copyfileobj(source, target, length=1 << 20)
-            os.replace(tmp, copy)  # a concurrent worker may have made it too: same bytes
+            with os.fdopen(fd, "wb") as target:
+                target.write(source.getbuffer())
+            os.replace(tmp, copy)  # a concurrent worker may have made it too: the same bytes
+        except OSError as exc:
+            log.warning("cannot keep the language model copy %s (%s)", copy, exc)
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)
-    with np.load(copy, allow_pickle=False) as data:  # what modelio.load_model does, without LZMA
+    with np.load(source, allow_pickle=False) as data:  # modelio.load_model's reading, minus LZMA
         identifier = langid.LanguageIdentifier(
             np.asarray(data["ptc"]), np.asarray(data["pc"]), data["classes"].tolist(),
             modelio._to_array(data["nextmove"]), data["out_feat"].tolist(),
