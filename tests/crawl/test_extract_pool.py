@@ -199,3 +199,25 @@ def test_the_cached_language_model_gives_the_same_pages(tmp_path) -> None:
     assert staged(str(cache)) == plain
     assert len({json.loads(line)["article"]["language"] for line in plain.values()
                 if json.loads(line)["article"]}) >= 3
+
+
+def test_the_page_sent_ahead_of_a_killed_worker_is_extracted_once_by_the_next() -> None:
+    """A worker holds the next page in its pipe while it extracts the current one; when it is
+    killed mid-page that next page was never started: it goes to the fresh worker, not counted as
+    an attempt, and comes back once."""
+    pool = ExtractionPool(workers=1, timeout_s=120)
+    stop = threading.Event()
+    try:
+        run_all(pool, [job(real_pages()[0][1], 0)])  # the worker is warm
+        killer = busy_killer(pool, 1, stop)
+        killer.start()
+        jobs = [job(huge_page(), 1), job(real_pages()[1][1], 2), job(real_pages()[2][1], 3)]
+        pages = run_all(pool, jobs)
+    finally:
+        stop.set()
+        pool.close()
+    killer.join()
+    assert sorted(p.url for p in pages) == [f"http://127.0.0.1/news/{n}/a.html" for n in (1, 2, 3)]
+    assert all(p.kind == ARTICLE for p in pages)
+    assert pool.counts["worker_restarts"] == 1
+    assert [j.attempts for j in jobs] == [2, 1, 1]
