@@ -14,6 +14,7 @@ import os
 import resource
 import signal
 import sys
+from typing import Any
 
 from mediawatch.extract_pool import read_frame, worker_pipes, write_frame
 
@@ -37,6 +38,50 @@ def _cap_memory() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
+def _language_model(cache_dir: str) -> None:
+    """Load py3langid's model from an uncompressed copy under `cache_dir` (made on first use).
+
+    The shipped model is LZMA-compressed: decompressing it cost each worker 0.6 of the 0.9 CPU s
+    its loading takes, on every crawl; the copy loads in 0.15 s. The arrays are the shipped
+    model's, so every classification is the same. Any problem: py3langid loads its own file."""
+    log = logging.getLogger(__name__)
+    import io
+    import lzma
+    import tempfile
+    from pathlib import Path
+
+    import numpy as np
+    from py3langid import __version__ as langid_version
+    from py3langid import langid, modelio
+
+    shipped = langid.MODEL_DIR / langid.MODEL_FILE
+    stat = shipped.stat()
+    copy = Path(cache_dir) / f"py3langid-{langid_version}-{stat.st_size}-{stat.st_mtime_ns}.npz"
+    if copy.exists():
+        source: Any = copy
+    else:  # the first worker: decompress once, keep the copy, and load from memory (no extra cost)
+        with lzma.open(shipped) as compressed:
+            source = io.BytesIO(compressed.read())
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=copy.parent, prefix=copy.name, suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as target:
+                target.write(source.getbuffer())
+            os.replace(tmp, copy)  # a concurrent worker may have made it too: the same bytes
+        except OSError as exc:
+            log.warning("cannot keep the language model copy %s (%s)", copy, exc)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+    with np.load(source, allow_pickle=False) as data:  # modelio.load_model's reading, minus LZMA
+        identifier = langid.LanguageIdentifier(
+            np.asarray(data["ptc"]), np.asarray(data["pc"]), data["classes"].tolist(),
+            modelio._to_array(data["nextmove"]), data["out_feat"].tolist(),
+            tk_row=modelio._to_array(data["nextmove_row"]),
+        )
+    langid.IDENTIFIER = identifier
+
+
 def main() -> int:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when a worker ends
     # no nice(): the workers are the crawl's throughput. Niced, they got about a third of a core
@@ -46,6 +91,12 @@ def main() -> int:
     recv_fd, send_fd = worker_pipes()
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
 
+    cache_dir = os.environ.get("MEDIAWATCH_MODEL_CACHE")
+    if cache_dir:
+        try:
+            _language_model(cache_dir)
+        except Exception as exc:  # noqa: BLE001 - only slower: py3langid loads its own copy
+            logging.getLogger(__name__).warning("language model cache unusable (%r)", exc)
     from mediawatch.extract import extract_article
 
     # first calls load lazy models (language identification, date patterns): not a page's time

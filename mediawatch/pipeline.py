@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from mediawatch.config import Paths, default_paths
@@ -151,36 +152,50 @@ def _load_space_needed(paths: Paths) -> int:
 
 def _load_once(paths: Paths, load_id: str, progress: Progress | None) -> dict[str, Any]:
     from mediawatch.sources import load_registry
-    from mediawatch.warehouse.build import Change, build
-    from mediawatch.warehouse.db import connect_writer
-    from mediawatch.warehouse.load import load_files
-    from mediawatch.warehouse.loads import (
-        finish_load,
-        hand_on,
-        start_load,
-        sync_registry,
-        warehouse_counts,
-    )
-    from mediawatch.warehouse.migrate import migrate
+    from mediawatch.warehouse.load import FileLoadSummary
+    from mediawatch.warehouse.loads import nothing_to_load
 
     paths.ensure()
     registry = load_registry(paths.sources)
-    con = connect_writer(paths.warehouse)
-    try:
-        migrate(con)
-        start_load(con, load_id)
-        registry_changed = sync_registry(con, registry)
-        files = load_files(con, paths.staging_dir, load_id)
-        built = build(con, {"raw.source_registry": Change()} if registry_changed else {},
-                      watchlist=paths.watchlist, reason=f"load {load_id}", progress=progress)
-        finish_load(con, load_id, files.files_loaded, files.pages, built.analysis.versions)
-        build_rss = _peak_rss_mib()  # so far: loading and building, before the analyst copy
-        counts = warehouse_counts(con)
-        publish_s = hand_on(con, paths, changed=bool(built.built))
-    finally:
-        con.close()
+    # nothing new staged and nothing left to build or publish: one read-only look, no load recorded
+    unchanged = nothing_to_load(paths, registry)
+    if unchanged is not None:
+        files = FileLoadSummary(files_already_loaded=unchanged.pop("files_already_loaded"))
+        # an empty BuildSummary, without importing the build (0.1 s) for it
+        nothing = SimpleNamespace(versions=0, mentions=0, clusters_joined=0, workers=0, worker_faults=0)
+        built: Any = SimpleNamespace(analysis=nothing, alerts=0, built=[], seconds=0.0, cpu_seconds=0.0,
+                                     node_seconds={}, node_cpu_seconds={}, commit_seconds=0.0)
+        build_rss, counts, publish_s = _peak_rss_mib(), unchanged, 0.0
+    else:
+        from mediawatch.warehouse.build import Change, build
+        from mediawatch.warehouse.db import connect_writer
+        from mediawatch.warehouse.load import load_files
+        from mediawatch.warehouse.loads import (
+            finish_load,
+            hand_on,
+            start_load,
+            sync_registry,
+            warehouse_counts,
+        )
+        from mediawatch.warehouse.migrate import migrate
+
+        con = connect_writer(paths.warehouse)
+        try:
+            migrate(con)
+            start_load(con, load_id)
+            registry_changed = sync_registry(con, registry)
+            files = load_files(con, paths.staging_dir, load_id)
+            built = build(con, {"raw.source_registry": Change()} if registry_changed else {},
+                          watchlist=paths.watchlist, reason=f"load {load_id}", progress=progress)
+            finish_load(con, load_id, files.files_loaded, files.pages, built.analysis.versions)
+            build_rss = _peak_rss_mib()  # so far: loading and building, before the analyst copy
+            counts = warehouse_counts(con)
+            publish_s = hand_on(con, paths, changed=bool(built.built))
+        finally:
+            con.close()
     summary = {
         "load_id": load_id,
+        "nothing_new": unchanged is not None,
         "files_loaded": files.files_loaded,
         "files_already_loaded": files.files_already_loaded,
         "pages_loaded": files.pages,

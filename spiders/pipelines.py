@@ -44,12 +44,13 @@ class _SharedPool:
     users = 0
 
     @classmethod
-    def acquire(cls, settings: Any) -> ExtractionPool:
+    def acquire(cls, settings: Any, model_cache: str) -> ExtractionPool:
         if cls.pool is None:
             cls.pool = ExtractionPool(
                 workers=settings.getint("MEDIAWATCH_EXTRACT_WORKERS") or None,
                 timeout_s=settings.getfloat("MEDIAWATCH_EXTRACT_TIMEOUT", DEFAULT_TIMEOUT_S),
                 memory_mb=settings.getint("MEDIAWATCH_EXTRACT_MEMORY_MB", DEFAULT_MEMORY_MB),
+                model_cache=model_cache,
             )
         cls.users += 1
         return cls.pool
@@ -68,7 +69,9 @@ class ExtractPipeline(_CrawlerAware):
     comes back failed with its reason (`extract_timeout`, `extract_memory`, `extract_crashed`)."""
 
     def open_spider(self) -> None:
-        self.pool = _SharedPool.acquire(self.crawler.settings)
+        self.pool = _SharedPool.acquire(
+            self.crawler.settings, str(self.spider.paths.data_dir / "cache")
+        )
 
     def close_spider(self) -> None:
         _SharedPool.release()

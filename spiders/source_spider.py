@@ -114,12 +114,8 @@ class SourceSpider(scrapy.Spider):
         if window is None:
             window = self.registry.settings.get("news_sitemap_window_days")
         self.news_window = timedelta(days=float(window)) if window else None
-        self.logger.info(
-            "run %s: %d known pages, staging to %s",
-            self.run_id,
-            len(self.known),
-            Path(self.paths.staging_dir) / self.name,
-        )
+        # the known pages are read when a listing first names an article (see KnownState)
+        self.logger.info("run %s: staging to %s", self.run_id, Path(self.paths.staging_dir) / self.name)
 
     # ---- counting -----------------------------------------------------------------------------
     def count(self, key: str, value: int = 1) -> None:

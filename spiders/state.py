@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -58,12 +59,25 @@ def _newer(a: KnownPage | None, b: KnownPage) -> bool:
 
 
 class KnownState:
-    """Known pages keyed by normalised URL and by normalised canonical URL."""
+    """Known pages keyed by normalised URL and by normalised canonical URL.
 
-    def __init__(self) -> None:
+    Read on first use (`KnownState.load` only notes where from): a run whose every listing answers
+    304 Not Modified never asks, so it never reads the export (which holds every stored article)."""
+
+    def __init__(self, reader: Callable[[KnownState], None] | None = None) -> None:
         self.pages: dict[str, KnownPage] = {}
+        self._reader = reader
+
+    def _read(self) -> None:
+        reader, self._reader = self._reader, None
+        if reader is not None:
+            reader(self)
 
     def add(self, page: KnownPage) -> None:
+        self._read()
+        self._add(page)
+
+    def _add(self, page: KnownPage) -> None:
         for key in {page.url, page.canonical_url}:
             if key:
                 key = normalize_url(key)
@@ -71,18 +85,27 @@ class KnownState:
                     self.pages[key] = page
 
     def get(self, url: str) -> KnownPage | None:
+        self._read()
         return self.pages.get(normalize_url(url))
 
+    @property
+    def loaded(self) -> bool:
+        """Whether the known pages have been read (a no-op run never reads them)."""
+        return self._reader is None
+
     def __len__(self) -> int:
+        self._read()
         return len(self.pages)
 
     @classmethod
     def load(cls, paths: Paths, source: str) -> KnownState:
-        """Read the loader's parquet export (if any) and this source's staging files."""
-        state = cls()
+        """The loader's parquet export (if any) and this source's staging files, read on first use."""
+        return cls(lambda state: state._read_from(paths, source))
+
+    def _read_from(self, paths: Paths, source: str) -> None:
         exported_at = crawl_state.exported_at(paths.crawl_state)
-        for path in crawl_state.files(paths.crawl_state):
-            state._load_parquet(path)
+        for path in crawl_state.files(paths.crawl_state):  # the base, then its deltas
+            self._load_parquet(path)
         for path in staging_files(paths.staging_dir, source):
             # the loader exports the state after loading, so files older than the export are in
             # it already; the margin only costs re-reading a file, never a missed page
@@ -91,7 +114,7 @@ class KnownState:
             for page in iter_staged_pages(path):
                 if page.kind != ARTICLE:
                     continue
-                state.add(
+                self._add(
                     KnownPage(
                         url=page.url,
                         canonical_url=page.article.canonical_url if page.article else None,
@@ -102,27 +125,29 @@ class KnownState:
                         fetched_at=page.fetched_at,
                     )
                 )
-        return state
+        log.info("%s: %d known pages", source, len(self.pages))
 
     def _load_parquet(self, path: Path) -> None:
-        """One file of the loader's export (the base or a delta: `add` keeps the newest fetch)."""
+        """One file of the loader's export (the base or a delta: `_add` keeps the newest fetch)."""
         import duckdb
 
         if not path.exists():
             return  # a delta a compaction removed after `files()` listed it: the base holds it
+        # the path as a literal, not a parameter: binding any Python value makes duckdb 1.5 import
+        # pandas (half a second of a crawl's start-up)
+        literal = "'" + str(path).replace("'", "''") + "'"
         try:
             with duckdb.connect(":memory:") as con:
                 rows = con.execute(
                     "select url, canonical_url, content_hash, cast(lastmod as varchar),"
-                    " etag, last_modified, cast(fetched_at as varchar) from read_parquet(?)",
-                    [str(path)],
+                    f" etag, last_modified, cast(fetched_at as varchar) from read_parquet({literal})"
                 ).fetchall()
         except duckdb.Error as exc:
             # a missing or broken export means a fuller crawl, not a failed one
             log.warning("cannot read crawl state %s (%s); crawling as if it were empty", path, exc)
             return
         for row in rows:
-            self.add(KnownPage(*[None if v is None else str(v) for v in row]))
+            self._add(KnownPage(*[None if v is None else str(v) for v in row]))
 
 
 class HttpState:

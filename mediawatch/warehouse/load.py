@@ -7,6 +7,11 @@ A file DuckDB cannot read whole (a line torn by a crash or a full disk, a corrup
 its complete, readable lines are loaded under their own line numbers, the rejected lines are kept
 byte for byte in `<run>.jsonl.rejected` beside it (the staging file itself is never changed), and
 `raw.staging_rejects` records what was rejected, so the quality gate warns.
+
+What a load must look at is found without reading what it loaded before: a file's SHA-256 is
+computed once and kept in `<staging>/.sha256.json` by size and mtime (a file changed after loading
+still shows as changed), and a stats file already in `raw.crawl_stats` is not read again. The
+statements bind no Python values (duckdb 1.5 imports pandas, half a second, for the first one).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -46,13 +52,108 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+DIGESTS_FILE = ".sha256.json"
+
+
+class Digests:
+    """SHA-256 of the staging files, each computed once: `<staging>/.sha256.json` keeps
+    key -> [size, mtime_ns, sha256], and a file whose size and mtime are unchanged is not read again
+    (staging files are immutable; one rewritten in place gets a new mtime). Only a cache: missing or
+    unreadable, every file is hashed again."""
+
+    def __init__(self, staging_dir: Path) -> None:
+        self.path = staging_dir / DIGESTS_FILE
+        self.known: dict[str, list[Any]] = {}
+        self.changed = False
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            if isinstance(data, dict):
+                self.known = {k: v for k, v in data.items() if isinstance(v, list) and len(v) == 3}
+        except (OSError, ValueError):
+            pass
+
+    def sha256(self, path: Path, key: str) -> str:
+        stat = path.stat()
+        entry = self.known.get(key)
+        if entry is not None and entry[0] == stat.st_size and entry[1] == stat.st_mtime_ns:
+            return str(entry[2])
+        sha = file_sha256(path)
+        self.known[key] = [stat.st_size, stat.st_mtime_ns, sha]
+        self.changed = True
+        return sha
+
+    def save(self, keys: set[str]) -> None:
+        """Keep the entries of the files that still exist (write-then-rename; best effort)."""
+        gone = set(self.known) - keys
+        if not (self.changed or gone):
+            return
+        for key in gone:
+            del self.known[key]
+        from mediawatch.staging import atomic_write_json
+
+        try:
+            atomic_write_json(self.path, self.known)
+        except OSError as exc:  # a cache: the next load hashes again
+            log.warning("cannot write %s (%s)", self.path, exc)
+        self.changed = False
+
+
 def staging_files(staging_dir: Path) -> list[Path]:
     """Finished staging files (`<source>/<run>.jsonl`); `.part` files are crawls still running."""
     return sorted(staging_dir.glob("*/*.jsonl"))
 
 
+def stats_files(staging_dir: Path) -> list[Path]:
+    """Crawl stats files (`<source>/<run>.stats.json`)."""
+    return sorted(staging_dir.glob("*/*.stats.json"))
+
+
+@dataclass
+class Pending:
+    """What the staging folder holds that the warehouse has not loaded."""
+
+    files: list[tuple[Path, str, str]]  # (path, key, sha256) of staging files not loaded yet
+    already_loaded: int
+    changed: list[str]  # loaded files whose bytes changed since (the loaded version is kept)
+    stats: list[Path]  # stats files whose (source, run) raw.crawl_stats does not hold
+
+    @property
+    def nothing(self) -> bool:
+        return not (self.files or self.changed or self.stats)
+
+
+def pending(con: duckdb.DuckDBPyConnection, staging_dir: Path, digests: Digests) -> Pending:
+    """Compare the staging folder with raw.loaded_files and raw.crawl_stats (reads no loaded file)."""
+    loaded = dict(con.execute("select staging_file, sha256 from raw.loaded_files").fetchall())
+    out = Pending([], 0, [], [])
+    keys = set()
+    for path in staging_files(staging_dir):
+        key = str(path.relative_to(staging_dir))
+        keys.add(key)
+        sha = digests.sha256(path, key)
+        if key not in loaded:
+            out.files.append((path, key, sha))
+            continue
+        out.already_loaded += 1
+        if loaded[key] != sha:
+            out.changed.append(key)
+    digests.save(keys)
+    # a stats file is named for its run (`staging.stats_path`); one named otherwise is read again
+    # every load, as before, and its row inserted or ignored
+    recorded = {(source, run_id) for run_id, source in con.execute(
+        "select run_id, source from raw.crawl_stats").fetchall()}
+    out.stats = [p for p in stats_files(staging_dir)
+                 if (p.parent.name, p.name.removesuffix(".stats.json")) not in recorded]
+    return out
+
+
 def _sql_path(path: Path) -> str:
     return str(path).replace("'", "''")
+
+
+def _text(value: str) -> str:
+    """A SQL string literal (the statements here bind no Python values: see the module doc)."""
+    return "'" + value.replace("'", "''") + "'"
 
 
 def _split_lines(data: bytes) -> tuple[list[tuple[int, bytes]], list[tuple[int, bytes]]]:
@@ -160,25 +261,21 @@ def _load_salvaged(
 
 
 def load_files(con: duckdb.DuckDBPyConnection, staging_dir: Path, load_id: str) -> FileLoadSummary:
-    """Load every staging file not loaded yet, and every crawl stats file (upsert)."""
+    """Load every staging file not loaded yet, and every crawl stats file not recorded yet."""
     summary = FileLoadSummary()
-    loaded = dict(con.execute("select staging_file, sha256 from raw.loaded_files").fetchall())
-    for path in staging_files(staging_dir):
-        key = str(path.relative_to(staging_dir))
-        sha = file_sha256(path)
-        if key in loaded:
-            if loaded[key] != sha:
-                summary.problems.append(
-                    f"{key} changed after it was loaded; kept the loaded version. "
-                    "Staging files are immutable: write re-extractions under a new run id."
-                )
-            summary.files_already_loaded += 1
-            continue
+    todo = pending(con, staging_dir, Digests(staging_dir))
+    summary.files_already_loaded = todo.already_loaded
+    for key in todo.changed:
+        summary.problems.append(
+            f"{key} changed after it was loaded; kept the loaded version. "
+            "Staging files are immutable: write re-extractions under a new run id."
+        )
+    for path, key, sha in todo.files:
         con.execute("begin transaction")
         try:
             guard(con, "loaded_files")  # concurrent lake loaders: a second claim of a file conflicts
             if con.execute(  # re-read in this transaction's snapshot: another loader may have won
-                "select count(*) from raw.loaded_files where staging_file = ?", [key]
+                f"select count(*) from raw.loaded_files where staging_file = {_text(key)}"
             ).fetchone()[0]:
                 rollback(con)
                 summary.files_already_loaded += 1
@@ -186,18 +283,19 @@ def load_files(con: duckdb.DuckDBPyConnection, staging_dir: Path, load_id: str) 
             con.execute(
                 f"""
                 insert into raw.pages
-                select ?, ?, row_number() over (), {SELECT_FROM_STAGED}
+                select {_text(load_id)}, {_text(key)}, row_number() over (), {SELECT_FROM_STAGED}
                 from read_json('{_sql_path(path)}', format = 'newline_delimited',
                                columns = {columns_literal()}, maximum_object_size = 67108864)
-                """,
-                [load_id, key],
+                """
             )
             row = con.execute(
-                "select count(*) from raw.pages where staging_file = ? and load_id = ?", [key, load_id]
+                f"select count(*) from raw.pages where staging_file = {_text(key)} "
+                f"and load_id = {_text(load_id)}"
             ).fetchone()
             pages = int(row[0]) if row else 0
             con.execute(
-                "insert into raw.loaded_files values (?, ?, ?, ?, now())", [key, sha, pages, load_id]
+                f"insert into raw.loaded_files values ({_text(key)}, {_text(sha)}, {pages}, "
+                f"{_text(load_id)}, now())"
             )
             con.execute("commit")
         except duckdb.Error as exc:
@@ -210,9 +308,11 @@ def load_files(con: duckdb.DuckDBPyConnection, staging_dir: Path, load_id: str) 
             pages = salvaged
         summary.files_loaded += 1
         summary.pages += pages
+    if not todo.stats:
+        return summary
     con.execute("begin transaction")
     guard(con, "crawl_stats")
-    for stats_path in sorted(staging_dir.glob("*/*.stats.json")):
+    for stats_path in todo.stats:
         try:
             stats = json.loads(stats_path.read_text())
             run_id, source = str(stats["run_id"]), str(stats["source"])
@@ -220,8 +320,8 @@ def load_files(con: duckdb.DuckDBPyConnection, staging_dir: Path, load_id: str) 
             summary.problems.append(f"{stats_path.name}: unreadable crawl stats ({exc})")
             continue
         con.execute(
-            "insert or ignore into raw.crawl_stats values (?, ?, ?, ?)",
-            [run_id, source, json.dumps(stats), load_id],
+            f"insert or ignore into raw.crawl_stats values ({_text(run_id)}, {_text(source)}, "
+            f"{_text(json.dumps(stats))}, {_text(load_id)})"
         )
         summary.stats_files += 1
     con.execute("commit")

@@ -12,38 +12,48 @@ from typing import Any
 
 from mediawatch.config import Paths
 from mediawatch.warehouse.backend import guard, rollback
+from mediawatch.warehouse.models import sql_literal
 
 
 def start_load(con: Any, load_id: str) -> None:
     """Record a load as running (a retried load keeps its first row)."""
+    # values as SQL literals: binding any Python value makes duckdb 1.5 import pandas (0.5-1 s)
     con.execute(
-        # now() in SQL: a Python datetime parameter would make duckdb import pandas (a second)
-        "insert into raw.loads (load_id, started_at, status) values (?, now(), 'running') on conflict do nothing",
-        [load_id],
+        "insert into raw.loads (load_id, started_at, status) "
+        f"values ({sql_literal(load_id)}, now(), 'running') on conflict do nothing"
     )
 
 
 def finish_load(con: Any, load_id: str, files: int, pages: int, new_versions: int) -> None:
     """What the load did (its status was set to 'done' by the build that covered it)."""
     con.execute(
-        "update raw.loads set finished_at = now(), files = ?, pages = ?, new_versions = ? where load_id = ?",
-        [files, pages, new_versions, load_id],
+        f"update raw.loads set finished_at = now(), files = {int(files)}, pages = {int(pages)}, "
+        f"new_versions = {int(new_versions)} where load_id = {sql_literal(load_id)}"
     )
 
 
-def sync_registry(con: Any, registry: Any) -> bool:
-    """Make raw.source_registry match the registry file. Returns whether it changed."""
-    rows = sorted(
+def _registry_rows(registry: Any) -> list[tuple[Any, ...]]:
+    return sorted(
         (s.name, s.homepage, s.language, s.country, str(s.crawl_interval), list(s.feeds), list(s.sitemaps))
         for s in registry.sources
     )
+
+
+def registry_matches(con: Any, registry: Any) -> bool:
+    """Does raw.source_registry hold exactly the registry file's sources?"""
     current = sorted(
         tuple(r) for r in con.execute(
             "select source, homepage, language, country, crawl_interval, feeds, sitemaps "
             "from raw.source_registry"
         ).fetchall()
     )
-    if [tuple(r) for r in rows] == current:
+    return _registry_rows(registry) == current
+
+
+def sync_registry(con: Any, registry: Any) -> bool:
+    """Make raw.source_registry match the registry file. Returns whether it changed."""
+    rows = _registry_rows(registry)
+    if registry_matches(con, registry):
         return False
     con.execute("begin transaction")
     try:
@@ -89,3 +99,53 @@ def hand_on(con: Any, paths: Paths, *, changed: bool) -> float:
         crawl_state.export(con, paths.crawl_state)
         publish_analyst_db(con, paths.analyst_db)
     return time.perf_counter() - started
+
+
+def nothing_to_load(paths: Paths, registry: Any) -> dict[str, Any] | None:
+    """When a load would change nothing, what it would report (files already loaded, the headline
+    counts); else None. One read-only look at the warehouse that writes nothing and binds nothing:
+    no staging or stats file it has not loaded, the registry as loaded, no load left unbuilt, the
+    schema and every SQL model current, the analyst copy and crawl state in place (what `hand_on`
+    would otherwise publish). DuckDB file backend only; busy, missing or unreadable: None, and the
+    load runs as usual (and reports the cause)."""
+    import duckdb
+
+    from mediawatch.warehouse import backend
+    from mediawatch.warehouse.load import Digests, pending
+    from mediawatch.warehouse.migrate import available_migrations, schema_version
+    from mediawatch.warehouse.models import load_models
+    from mediawatch.warehouse.publish import analyst_copy_healthy
+
+    if backend.current().is_lake or not paths.warehouse.exists() or not paths.crawl_state.exists():
+        return None
+    if not paths.analyst_db.exists():
+        return None
+    try:
+        con = duckdb.connect(str(paths.warehouse), read_only=True, config={
+            "autoinstall_known_extensions": False, "autoload_known_extensions": False})
+    except duckdb.Error:
+        return None  # held by a writer (the load then says so), or damaged
+    try:
+        latest = max((m.version for m in available_migrations()), default=0)
+        if schema_version(con) != latest:
+            return None
+        todo = pending(con, paths.staging_dir, Digests(paths.staging_dir))
+        if not todo.nothing or not registry_matches(con, registry):
+            return None
+        unbuilt = con.execute("select count(*) from raw.loads where status is distinct from 'done'")
+        if unbuilt.fetchone()[0]:
+            return None
+        built = dict(con.execute("select model, sql_hash from meta.model_state").fetchall())
+        relations = {f"{schema}.{name}" for schema, name in con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_catalog = current_database()").fetchall()}
+        if any(m.qualified not in relations or built.get(m.name) != m.sql_hash for m in load_models()):
+            return None
+        counts = warehouse_counts(con)
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
+    if not analyst_copy_healthy(paths.analyst_db):
+        return None
+    return {"files_already_loaded": todo.already_loaded, **counts}

@@ -3,6 +3,7 @@ page is recorded with its reason and the pool goes on."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import threading
@@ -171,3 +172,52 @@ def test_a_page_over_the_memory_bound_is_recorded_not_swollen() -> None:
     assert (big.kind, big.reason) == (FAILED, "extract_memory")
     assert pool.counts["extract_memory"] == 1
     assert real.url.endswith("/news/1/a.html") and real.kind == ARTICLE, "a fresh worker took it"
+
+
+def test_the_cached_language_model_gives_the_same_pages(tmp_path) -> None:
+    """Workers with a model cache (the first pool makes the copy, the second loads it) stage every
+    page exactly as workers loading py3langid's own compressed model."""
+    # every language of the committed pages, not just English
+    chosen = {}
+    for n, (_, html) in enumerate(real_pages()):
+        lang = html[:3000].lower().split("lang=", 1)[-1][:4]
+        chosen.setdefault(lang, (n, html))
+    jobs = [job(unique_copy(html, 1), n) for n, html in list(chosen.values())[:12]]
+
+    def staged(model_cache: str | None) -> dict[str, str]:
+        pool = ExtractionPool(workers=1, timeout_s=60, model_cache=model_cache)
+        try:
+            return {p.url: p.to_json() for p in run_all(pool, jobs)}
+        finally:
+            pool.close()
+
+    plain = staged(None)
+    cache = tmp_path / "cache"
+    assert staged(str(cache)) == plain
+    copies = list(cache.glob("py3langid-*.npz"))
+    assert len(copies) == 1 and copies[0].stat().st_size > 1_000_000
+    assert staged(str(cache)) == plain
+    assert len({json.loads(line)["article"]["language"] for line in plain.values()
+                if json.loads(line)["article"]}) >= 3
+
+
+def test_the_page_sent_ahead_of_a_killed_worker_is_extracted_once_by_the_next() -> None:
+    """A worker holds the next page in its pipe while it extracts the current one; when it is
+    killed mid-page that next page was never started: it goes to the fresh worker, not counted as
+    an attempt, and comes back once."""
+    pool = ExtractionPool(workers=1, timeout_s=120)
+    stop = threading.Event()
+    try:
+        run_all(pool, [job(real_pages()[0][1], 0)])  # the worker is warm
+        killer = busy_killer(pool, 1, stop)
+        killer.start()
+        jobs = [job(huge_page(), 1), job(real_pages()[1][1], 2), job(real_pages()[2][1], 3)]
+        pages = run_all(pool, jobs)
+    finally:
+        stop.set()
+        pool.close()
+    killer.join()
+    assert sorted(p.url for p in pages) == [f"http://127.0.0.1/news/{n}/a.html" for n in (1, 2, 3)]
+    assert all(p.kind == ARTICLE for p in pages)
+    assert pool.counts["worker_restarts"] == 1
+    assert [j.attempts for j in jobs] == [2, 1, 1]
