@@ -74,6 +74,11 @@ def _sql_path(path: Path) -> str:
     return str(path).replace("'", "''")
 
 
+def _listed(values: list[str]) -> str:
+    """Text values as SQL literals: no bound parameters (binding one makes duckdb import pandas)."""
+    return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+
+
 def _write(con: Any, query: str, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
@@ -98,7 +103,7 @@ def _readable(base: Path) -> bool:
 
     try:
         with duckdb.connect(":memory:") as reader:
-            reader.execute("select count(*) from parquet_metadata(?)", [str(base)]).fetchone()
+            reader.execute(f"select count(*) from parquet_metadata('{_sql_path(base)}')").fetchone()
     except duckdb.Error:
         return False
     return True
@@ -123,9 +128,7 @@ def export(con: Any, base: Path, *, full: bool = False) -> dict[str, Any]:
         con.execute("begin transaction")
         con.execute("delete from raw.crawl_state_loads")
         if loads:
-            con.execute(
-                "insert into raw.crawl_state_loads select unnest(?::varchar[]), now()", [loads]
-            )
+            con.execute(f"insert into raw.crawl_state_loads select unnest([{_listed(loads)}]), now()")
         con.execute("commit")
         return {"crawl_state": "base", "loads": len(loads)}
     loads = [
@@ -138,7 +141,6 @@ def export(con: Any, base: Path, *, full: bool = False) -> dict[str, Any]:
     if not loads:
         return {"crawl_state": "unchanged", "loads": 0}
     number = (deltas[-1][0] + 1) if deltas else 1
-    listed = ", ".join("'" + load.replace("'", "''") + "'" for load in loads)
-    _write(con, _LATEST.format(extra=f"and load_id in ({listed})"), delta_dir(base) / f"{number}.parquet")
-    con.execute("insert into raw.crawl_state_loads select unnest(?::varchar[]), now()", [loads])
+    _write(con, _LATEST.format(extra=f"and load_id in ({_listed(loads)})"), delta_dir(base) / f"{number}.parquet")
+    con.execute(f"insert into raw.crawl_state_loads select unnest([{_listed(loads)}]), now()")
     return {"crawl_state": "delta", "loads": len(loads)}

@@ -182,8 +182,9 @@ def _build(
         con.execute(f"update raw.loads set status = 'done' where load_id in ({_PENDING_LOADS})")
         if summary.built:
             # now() is the transaction's start; get_current_timestamp() the time of this statement
-            con.execute("insert into meta.builds values (?, now(), get_current_timestamp(), ?, ?)",
-                        [summary.build_id, kind, reason or None])
+            con.execute("insert into meta.builds values "
+                        f"({int(summary.build_id)}, now(), get_current_timestamp(), {sql_literal(kind)}, "
+                        f"{sql_literal(reason) if reason else 'null'})")
         else:
             summary.build_id = None
     finally:
@@ -269,16 +270,16 @@ def _create(run: _Run, model: Model, kind: str) -> None:
     for column, meaning in model.columns.items():
         run.con.execute(f"comment on column {model.qualified}.{column} is {sql_literal(meaning)}")
     run.con.execute(
-        "insert into meta.model_state values (?, ?, ?) on conflict (model) do update set "
+        f"insert into meta.model_state values ({sql_literal(model.name)}, {sql_literal(model.sql_hash)}, "
+        f"{int(run.build_id)}) on conflict (model) do update set "
         "sql_hash = excluded.sql_hash, build_id = excluded.build_id",
-        [model.name, model.sql_hash, run.build_id],
     )
     run.relations.add(model.qualified)
     run.state[model.name] = model.sql_hash
 
 
 def _log_whole(run: _Run, model: str) -> None:
-    run.con.execute("insert into meta.changes values (?, ?, null)", [run.build_id, model])
+    run.con.execute(f"insert into meta.changes values ({int(run.build_id)}, {sql_literal(model)}, null)")
     run.summary.keys_replaced[model] = -1
 
 
@@ -332,8 +333,8 @@ def _incremental(run: _Run, node: Node, inputs: list[_Delta], full: bool) -> _De
     con.execute(f"insert into {model.qualified} select * from {rows}")
     new = run.temp_table(f"select distinct {names} from {rows}")
     replaced = f"select {key} as key from {old} union select {key} as key from {new}"
-    con.execute(f"insert into meta.changes select ?, ?, cast(key as varchar) from ({replaced})",
-                [run.build_id, node.name])
+    con.execute(f"insert into meta.changes select {int(run.build_id)}, {sql_literal(node.name)}, "
+                f"cast(key as varchar) from ({replaced})")
     row = con.execute(f"select count(*) from ({replaced})").fetchone()
     run.summary.keys_replaced[node.name] = int(row[0]) if row else 0
     return _Delta(full=False, tables=[(old, frozenset(captured)), (new, frozenset(captured))])
@@ -364,7 +365,7 @@ def _columns(con: Any, relation: str) -> set[str]:
     schema, _, name = relation.partition(".")
     rows = con.execute(
         "select column_name from information_schema.columns where table_catalog = current_database() "
-        "and table_schema = ? and table_name = ?", [schema, name]
+        f"and table_schema = {sql_literal(schema)} and table_name = {sql_literal(name)}"
     ).fetchall()
     return {r[0] for r in rows}
 
