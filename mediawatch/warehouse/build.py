@@ -332,6 +332,7 @@ def _incremental(run: _Run, node: Node, inputs: list[_Delta], full: bool) -> _De
         rows = run.temp_table(f"select * from (\n{_with_key_list(con, model.sql)}\n)")
     con.execute(f"insert into {model.qualified} select * from {rows}")
     new = run.temp_table(f"select distinct {names} from {rows}")
+    con.execute(f"drop table {rows}")  # held in memory: not kept to the end of the build
     replaced = f"select {key} as key from {old} union select {key} as key from {new}"
     con.execute(f"insert into meta.changes select {int(run.build_id)}, {sql_literal(node.name)}, "
                 f"cast(key as varchar) from ({replaced})")

@@ -20,6 +20,7 @@ from mediawatch.warehouse.models import in_stored_rows, key_list, sql_literal
 
 MACROS_DIR = REPO_ROOT / "sql" / "macros"
 SEARCH_TABLES = ["search_postings", "search_docs"]
+SEARCH_BATCH = 2000  # articles indexed per statement: bounds the memory of a big load's indexing
 _CREATE = re.compile(r"create\s+or\s+replace\s+macro\s+([a-z_][a-z0-9_]*)\s*\((.*?)\)\s+as\s+(table\b)?", re.I | re.S)
 
 
@@ -82,7 +83,31 @@ def update_search_index(con: duckdb.DuckDBPyConnection, changed_article_ids: str
         "select greatest(epoch_us(now()), (select coalesce(max(seq), 0) + 1 from main.search_docs))"
     ).fetchone()
     seq = int(row[0]) if row else 1
-    rows = in_stored_rows(con, "main.articles", f"article_id in {changed}") or "false"
+    rows = in_stored_rows(con, "main.articles", f"article_id in {changed}")
+    if rows is None:
+        return 0
+    # indexed SEARCH_BATCH articles at a time, in row order (so each batch reads a narrow span):
+    # one batch of a big load's every token list, unnested and sorted, was the load's peak memory
+    con.execute(
+        "create or replace temp table search_todo as select articles.article_id, "
+        f"row_number() over (order by articles.rowid) as n from main.articles as articles where {rows}"
+    )
+    total = con.execute("select count(*) from search_todo").fetchone()
+    indexed = int(total[0]) if total else 0
+    for first in range(0, indexed, SEARCH_BATCH):
+        con.execute(
+            "create or replace temp table search_chunk as select article_id from search_todo "
+            f"where n > {first} and n <= {first + SEARCH_BATCH}"
+        )
+        chunk = in_stored_rows(con, "main.articles", f"article_id in {key_list(con, 'search_chunk', 'article_id')}")
+        _index_batch(con, chunk or "false", seq)
+    con.execute("drop table if exists search_chunk")
+    con.execute("drop table search_todo")
+    return indexed
+
+
+def _index_batch(con: duckdb.DuckDBPyConnection, rows: str, seq: int) -> None:
+    """Postings and docs of the articles matching `rows` (a filter on main.articles), batch `seq`."""
     con.execute(
         f"""
         create or replace temp table search_batch as
@@ -102,15 +127,14 @@ def update_search_index(con: duckdb.DuckDBPyConnection, changed_article_ids: str
         """
     )
     con.execute(
-        """
+        f"""
         insert into main.search_docs
-        select batch.article_id, batch.content_hash, batch.title_hash, len(batch.tokens), $seq
+        select batch.article_id, batch.content_hash, batch.title_hash, len(batch.tokens), {int(seq)}
         from search_batch as batch
-        """,
-        {"seq": seq},
+        """
     )
     con.execute(
-        """
+        f"""
         insert into main.search_postings
         with
 
@@ -128,19 +152,16 @@ def update_search_index(con: duckdb.DuckDBPyConnection, changed_article_ids: str
                 occurrences.article_id,
                 cast(count(*) as integer) as tf,
                 cast(any_value(occurrences.doc_length) as integer) as doc_length,
-                cast($seq as bigint) as seq,
+                cast({int(seq)} as bigint) as seq,
             from occurrences
             group by occurrences.term, occurrences.article_id
             order by occurrences.term, occurrences.article_id
         )
 
         select * from final
-        """,
-        {"seq": seq},
+        """
     )
-    row = con.execute("select count(*) from search_batch").fetchone()
     con.execute("drop table search_batch")
-    return int(row[0]) if row else 0
 
 
 def sync_search_index(con: duckdb.DuckDBPyConnection) -> int:

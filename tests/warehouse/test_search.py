@@ -137,3 +137,28 @@ def test_search_works_in_the_bare_duckdb_cli_read_only_and_offline(loaded: Paths
         "select article_id from articles where body ilike '%xiaomi%' or body ilike '%baic%'").fetchall()}
     # articles naming both rank above those naming one
     assert {a for a, _ in rows[: len(both)]} == both
+
+
+def test_indexing_in_small_batches_gives_the_same_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A big load is indexed SEARCH_BATCH articles at a time (bounded memory): the postings and
+    docs are the same as when every article is indexed in one batch."""
+    from mediawatch.warehouse import search
+
+    def indexed(root: Path) -> tuple[list[tuple], list[tuple]]:
+        paths = make_paths(root)
+        write_staging(paths, "alpha", "run1", range(0, 23))
+        write_staging(paths, "beta", "run1", range(10, 30))
+        pipeline.load(paths)
+        con = connect_reader(paths.warehouse)
+        try:
+            postings = con.execute("select term, article_id, tf, doc_length from search_postings order by all").fetchall()
+            docs = con.execute("select article_id, content_hash, title_hash, doc_length from search_docs order by all").fetchall()
+        finally:
+            con.close()
+        return postings, docs
+
+    whole = indexed(tmp_path / "whole")
+    monkeypatch.setattr(search, "SEARCH_BATCH", 7)
+    batched = indexed(tmp_path / "batched")
+    assert len(whole[1]) == 43 and len(whole[0]) > 43 * 10
+    assert batched == whole
