@@ -22,6 +22,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from mediawatch.warehouse.models import sql_literal
+
 COMPACT_AFTER = 24  # deltas kept before the base is written again (a day of hourly loads)
 _DELTA = re.compile(r"^(\d+)\.parquet$")
 COLUMNS = "url, canonical_url, content_hash, lastmod, etag, last_modified, fetched_at"
@@ -63,27 +65,23 @@ def exported_at(base: Path) -> float | None:
 
 def read_sql(paths: list[Path], where: str = "") -> str:
     """A query of the latest row per URL over `paths` (the files existing now; see `files`)."""
-    listed = ", ".join(f"'{_sql_path(p)}'" for p in paths)
+    listed = _listed([str(p) for p in paths])
     return (
         f"select {COLUMNS} from read_parquet([{listed}], union_by_name = true) {where} "
         "qualify row_number() over (partition by url order by fetched_at desc nulls last) = 1"
     )
 
 
-def _sql_path(path: Path) -> str:
-    return str(path).replace("'", "''")
-
-
 def _listed(values: list[str]) -> str:
     """Text values as SQL literals: no bound parameters (binding one makes duckdb import pandas)."""
-    return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+    return ", ".join(sql_literal(v) for v in values)
 
 
 def _write(con: Any, query: str, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
     try:
-        con.execute(f"copy ({query}) to '{_sql_path(tmp)}' (format parquet)")
+        con.execute(f"copy ({query}) to {sql_literal(str(tmp))} (format parquet)")
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
@@ -103,7 +101,7 @@ def _readable(base: Path) -> bool:
 
     try:
         with duckdb.connect(":memory:") as reader:
-            reader.execute(f"select count(*) from parquet_metadata('{_sql_path(base)}')").fetchone()
+            reader.execute(f"select count(*) from parquet_metadata({sql_literal(str(base))})").fetchone()
     except duckdb.Error:
         return False
     return True

@@ -21,6 +21,7 @@ from mediawatch.config import Paths
 from mediawatch.records import ARTICLE
 from mediawatch.staging import atomic_write_json, iter_staged_pages, staging_files
 from mediawatch.urls import normalize_url
+from mediawatch.warehouse.models import sql_literal
 from spiders.discovery import parse_date
 
 log = logging.getLogger(__name__)
@@ -135,7 +136,7 @@ class KnownState:
             return  # a delta a compaction removed after `files()` listed it: the base holds it
         # the path as a literal, not a parameter: binding any Python value makes duckdb 1.5 import
         # pandas (half a second of a crawl's start-up)
-        literal = "'" + str(path).replace("'", "''") + "'"
+        literal = sql_literal(str(path))
         try:
             with duckdb.connect(":memory:") as con:
                 rows = con.execute(

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from mediawatch.checks.thresholds import Thresholds
+from mediawatch.warehouse.models import sql_literal
 
 if TYPE_CHECKING:  # pandas loads only when a frame is built: a gate with nothing new needs none
     import pandas as pd
@@ -395,7 +396,7 @@ def sources_table(
     the limit that applies (its history x `yield_collapse_ratio` once it has `yield_min_history`
     crawls, else `yield_min_share`; `overrides`: per-source thresholds from the registry)."""
     limits = [
-        f"({_text(source)}, {int(o.yield_min_candidates)}, {float(o.yield_collapse_ratio)!r}, "
+        f"({sql_literal(source)}, {int(o.yield_min_candidates)}, {float(o.yield_collapse_ratio)!r}, "
         f"{float(o.yield_min_share)!r})"
         for source, o in sorted((overrides or {}).items())
     ]
@@ -445,7 +446,3 @@ def sources_frame(
 ) -> pd.DataFrame:
     sources_table(con, t, overrides)
     return frame(con, SOURCES).astype({"yield_collapsed": object})
-
-
-def _text(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"

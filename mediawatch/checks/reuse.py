@@ -35,6 +35,7 @@ from mediawatch.checks.frames import UNCHECKED_LOADS
 from mediawatch.checks.gx_runner import CheckResult
 from mediawatch.checks.suites import SUITE_COLUMNS, SUITE_KEYS, Check
 from mediawatch.checks.thresholds import Thresholds
+from mediawatch.warehouse.models import sql_literal
 
 _CODE = [Path(__file__).with_name(name) for name in ("suites.py", "frames.py", "gx_runner.py")]
 
@@ -76,7 +77,7 @@ def literal(value: Any) -> str:
         return "null" if math.isnan(value) else f"{value!r}::double"
     if isinstance(value, datetime):
         return f"timestamptz {literal(value.isoformat())}"
-    return "'" + str(value).replace("'", "''") + "'"
+    return sql_literal(str(value))
 
 
 def values(rows: list[list[Any]]) -> str:

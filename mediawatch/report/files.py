@@ -24,6 +24,7 @@ import duckdb
 
 from mediawatch.report.model import csv_cell
 from mediawatch.report.queries import Table
+from mediawatch.warehouse.models import sql_literal
 
 TMP_PREFIX = ".tmp-"
 OLD_PREFIX = ".old-"
@@ -106,17 +107,13 @@ def parquet_writer() -> Iterator[Callable[[Table, Path], None]]:
                 for row in table.rows:
                     handle.write(json.dumps(dict(zip(table.columns, row, strict=True)), default=_json_value))
                     handle.write("\n")
-            columns = ", ".join(f"{_quoted(c)}: {_quoted(t)}" for c, t in zip(table.columns, table.types, strict=True))
+            columns = ", ".join(f"{sql_literal(c)}: {sql_literal(t)}" for c, t in zip(table.columns, table.types, strict=True))
             # COPY and read_json take no bound file names; both paths are our own temp folder's, quoted
-            mem.execute(f"copy (select * from read_json({_quoted(str(rows))}, format = 'newline_delimited', "
-                        f"columns = {{{columns}}})) to {_quoted(str(path))} (format parquet)")
+            mem.execute(f"copy (select * from read_json({sql_literal(str(rows))}, format = 'newline_delimited', "
+                        f"columns = {{{columns}}})) to {sql_literal(str(path))} (format parquet)")
             rows.unlink()
 
         yield write
-
-
-def _quoted(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _json_value(value: object) -> object:

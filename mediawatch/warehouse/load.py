@@ -28,6 +28,7 @@ from typing import Any
 import duckdb
 
 from mediawatch.warehouse.backend import guard, is_conflict, rollback
+from mediawatch.warehouse.models import sql_literal
 from mediawatch.warehouse.raw_pages import SELECT_FROM_STAGED, columns_literal
 
 log = logging.getLogger(__name__)
@@ -147,15 +148,6 @@ def pending(con: duckdb.DuckDBPyConnection, staging_dir: Path, digests: Digests)
     return out
 
 
-def _sql_path(path: Path) -> str:
-    return str(path).replace("'", "''")
-
-
-def _text(value: str) -> str:
-    """A SQL string literal (the statements here bind no Python values: see the module doc)."""
-    return "'" + value.replace("'", "''") + "'"
-
-
 def _split_lines(data: bytes) -> tuple[list[tuple[int, bytes]], list[tuple[int, bytes]]]:
     """(good, rejected) lines of a staging file as (line number, bytes). A line is good when it is
     complete (ends with a newline) and parses as a staged page; blank lines are neither."""
@@ -227,7 +219,7 @@ def _load_salvaged(
             select ?, ?, salvage_lines.line_no, {SELECT_FROM_STAGED}
             from (
                 select row_number() over () as clean_no, *
-                from read_json('{_sql_path(clean)}', format = 'newline_delimited',
+                from read_json({sql_literal(str(clean))}, format = 'newline_delimited',
                                columns = {columns_literal()}, maximum_object_size = 67108864)
             ) as staged
             join salvage_lines on staged.clean_no = salvage_lines.clean_no
@@ -275,7 +267,7 @@ def load_files(con: duckdb.DuckDBPyConnection, staging_dir: Path, load_id: str) 
         try:
             guard(con, "loaded_files")  # concurrent lake loaders: a second claim of a file conflicts
             if con.execute(  # re-read in this transaction's snapshot: another loader may have won
-                f"select count(*) from raw.loaded_files where staging_file = {_text(key)}"
+                f"select count(*) from raw.loaded_files where staging_file = {sql_literal(key)}"
             ).fetchone()[0]:
                 rollback(con)
                 summary.files_already_loaded += 1
@@ -283,19 +275,19 @@ def load_files(con: duckdb.DuckDBPyConnection, staging_dir: Path, load_id: str) 
             con.execute(
                 f"""
                 insert into raw.pages
-                select {_text(load_id)}, {_text(key)}, row_number() over (), {SELECT_FROM_STAGED}
-                from read_json('{_sql_path(path)}', format = 'newline_delimited',
+                select {sql_literal(load_id)}, {sql_literal(key)}, row_number() over (), {SELECT_FROM_STAGED}
+                from read_json({sql_literal(str(path))}, format = 'newline_delimited',
                                columns = {columns_literal()}, maximum_object_size = 67108864)
                 """
             )
             row = con.execute(
-                f"select count(*) from raw.pages where staging_file = {_text(key)} "
-                f"and load_id = {_text(load_id)}"
+                f"select count(*) from raw.pages where staging_file = {sql_literal(key)} "
+                f"and load_id = {sql_literal(load_id)}"
             ).fetchone()
             pages = int(row[0]) if row else 0
             con.execute(
-                f"insert into raw.loaded_files values ({_text(key)}, {_text(sha)}, {pages}, "
-                f"{_text(load_id)}, now())"
+                f"insert into raw.loaded_files values ({sql_literal(key)}, {sql_literal(sha)}, {pages}, "
+                f"{sql_literal(load_id)}, now())"
             )
             con.execute("commit")
         except duckdb.Error as exc:
@@ -320,8 +312,8 @@ def load_files(con: duckdb.DuckDBPyConnection, staging_dir: Path, load_id: str) 
             summary.problems.append(f"{stats_path.name}: unreadable crawl stats ({exc})")
             continue
         con.execute(
-            f"insert or ignore into raw.crawl_stats values ({_text(run_id)}, {_text(source)}, "
-            f"{_text(json.dumps(stats))}, {_text(load_id)})"
+            f"insert or ignore into raw.crawl_stats values ({sql_literal(run_id)}, {sql_literal(source)}, "
+            f"{sql_literal(json.dumps(stats))}, {sql_literal(load_id)})"
         )
         summary.stats_files += 1
     con.execute("commit")

@@ -101,7 +101,8 @@ def load_models(sql_dir: Path = SQL_DIR) -> list[Model]:
 
 
 def sql_literal(text: str) -> str:
-    """A SQL string literal (for DDL such as COMMENT ON, which takes no parameters)."""
+    """A SQL string literal: for DDL such as COMMENT ON, which takes no parameters, and for the
+    statements that bind no Python values (duckdb imports pandas to bind the first one)."""
     return "'" + text.replace("'", "''") + "'"
 
 
