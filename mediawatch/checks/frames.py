@@ -359,11 +359,6 @@ def warehouse_table(con: duckdb.DuckDBPyConnection) -> None:
                 + _WAREHOUSE.replace("$previous_gate_start", PREVIOUS_GATE_START))
 
 
-def warehouse_frame(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    warehouse_table(con)
-    return frame(con, WAREHOUSE)
-
-
 # the start of the latest recorded gate run (the current run is not recorded yet), else epoch
 PREVIOUS_GATE_START = """(
     select coalesce(max(runs.started_at), timestamptz '1970-01-01 00:00:00+00') from main.dq_gate_runs as runs
@@ -439,10 +434,3 @@ def sources_table(
         from volume
         full outer join limited on volume.source = limited.source
     """)
-
-
-def sources_frame(
-    con: duckdb.DuckDBPyConnection, t: Thresholds, overrides: Mapping[str, Thresholds] | None = None
-) -> pd.DataFrame:
-    sources_table(con, t, overrides)
-    return frame(con, SOURCES).astype({"yield_collapsed": object})
