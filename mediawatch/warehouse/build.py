@@ -328,8 +328,9 @@ def _incremental(run: _Run, node: Node, inputs: list[_Delta], full: bool) -> _De
         )
     # the model's rows for the changed keys (its SQL selects those only, by the contract) are
     # staged once: inserted, and their key columns read back from the small table, not the mart
-    with _pages_of_keys(con, node):
-        rows = run.temp_table(f"select * from (\n{_with_key_list(con, model.sql)}\n)")
+    keys = key_list(con, CHANGED_KEYS, "key")
+    with _pages_of_keys(con, node, keys):
+        rows = run.temp_table(f"select * from (\n{_with_key_list(model.sql, keys)}\n)")
     con.execute(f"insert into {model.qualified} select * from {rows}")
     new = run.temp_table(f"select distinct {names} from {rows}")
     con.execute(f"drop table {rows}")  # held in memory: not kept to the end of the build
@@ -345,21 +346,19 @@ def _incremental(run: _Run, node: Node, inputs: list[_Delta], full: bool) -> _De
 _KEY_FILTER = f"in (select {CHANGED_KEYS}.key from {CHANGED_KEYS})"
 
 
-def _with_key_list(con: Any, sql: str) -> str:
-    """The model's SQL with its changed-keys subquery replaced by the keys themselves when they are
-    few enough (`models.key_list`): the same rows, but DuckDB applies a constant list in the scan
-    and through the prep view's window, so the build reads the changed articles' rows only."""
-    if _KEY_FILTER not in sql:
-        return sql
-    return sql.replace(_KEY_FILTER, "in " + key_list(con, CHANGED_KEYS, "key"))
+def _with_key_list(sql: str, keys: str) -> str:
+    """The model's SQL with its changed-keys subquery replaced by `keys` (`models.key_list`: the
+    keys themselves when they are few enough): the same rows, but DuckDB applies a constant list in
+    the scan and through the prep view's window, so the build reads the changed articles' rows only."""
+    return sql.replace(_KEY_FILTER, "in " + keys)
 
 
-def _pages_of_keys(con: Any, node: Node) -> Any:
+def _pages_of_keys(con: Any, node: Node, keys: str) -> Any:
     """A model keyed by article that reads the prep view reads only the changed articles' span of
     raw pages (models.pages_of); other models read the view as it is."""
     if node.key != "article_id" or "prep.prep_article_versions" not in node.reads:
         return nullcontext()
-    return pages_of(con, key_list(con, CHANGED_KEYS, "key"))
+    return pages_of(con, keys)
 
 
 def _columns(con: Any, relation: str) -> set[str]:
