@@ -15,7 +15,9 @@ Order within a run (all through the one writer connection, like the load):
 3. the whole-warehouse and per-source suites on the rebuilt marts: a suite whose frame holds the
    values a run validated before takes that run's results; the others are validated;
 4. write dq_results, dq_suite_runs and dq_gate_runs, render Data Docs (when anything was validated),
-   republish the analyst copy;
+   republish the analyst copy. That publish starts with step 1: a thread on a second connection
+   brings a free generation up to the load's build while GX validates (`_PublishAhead`); what the
+   gate itself changed is applied after, then the generation is swapped in;
 5. raise GateFailed when a critical check failed, so the report task does not run and the last good
    report stays published.
 
@@ -100,6 +102,7 @@ def run_gate(paths: Paths, run_id: str, *, force: bool = False) -> dict[str, Any
         )
     con = connect_writer(paths.warehouse)
     session = _Session(paths.reports / DATA_DOCS_FOLDER, run_id, force)
+    ahead: _PublishAhead | None = None
     try:
         migrate(con)
         _require_marts(con, paths)
@@ -122,8 +125,10 @@ def run_gate(paths: Paths, run_id: str, *, force: bool = False) -> dict[str, Any
         # the build and the publisher load only for a gate that validates
         from mediawatch.warehouse.backend import rollback
         from mediawatch.warehouse.build import Change, build
-        from mediawatch.warehouse.publish import publish_analyst_db, refresh_analyst_tables
 
+        # the analyst generation the load did not write is brought up to the load's build on a
+        # second connection while this one validates (its SQL runs beside GX's Python)
+        ahead = _PublishAhead(con, paths.analyst_db)
         # one transaction: forget an earlier attempt, hold the offenders, mark the batch checked, and
         # build what the quarantine changed, so a crash leaves the gate either undone or done
         con.execute("begin transaction")
@@ -161,12 +166,10 @@ def run_gate(paths: Paths, run_id: str, *, force: bool = False) -> dict[str, Any
         summary["reused_suites"] = session.reused
         summary["note"] = _note(session, new_versions)
         _record(con, run_id, started, results, summary, hashed, session.suite_rows, reuse.current_build(con))
-        con.execute("checkpoint")
-        if changed:
-            publish_analyst_db(con, paths.analyst_db)  # marts changed: rebuild the copy
-        else:
-            refresh_analyst_tables(con, paths.analyst_db)  # only the gate's own tables changed
+        ahead.publish()  # what the gate changed (its tables, a quarantine's build) goes in too
     finally:
+        if ahead is not None:
+            ahead.close()
         session.discard()
         con.close()
     log.info("quality gate %s: %s", run_id, summary["note"])
@@ -175,6 +178,60 @@ def run_gate(paths: Paths, run_id: str, *, force: bool = False) -> dict[str, Any
     if not summary["passed"]:
         raise GateFailed(summary)
     return summary
+
+
+class _PublishAhead:
+    """The gate's publish, started early: a thread brings a free analyst generation up to the
+    load's build (`publish.prepare`, on its own connection to the warehouse) while the gate
+    validates; `publish` then applies what the gate changed since, checkpoints and swaps.
+
+    The thread only reads the warehouse and writes the generation, so it never conflicts with the
+    gate's own transaction; what that transaction changes meanwhile is logged in meta.changes and
+    applied by `publish` (delete and insert by key converge on the current rows). If the thread
+    failed, `publish` publishes the usual way and the error is logged."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, target: Path) -> None:
+        import threading
+
+        self.con, self.target = con, target
+        self.cursor = con.cursor()
+        self.prepared: Any = None
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._prepare, name="gate-publish", daemon=True)
+        self.thread.start()
+
+    def _prepare(self) -> None:
+        from mediawatch.warehouse.publish import prepare
+        from mediawatch.warehouse.search import index_is_complete
+
+        try:
+            if index_is_complete(self.cursor):  # else publish_analyst_db indexes first, after the gate
+                self.prepared = prepare(self.cursor, self.target)
+        except Exception as exc:  # noqa: BLE001 - reported, then published the usual way
+            self.error = exc
+
+    def publish(self) -> None:
+        from mediawatch.warehouse.publish import finish, publish_analyst_db
+
+        self.thread.join()
+        prepared, self.prepared = self.prepared, None
+        if self.error is not None:
+            log.warning("analyst copy: publishing ahead of the gate failed (%s); publishing now", self.error)
+        self.con.execute("checkpoint")
+        if prepared is None:
+            publish_analyst_db(self.con, self.target)
+        else:
+            finish(self.con, prepared)
+
+    def close(self) -> None:
+        """After an error: wait for the thread, leave its generation unpublished (still free)."""
+        from mediawatch.warehouse.publish import abandon
+
+        self.thread.join()
+        if self.prepared is not None:
+            abandon(self.con)
+            self.prepared = None
+        self.cursor.close()
 
 
 def _recorded(con: duckdb.DuckDBPyConnection, run_id: str) -> bool:

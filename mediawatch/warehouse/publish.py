@@ -423,10 +423,29 @@ def _prune(folder: Path, keep: set[Path]) -> None:
         excess -= 1
 
 
-def publish(con: duckdb.DuckDBPyConnection, target: Path, *, full: bool = False) -> Published:
-    """Bring a free analyst generation up to the warehouse (`con`, the writer) and point `target` at it.
+@dataclass
+class Prepared:
+    """A free generation brought up to a build and still attached as `publish`, not yet pointed
+    at: `finish` completes it. Made by `prepare`, possibly on another connection of the same
+    database (the gate prepares while Great Expectations runs)."""
 
-    `full` copies every table: for writes that bypassed the build, which the change log cannot show."""
+    target: Path
+    folder: Path
+    current: Path | None
+    chosen: Path
+    created: bool
+    full: bool
+    copied: int
+    replaced: int
+    build_id: int | None
+    started: float
+
+
+def prepare(con: duckdb.DuckDBPyConnection, target: Path, *, full: bool = False) -> Prepared:
+    """Attach a free analyst generation and bring it up to the warehouse's current build.
+
+    `full` copies every table: for writes that bypassed the build, which the change log cannot show.
+    The generation stays attached as `publish` until `finish` (or `abandon`)."""
     started = time.perf_counter()
     folder = generations_dir(target)
     folder.mkdir(parents=True, exist_ok=True)
@@ -451,8 +470,7 @@ def publish(con: duckdb.DuckDBPyConnection, target: Path, *, full: bool = False)
             raise RuntimeError(f"cannot open the new analyst generation {chosen} for writing")
     try:
         try:
-            full, copied, replaced = _apply(con, chosen, build_id, full)
-            con.execute("checkpoint publish")
+            applied = _apply(con, chosen, build_id, full)
         except duckdb.Error as exc:
             # a damaged generation (disk error, a file overwritten by hand): never patch it, replace
             # it by a fresh one holding every table
@@ -463,19 +481,60 @@ def publish(con: duckdb.DuckDBPyConnection, target: Path, *, full: bool = False)
             created = True
             if not _attach(con, chosen):
                 raise RuntimeError(f"cannot open the new analyst generation {chosen} for writing") from exc
-            full, copied, replaced = _apply(con, chosen, build_id, True)
-            con.execute("checkpoint publish")
+            applied = _apply(con, chosen, build_id, True)
+    except BaseException:
+        abandon(con)
+        raise
+    return Prepared(target, folder, current, chosen, created, *applied, build_id, started)
+
+
+def abandon(con: duckdb.DuckDBPyConnection) -> None:
+    """Detach a prepared generation without pointing at it (it stays free for a later publish)."""
+    try:
+        con.execute("detach database if exists publish")
+    except duckdb.Error as exc:  # the connection is broken: the process exit releases the file
+        log.warning("could not detach the analyst generation: %s", exc)
+
+
+def finish(con: duckdb.DuckDBPyConnection, prepared: Prepared, *, again: bool = True) -> Published:
+    """Checkpoint the prepared generation, detach it, point the analyst path at it, prune.
+
+    `again` first applies what changed since `prepare` ran (builds made meanwhile; the small
+    tables, copied whole every time): needed when other writes ran after it."""
+    chosen = prepared.chosen
+    full, copied, replaced = prepared.full, prepared.copied, prepared.replaced
+    try:
+        if again:
+            _, more_copied, more_replaced = _apply(con, chosen, _warehouse_build(con), False)
+            copied, replaced = copied + more_copied, replaced + more_replaced
+        con.execute("checkpoint publish")
+    except duckdb.Error as exc:
+        # the generation broke while being written (disk error): drop it, publish a fresh one
+        log.warning("analyst generation %s is unusable (%s); publishing a fresh one", chosen.name, exc)
+        abandon(con)
+        chosen.unlink(missing_ok=True)
+        Path(f"{chosen}.wal").unlink(missing_ok=True)
+        return publish(con, prepared.target, full=True)
     finally:
-        con.execute("detach publish")
+        abandon(con)
     os.utime(chosen)
-    _point(target, chosen)
-    _prune(folder, {chosen.resolve()} | ({current} if current else set()))
+    _point(prepared.target, chosen)
+    current = prepared.current
+    _prune(prepared.folder, {chosen.resolve()} | ({current} if current else set()))
+    build_id = _warehouse_build(con)
     log.info(
         "published %s (build %s, %s, %d tables copied, %d keys replaced%s) in %.2f s",
         chosen.name, build_id, "full" if full else "incremental", copied, replaced,
-        ", new generation" if created else "", time.perf_counter() - started,
+        ", new generation" if prepared.created else "", time.perf_counter() - prepared.started,
     )
-    return Published(target, chosen, build_id, full, copied, replaced, created)
+    return Published(prepared.target, chosen, build_id, full, copied, replaced, prepared.created)
+
+
+def publish(con: duckdb.DuckDBPyConnection, target: Path, *, full: bool = False) -> Published:
+    """Bring a free analyst generation up to the warehouse (`con`, the writer) and point `target` at it.
+
+    `full` copies every table: for writes that bypassed the build, which the change log cannot show."""
+    return finish(con, prepare(con, target, full=full), again=False)
 
 
 def analyst_copy_healthy(path: Path) -> bool:
