@@ -410,7 +410,9 @@ def _python(run: _Run, node: Node, inputs: list[_Delta], full: bool) -> _Delta |
             f"create or replace temp table changed_article_ids as select distinct key as article_id from ({source})"
         )
         run.temp.append("changed_article_ids")
-        search.update_search_index(run.con, "changed_article_ids")
+        # a rebuild of the articles mart re-indexes everything: in one pass ordered by term
+        whole = full or ids is None or any(d.full for d in inputs)
+        search.update_search_index(run.con, "changed_article_ids", whole=whole)
         return None
     raise ValueError(f"no runner for the Python step {node.name!r}")
 

@@ -66,10 +66,14 @@ def define_macros(con: duckdb.DuckDBPyConnection, *, persist: bool, schema: str 
             con.execute(f"use {previous[0]}")
 
 
-def update_search_index(con: duckdb.DuckDBPyConnection, changed_article_ids: str) -> int:
+def update_search_index(con: duckdb.DuckDBPyConnection, changed_article_ids: str, *, whole: bool = False) -> int:
     """Re-index the articles named in temp table `changed_article_ids` (column article_id): delete
     their postings, insert those of their current row in `articles` (none if it was deleted).
-    Runs inside the caller's transaction. Returns how many articles are indexed now."""
+    Runs inside the caller's transaction. Returns how many articles are indexed now.
+
+    `whole` (they are every article: a rebuild) writes all postings in one pass ordered by term, so
+    that each term's rows sit in one or two row groups and a search reads only those (zone maps);
+    an incremental load appends its batches, each ordered by term within itself."""
     define_macros(con, persist=False)
     changed = key_list(con, changed_article_ids, "article_id")
     stale = con.execute(f"select count(*) from main.search_docs where article_id in {changed}").fetchone()
@@ -94,20 +98,28 @@ def update_search_index(con: duckdb.DuckDBPyConnection, changed_article_ids: str
     )
     total = con.execute("select count(*) from search_todo").fetchone()
     indexed = int(total[0]) if total else 0
+    clustered = whole and indexed > SEARCH_BATCH  # one batch is ordered by term already
+    postings = "search_all_postings" if clustered else "main.search_postings"
+    if clustered:
+        con.execute(f"create or replace temp table {postings} as from main.search_postings limit 0")
     for first in range(0, indexed, SEARCH_BATCH):
         con.execute(
             "create or replace temp table search_chunk as select article_id from search_todo "
             f"where n > {first} and n <= {first + SEARCH_BATCH}"
         )
         chunk = in_stored_rows(con, "main.articles", f"article_id in {key_list(con, 'search_chunk', 'article_id')}")
-        _index_batch(con, chunk or "false", seq)
+        _index_batch(con, chunk or "false", seq, postings)
+    if clustered:
+        con.execute(f"insert into main.search_postings select * from {postings} order by term, article_id")
+        con.execute(f"drop table {postings}")
     con.execute("drop table if exists search_chunk")
     con.execute("drop table search_todo")
     return indexed
 
 
-def _index_batch(con: duckdb.DuckDBPyConnection, rows: str, seq: int) -> None:
-    """Postings and docs of the articles matching `rows` (a filter on main.articles), batch `seq`."""
+def _index_batch(con: duckdb.DuckDBPyConnection, rows: str, seq: int, postings: str) -> None:
+    """Docs (into main.search_docs) and postings (into table `postings`) of the articles matching
+    `rows` (a filter on main.articles), batch `seq`."""
     con.execute(
         f"""
         create or replace temp table search_batch as
@@ -135,7 +147,7 @@ def _index_batch(con: duckdb.DuckDBPyConnection, rows: str, seq: int) -> None:
     )
     con.execute(
         f"""
-        insert into main.search_postings
+        insert into {postings}
         with
 
         occurrences as (

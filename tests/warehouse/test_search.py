@@ -162,3 +162,32 @@ def test_indexing_in_small_batches_gives_the_same_index(tmp_path: Path, monkeypa
     batched = indexed(tmp_path / "batched")
     assert len(whole[1]) == 43 and len(whole[0]) > 43 * 10
     assert batched == whole
+
+
+def test_a_rebuild_writes_the_postings_ordered_by_term(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Loads append their postings batch by batch; a rebuild re-indexes every article in one pass
+    ordered by term (so a search reads only its terms' row groups), with the same rows."""
+    from mediawatch.warehouse import search
+
+    monkeypatch.setattr(search, "SEARCH_BATCH", 7)
+    paths = make_paths(tmp_path)
+    write_staging(paths, "alpha", "run1", range(0, 23))
+    pipeline.load(paths)  # the first load builds every model: indexed in one ordered pass
+    write_staging(paths, "beta", "run1", range(10, 30))
+    pipeline.load(paths)
+
+    def postings() -> tuple[list[tuple], list[str]]:
+        con = connect_reader(paths.warehouse)
+        try:
+            rows = con.execute("select term, article_id, tf, doc_length from search_postings order by all").fetchall()
+            stored = [r[0] for r in con.execute("select term from search_postings order by rowid").fetchall()]
+        finally:
+            con.close()
+        return rows, stored
+
+    loaded, loaded_order = postings()
+    assert loaded_order != sorted(loaded_order)  # the second load's batches of seven are appended
+    pipeline.rebuild(paths)
+    rebuilt, rebuilt_order = postings()
+    assert rebuilt == loaded
+    assert rebuilt_order == sorted(rebuilt_order)
