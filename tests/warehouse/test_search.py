@@ -34,7 +34,7 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> Paths:
 
 
 def stopwords() -> set[str]:
-    text = (REPO_ROOT / "sql" / "macros" / "01_search_tokens.sql").read_text()
+    text = (REPO_ROOT / "sql" / "macros" / "02_is_search_term.sql").read_text()
     return set(re.findall(r"'([a-z]+)'", text.split("not in", 1)[1]))
 
 
@@ -191,3 +191,52 @@ def test_a_rebuild_writes_the_postings_ordered_by_term(tmp_path: Path, monkeypat
     rebuilt, rebuilt_order = postings()
     assert rebuilt == loaded
     assert rebuilt_order == sorted(rebuilt_order)
+
+
+TRICKY_TEXTS = [
+    None, "", "   ", "The", "A-B c_d e.f", "Xiaomi's SU7: 800-km range, 2025!", "x" * 64, "y" * 65,
+    "Größe Straße ÄUSSERN café naïve", "İstanbul ǅemal ΣΊΣΥΦΟΣ", "北京 汽车 BAIC 北汽", "٣ ٤ Ⅻ ½ ²",
+    "emoji 🚗⚡ mixed\u00a0space\u200bzero\ttab\nline", "it is not the one that was there, then",
+    "AND Or NOT", "e\u0301 combining mark", "x_y__z 1_000",
+]
+
+
+def test_the_indexer_splits_text_as_search_tokens_does(loaded: Paths) -> None:
+    """The indexer applies search_split and is_search_term row by row; search_articles() splits a
+    query with search_tokens (the two on a list): they give the same terms, on tricky text and on
+    every indexed article."""
+    con = connect_reader(loaded.analyst_db)
+    try:
+        for text in TRICKY_TEXTS:
+            rows = con.execute(
+                "select coalesce(list(term order by n), []) from (select unnest(search_split($1)) as term, "
+                "generate_subscripts(search_split($1), 1) as n) where is_search_term(term)", [text],
+            ).fetchone()
+            listed = con.execute("select search_tokens($1)", [text]).fetchone()
+            assert rows is not None and listed is not None
+            assert rows[0] == listed[0], text
+        mismatched = con.execute(
+            """
+            with expected as (
+                select article_id, unnest(search_tokens(concat_ws(' ', title, body))) as term from articles
+            )
+            select count(*) from (
+                (select term, article_id, count(*)::integer as tf from expected group by all)
+                except all
+                (select term, article_id, tf from search_postings)
+            )
+            """
+        ).fetchone()
+        lengths = con.execute(
+            "select count(*) from articles join search_docs using (article_id) "
+            "where len(search_tokens(concat_ws(' ', title, body))) != search_docs.doc_length"
+        ).fetchone()
+        postings = con.execute("select count(*) from search_postings").fetchone()
+        expected = con.execute(
+            "select count(*) from (select distinct article_id, unnest(search_tokens(concat_ws(' ', title, body))) "
+            "from articles)"
+        ).fetchone()
+    finally:
+        con.close()
+    assert mismatched == (0,) and lengths == (0,)
+    assert postings is not None and postings == expected and postings[0] > 1000
