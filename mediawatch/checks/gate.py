@@ -111,6 +111,10 @@ def run_gate(paths: Paths, run_id: str, *, force: bool = False) -> dict[str, Any
             summary = _reuse_verdict(con, run_id, started, *unchanged, build_id=None)
             log.info("quality gate %s: %s", run_id, summary["note"])
             return summary
+        # the analyst generation the load did not write is brought up to the load's build on a
+        # second connection while this one reads the frames and validates (its SQL runs beside
+        # GX's Python); a verdict reused below leaves it unpublished, up to date for the next publish
+        ahead = _PublishAhead(con, paths.analyst_db)
         overrides = _source_thresholds(paths, thresholds)
         retried = _recorded(con, run_id)
         # the frames, as temp tables; fingerprints read them as plain rows (no pandas)
@@ -126,9 +130,6 @@ def run_gate(paths: Paths, run_id: str, *, force: bool = False) -> dict[str, Any
         from mediawatch.warehouse.backend import rollback
         from mediawatch.warehouse.build import Change, build
 
-        # the analyst generation the load did not write is brought up to the load's build on a
-        # second connection while this one validates (its SQL runs beside GX's Python)
-        ahead = _PublishAhead(con, paths.analyst_db)
         # one transaction: forget an earlier attempt, hold the offenders, mark the batch checked, and
         # build what the quarantine changed, so a crash leaves the gate either undone or done
         con.execute("begin transaction")
@@ -224,10 +225,18 @@ class _PublishAhead:
             finish(self.con, prepared)
 
     def close(self) -> None:
-        """After an error: wait for the thread, leave its generation unpublished (still free)."""
+        """Unless published: stop the thread's statement, leave its generation unpublished. It is
+        free and consistent with the build it records (a stopped apply records none), so the next
+        publish brings it up to date from there."""
         from mediawatch.warehouse.publish import abandon
 
+        if self.thread.is_alive():
+            self.cursor.interrupt()
         self.thread.join()
+        if isinstance(self.error, duckdb.InterruptException):
+            self.error = None
+        elif self.error is not None:
+            log.warning("analyst copy: publishing ahead of the gate failed (%s)", self.error)
         if self.prepared is not None:
             abandon(self.con)
             self.prepared = None

@@ -471,6 +471,8 @@ def prepare(con: duckdb.DuckDBPyConnection, target: Path, *, full: bool = False)
     try:
         try:
             applied = _apply(con, chosen, build_id, full)
+        except duckdb.InterruptException:
+            raise  # stopped on purpose (the gate reused a verdict): the generation is not damaged
         except duckdb.Error as exc:
             # a damaged generation (disk error, a file overwritten by hand): never patch it, replace
             # it by a fresh one holding every table
