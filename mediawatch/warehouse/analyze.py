@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from collections.abc import Callable
-from contextlib import nullcontext
-from dataclasses import dataclass
+from contextlib import ExitStack, nullcontext
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from mediawatch.warehouse.analysis_pool import AnalysisPool, pool_size
+from mediawatch.warehouse.analysis_pool import BATCH, AnalysisPool, Columns, Result, pool_size
 from mediawatch.warehouse.backend import guard
 from mediawatch.warehouse.models import key_list, pages_of
 
@@ -38,6 +39,9 @@ class AnalysisSummary:
     alerts: int = 0
     workers: int = 0  # analysis worker processes used (0: the loader's own process)
     worker_faults: int = 0  # batches a failed worker left to the loader's process
+    # where the node's wall time went, in the loader's process (seconds per stage; "wait" is the
+    # loader idle until the workers' answer) plus "workers_cpu", the workers' own CPU seconds
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 def watchlist_hash(path: Path) -> str:
@@ -75,56 +79,38 @@ def analyze_versions(
     from mediawatch.monitor.clusters import assign_clusters, band_keys
     from mediawatch.monitor.watchlist import load_watchlist
 
+    summary = AnalysisSummary()
+    clock = _Clock(summary.timings)
     load_watchlist(watchlist_path)  # a bad watchlist fails here, before any worker starts
     digest = watchlist_hash(watchlist_path)
-    summary = AnalysisSummary()
+    clock.lap("watchlist")
     guard(con, "analysis")  # two lake loaders analysing the same new versions: one must lose
     if everything:
         for table in ("article_analysis", "mentions", "lsh_bands"):
             con.execute(f"delete from analysis.{table}")
-    ids = key_list(con, only_articles, "article_id") if only_articles and not everything else None
-    only = f"where article_id in {ids}" if ids else ""
-    with pages_of(con, ids) if ids else nullcontext():  # only those articles' span of raw pages
-        con.execute(
-            "create or replace temp table pending_versions as select "
-            f"row_number() over (order by fetched_at, article_id) as n, * from ({_VERSIONS.format(only=only)})"
+    # the workers start first, so that their imports overlap with the query of what to analyse;
+    # how many is judged from the touched articles here (a load analyses about one new version
+    # each), and from the new versions themselves when there is no such list
+    expected = None
+    if only_articles and not everything:
+        row = con.execute(f"select count(*) from {only_articles}").fetchone()
+        expected = int(row[0]) if row else 0
+    with ExitStack() as stack:
+        pool = stack.enter_context(
+            AnalysisPool(pool_size(expected) if expected else 0, watchlist_path, digest)
         )
-    con.execute(f"create or replace temp table {ANALYSED_IDS} as "
-                "select distinct article_id from pending_versions")
-    count = con.execute("select count(*) from pending_versions").fetchone()
-    total = int(count[0]) if count else 0
-    # the latest new version of each article: (published, content_hash, source, signature)
-    latest: dict[str, tuple[Any, str, str, list[int]]] = {}
-    now = datetime.now(UTC)
-    workers = pool_size(total)
-    def write(chunk: list[dict[str, Any]], result: Callable[[], Any], done: int) -> None:
-        analysis_rows, mention_rows, signatures = result()
-        for row, (_, signature) in zip(chunk, signatures, strict=True):
-            published = row["published_at"] or row["fetched_at"]
-            latest[row["article_id"]] = (published, row["content_hash"], row["source"], signature)
-        _insert(con, "analysis.article_analysis", pd.DataFrame(analysis_rows))
-        _insert(con, "analysis.mentions", pd.DataFrame(mention_rows))
-        summary.mentions += len(mention_rows)
-        if progress:
-            progress(done, total)
-
-    with AnalysisPool(workers, watchlist_path, digest) as pool:
-        waiting = None  # the chunk on the workers: written once the next one is on its way
-        for first in range(0, total, CHUNK):
-            rows = con.execute(
-                "select * exclude (n) from pending_versions where n > ? and n <= ? order by n",
-                [first, first + CHUNK],
-            ).fetchall()
-            columns = [d[0] for d in con.description or []]
-            chunk = [dict(zip(columns, values, strict=True)) for values in rows]
-            submitted = (chunk, pool.submit(chunk, now), min(first + CHUNK, total))
-            if waiting is not None:
-                write(*waiting)
-            waiting = submitted
-        if waiting is not None:
-            write(*waiting)
-    summary.workers = workers
+        pool.start()
+        total = _pending(con, only_articles, everything)
+        clock.lap("pending")
+        if pool.workers == 0 and total and pool_size(total) > 0:
+            pool = stack.enter_context(AnalysisPool(pool_size(total), watchlist_path, digest))
+            pool.start()
+        clock.lap("pool_start")
+        latest = _analyse_pending(con, pool, total, summary, clock, progress)
+    clock.lap("pool_close")
+    summary.workers = pool.workers
     summary.worker_faults = pool.faults
+    summary.timings["workers_cpu"] = round(pool.worker_cpu, 3)
     if pool.faults:
         log.warning("analysis: %d worker fault(s); their batches were analysed in the loader",
                     pool.faults)
@@ -138,6 +124,7 @@ def analyze_versions(
         for key in band_keys(signature)
     ]
     candidates = _candidates(con, new_bands, set(latest))
+    clock.lap("candidates")
     assignment = assign_clusters(
         [
             (article_id, signature, published, source)
@@ -145,6 +132,7 @@ def analyze_versions(
         ],
         candidates,
     )
+    clock.lap("assign")
     summary.clusters_joined = sum(
         1 for article_id, cluster in assignment.items() if cluster != article_id
     )
@@ -162,6 +150,7 @@ def analyze_versions(
             )
         finally:
             con.unregister("clustered_frame")
+    clock.lap("cluster_update")
     if latest:
         # an updated article's bands are replaced by those of its new version
         # the articles analysed here (ANALYSED_IDS holds exactly latest's keys) as a key list:
@@ -172,7 +161,92 @@ def analyze_versions(
             f"where article_id in {key_list(con, ANALYSED_IDS, 'article_id')}"
         )
     _insert(con, "analysis.lsh_bands", pd.DataFrame(new_bands, columns=["article_id", "band_key"]))
+    clock.lap("bands")
+    log.info("analysis of %d versions, seconds by stage: %s", total, summary.timings)
     return summary
+
+
+class _Clock:
+    """Adds the wall time since the last lap to `timings[stage]`, and this process's CPU time
+    (DuckDB's threads and the pool's reader threads included) to `timings[stage + "_cpu"]`."""
+
+    def __init__(self, timings: dict[str, float]) -> None:
+        self.timings = timings
+        self.last = time.perf_counter()
+        self.last_cpu = time.process_time()
+
+    def lap(self, stage: str) -> None:
+        now, cpu = time.perf_counter(), time.process_time()
+        for key, spent in ((stage, now - self.last), (f"{stage}_cpu", cpu - self.last_cpu)):
+            self.timings[key] = round(self.timings.get(key, 0.0) + spent, 3)
+        self.last, self.last_cpu = now, cpu
+
+
+
+def _pending(con: duckdb.DuckDBPyConnection, only_articles: str | None, everything: bool) -> int:
+    """Make the temp tables `pending_versions` (the versions to analyse, numbered in load order)
+    and ANALYSED_IDS (their articles); return how many versions."""
+    ids = key_list(con, only_articles, "article_id") if only_articles and not everything else None
+    only = f"where article_id in {ids}" if ids else ""
+    with pages_of(con, ids) if ids else nullcontext():  # only those articles' span of raw pages
+        con.execute(
+            "create or replace temp table pending_versions as select row_number() over "
+            f"(order by fetched_at, article_id) as n, * from ({_VERSIONS.format(only=only)})"
+        )
+    con.execute(f"create or replace temp table {ANALYSED_IDS} as "
+                "select distinct article_id from pending_versions")
+    count = con.execute("select count(*) from pending_versions").fetchone()
+    return int(count[0]) if count else 0
+
+
+# the latest new version of each article: article_id -> (published, content_hash, source, signature)
+Latest = dict[str, tuple[Any, str, str, list[int]]]
+
+
+def _analyse_pending(
+    con: duckdb.DuckDBPyConnection,
+    pool: AnalysisPool,
+    total: int,
+    summary: AnalysisSummary,
+    clock: _Clock,
+    progress: Progress | None,
+) -> Latest:
+    """Analyse `pending_versions` CHUNK rows at a time on the pool and insert the results; the
+    next chunk is on the workers while the loader writes this one's batches."""
+    latest: Latest = {}
+    now = datetime.now(UTC)
+
+    def write(chunk: list[dict[str, Any]], batches: list[Callable[[], Result]], done: int) -> None:
+        for index, batch in enumerate(batches):
+            analysis, mentions = batch()
+            clock.lap("wait")
+            rows = chunk[index * BATCH : (index + 1) * BATCH]
+            for row, signature in zip(rows, analysis["signature"], strict=True):
+                published = row["published_at"] or row["fetched_at"]
+                latest[row["article_id"]] = (published, row["content_hash"], row["source"], signature)
+            _insert_columns(con, "analysis.article_analysis", analysis)
+            _insert_columns(con, "analysis.mentions", mentions)
+            summary.mentions += len(mentions["article_id"])
+            clock.lap("write")
+        if progress:
+            progress(done, total)
+
+    waiting = None  # the chunk on the workers: written once the next one is on its way
+    for first in range(0, total, CHUNK):
+        rows = con.execute(
+            "select * exclude (n) from pending_versions "
+            f"where n > {first:d} and n <= {first + CHUNK:d} order by n"
+        ).fetchall()
+        columns = [d[0] for d in con.description or []]
+        chunk = [dict(zip(columns, values, strict=True)) for values in rows]
+        clock.lap("fetch")
+        submitted = (chunk, pool.submit(chunk, now), min(first + CHUNK, total))
+        if waiting is not None:
+            write(*waiting)
+        waiting = submitted
+    if waiting is not None:
+        write(*waiting)
+    return latest
 
 
 def _candidates(
@@ -203,6 +277,14 @@ def _candidates(
     finally:
         con.unregister("new_bands_frame")
     return {aid: (cluster, list(sig)) for aid, cluster, sig in rows if aid not in new_ids}
+
+
+def _insert_columns(con: duckdb.DuckDBPyConnection, table: str, columns: Columns) -> None:
+    """Insert a batch given as one list per column (a DataFrame made from lists, not row dicts)."""
+    import pandas as pd
+
+    if columns and next(iter(columns.values())):
+        _insert(con, table, pd.DataFrame(columns, copy=False))
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
