@@ -50,16 +50,21 @@ def minhash_signature(text: str, num_perm: int = NUM_PERM) -> list[int]:
     The values are exactly datasketch's `MinHash(num_perm, seed=SEED, scheme="affine32")` after
     `update_batch` of the sorted shingles (the test suite checks it against datasketch), computed
     here with numpy in one pass: datasketch's import (it pulls in scipy) and its per-call set-up
-    cost more than the hashing itself."""
+    cost more than the hashing itself. The shingles are made as UTF-8 bytes (`_words`), which
+    are what gets hashed."""
     import numpy as np
 
     a, b = _permutations(num_perm)
-    items = shingles(text)
+    words = _words(text)
+    if len(words) <= SHINGLE_WORDS:
+        items = {b" ".join(words)} if words else set()
+    else:
+        items = set(map(b" ".join, zip(*(words[k:] for k in range(SHINGLE_WORDS)), strict=False)))
     if not items:
         return [_MAX32] * num_perm
     # sha1 of every shingle through map() of C functions (no Python frame per shingle); the first
     # 4 bytes of each 20-byte digest, little-endian, are datasketch's 32-bit hash value
-    digests = b"".join(map(_DIGEST, map(hashlib.sha1, map(str.encode, items))))
+    digests = b"".join(map(_DIGEST, map(_sha1, items)))
     hv = np.frombuffer(digests, dtype="<u4").reshape(-1, 5)[:, 0].astype(np.uint32)
     # MurmurHash3's 32-bit finalizer, then the affine permutations a*h + b mod 2**32
     hv = hv ^ (hv >> np.uint32(16))
@@ -67,9 +72,37 @@ def minhash_signature(text: str, num_perm: int = NUM_PERM) -> list[int]:
     hv = hv ^ (hv >> np.uint32(13))
     hv = hv * np.uint32(0xC2B2AE35)
     hv = hv ^ (hv >> np.uint32(16))
-    values = (hv[:, None] * a[None, :] + b[None, :]).min(axis=0)
-    return [int(v) for v in values]
+    return (hv[:, None] * a[None, :] + b[None, :]).min(axis=0).tolist()  # type: ignore[no-any-return]
 
+
+def _words(text: str) -> list[bytes]:
+    """`_WORD_RE.findall(text.casefold())`, each word UTF-8 encoded, in C passes (about 2x
+    cheaper than the regex): the non-ASCII characters that are not word characters become
+    spaces (`str.replace`, one per such character present), then the UTF-8 bytes have every
+    ASCII non-word byte translated to a space and are split. What is left between spaces is a
+    run of word characters: ASCII word bytes and the multi-byte encodings of word characters."""
+    folded = text.casefold()
+    if not folded.isascii():
+        present = set(folded)
+        for ch in present.difference(_WORD_CHARS, _NON_WORD_CHARS):
+            if ord(ch) >= 128:  # ASCII bytes are handled by the table
+                (_WORD_CHARS if _WORD_RE.fullmatch(ch) else _NON_WORD_CHARS).add(ch)
+        for ch in present.intersection(_NON_WORD_CHARS):
+            folded = folded.replace(ch, " ")
+    return folded.encode().translate(_ASCII_NON_WORD_TO_SPACE).split()
+
+
+# non-ASCII characters seen so far, by whether `\w` matches them (a few hundred at most in practice)
+_WORD_CHARS: set[str] = set()
+_NON_WORD_CHARS: set[str] = set()
+# bytes.translate table: ASCII bytes that are not word characters -> space; the rest unchanged
+_ASCII_NON_WORD_TO_SPACE = bytes(
+    c if c >= 128 or _WORD_RE.fullmatch(chr(c)) else 0x20 for c in range(256)
+)
+try:  # CPython's own SHA-1 (HACL*): same digests as OpenSSL's, cheaper per short message
+    from _sha1 import sha1 as _sha1
+except ImportError:  # pragma: no cover - a Python built without it
+    _sha1 = hashlib.sha1
 
 _MAX32 = (1 << 32) - 1
 _DIGEST = operator.methodcaller("digest")
