@@ -169,25 +169,32 @@ def assign_clusters(
     candidates: dict[ArticleId, tuple[Any, Signature]],
     threshold: float = SIMILARITY_THRESHOLD,
     bands: int = BANDS,
+    keys: dict[ArticleId, list[str]] | None = None,
 ) -> dict[ArticleId, Any]:
     """Cluster ids for `new` (article_id, signature, published_at, source) articles.
 
     Articles are taken oldest first (then by source, id). Each joins the cluster of its most
     similar candidate or earlier new article sharing a band key, if similarity >= threshold;
     otherwise it founds a cluster whose id is its own article id. Existing cluster ids never change.
+
+    `keys` may give articles' band keys already made (`band_keys(signature, bands)`); for a
+    candidate it may give only those of its keys that new articles have, the only ones looked up.
     """
+    keys = keys or {}
     index: dict[str, list[ArticleId]] = defaultdict(list)
     known: dict[ArticleId, tuple[Any, Signature]] = {}
     for article_id, (cluster_id, signature) in candidates.items():
         known[article_id] = (cluster_id, signature)
-        for key in band_keys(signature, bands):
+        given = keys.get(article_id)
+        for key in given if given is not None else band_keys(signature, bands):
             index[key].append(article_id)
     result: dict[ArticleId, Any] = {}
     ordered = sorted(new, key=lambda a: (_time_key(a[2]), str(a[3] or ""), str(a[0])))
     for article_id, signature, _published, _source in ordered:
-        keys = band_keys(signature, bands)
+        given = keys.get(article_id)
+        own = given if given is not None else band_keys(signature, bands)
         best_score, best_cluster = -1.0, None
-        others = {o for key in keys for o in index.get(key, ()) if o != article_id}
+        others = {o for key in own for o in index.get(key, ()) if o != article_id}
         # sorted by cluster id and strict ">" below: ties go to the smallest id, so reruns agree
         for other in sorted(others, key=lambda o: (str(known[o][0]), str(o))):
             cluster_id, other_sig = known[other]
@@ -197,6 +204,6 @@ def assign_clusters(
         cluster = best_cluster if best_cluster is not None else article_id
         result[article_id] = cluster
         known[article_id] = (cluster, signature)
-        for key in keys:
+        for key in own:
             index[key].append(article_id)
     return result

@@ -42,7 +42,8 @@ Columns = dict[str, list[Any]]
 # (article_analysis columns, mentions columns): insert-ready, one list per table column. Columns,
 # not one dict per row: a load's 24 mentions per article cost a dict each to build, pickle, unpickle
 # and turn into a DataFrame again (1.6 dicts per stored value on the synthetic corpus)
-Result = tuple[Columns, Columns]
+# (article_analysis columns, mentions columns, each row's LSH band keys)
+Result = tuple[Columns, Columns, list[list[str]]]
 ANALYSIS_COLUMNS = ("article_id", "content_hash", "sentiment", "sentiment_label", "signature",
                     "cluster_id", "analyzed_at", "watchlist_hash")
 MENTION_COLUMNS = ("article_id", "content_hash", "entity", "entity_type", "matched_text", "field",
@@ -52,13 +53,13 @@ _watchlists: dict[tuple[str, str], Any] = {}
 
 
 def analyse_rows(rows: Sequence[Row], watchlist_path: str, digest: str, now: datetime) -> Result:
-    """(analysis columns, mention columns) of `rows`, in their order (`ANALYSIS_COLUMNS`,
-    `MENTION_COLUMNS`).
+    """(analysis columns, mention columns, band keys) of `rows`, in their order
+    (`ANALYSIS_COLUMNS`, `MENTION_COLUMNS`; the band keys of each row's signature).
 
     Each row carries the columns of the loader's pending versions (article_id, content_hash, url,
     title, body, language, canonical_url, authors)."""
     from mediawatch.monitor.analysis import analyze_article
-    from mediawatch.monitor.clusters import minhash_signature
+    from mediawatch.monitor.clusters import band_keys, minhash_signature
     from mediawatch.monitor.watchlist import load_watchlist
     from mediawatch.records import ArticleRecord
 
@@ -71,6 +72,7 @@ def analyse_rows(rows: Sequence[Row], watchlist_path: str, digest: str, now: dat
         analysis[c].append for c in ANALYSIS_COLUMNS[:5]
     )
     m_columns = [mentions[c] for c in MENTION_COLUMNS]
+    bands: list[list[str]] = []
     count = 0
     for row in rows:
         record = ArticleRecord(
@@ -88,7 +90,9 @@ def analyse_rows(rows: Sequence[Row], watchlist_path: str, digest: str, now: dat
         a_hash(content_hash)
         a_score(sentiment.score if sentiment else None)
         a_label(sentiment.label if sentiment else None)
-        a_signature(minhash_signature(row["body"] or ""))
+        signature = minhash_signature(row["body"] or "")
+        a_signature(signature)
+        bands.append(band_keys(signature))
         count += 1
         found = result.mentions
         if not found:
@@ -109,7 +113,7 @@ def analyse_rows(rows: Sequence[Row], watchlist_path: str, digest: str, now: dat
     analysis["cluster_id"] += [None] * count
     analysis["analyzed_at"] += [now] * count
     analysis["watchlist_hash"] += [digest] * count
-    return analysis, mentions
+    return analysis, mentions, bands
 
 
 def _empty(names: Sequence[str]) -> Columns:
@@ -253,12 +257,14 @@ class AnalysisPool:
 def joined(parts: Sequence[Result]) -> Result:
     """The results of consecutive batches as one."""
     analysis, mentions = _empty(ANALYSIS_COLUMNS), _empty(MENTION_COLUMNS)
-    for a, m in parts:
+    bands: list[list[str]] = []
+    for a, m, b in parts:
         for name, values in a.items():
             analysis[name] += values
         for name, values in m.items():
             mentions[name] += values
-    return analysis, mentions
+        bands += b
+    return analysis, mentions, bands
 
 
 def main() -> int:

@@ -76,7 +76,7 @@ def analyze_versions(
     `analysed_article_ids` (one column article_id) naming the articles whose analysis changed."""
     import pandas as pd
 
-    from mediawatch.monitor.clusters import assign_clusters, band_keys
+    from mediawatch.monitor.clusters import assign_clusters
     from mediawatch.monitor.watchlist import load_watchlist
 
     summary = AnalysisSummary()
@@ -118,19 +118,16 @@ def analyze_versions(
     summary.versions = total
 
     # clusters: only the latest new version of each article takes part
-    new_bands = [
-        (article_id, key)
-        for article_id, (_, _, _, signature) in latest.items()
-        for key in band_keys(signature)
-    ]
-    candidates = _candidates(con, new_bands, set(latest))
+    new_bands = [(article_id, key) for article_id, entry in latest.items() for key in entry[4]]
+    candidates, candidate_keys = _candidates(con, new_bands, set(latest))
     clock.lap("candidates")
     assignment = assign_clusters(
         [
             (article_id, signature, published, source)
-            for article_id, (published, _, source, signature) in latest.items()
+            for article_id, (published, _, source, signature, _) in latest.items()
         ],
         candidates,
+        keys={**candidate_keys, **{article_id: entry[4] for article_id, entry in latest.items()}},
     )
     clock.lap("assign")
     summary.clusters_joined = sum(
@@ -151,15 +148,16 @@ def analyze_versions(
         finally:
             con.unregister("clustered_frame")
     clock.lap("cluster_update")
-    if latest:
-        # an updated article's bands are replaced by those of its new version
-        # the articles analysed here (ANALYSED_IDS holds exactly latest's keys) as a key list:
+    reanalysed = con.execute(f"select count(*) from {_REANALYSED}").fetchone()
+    if reanalysed and reanalysed[0]:
+        # an updated article's bands are replaced by those of its new version; as a key list:
         # list_contains(?, article_id) compared every stored band with every new id, 1.9 s for 2,000
         # new among 200,000 articles and ~25 times that at 1M
         con.execute(
             "delete from analysis.lsh_bands "
-            f"where article_id in {key_list(con, ANALYSED_IDS, 'article_id')}"
+            f"where article_id in {key_list(con, _REANALYSED, 'article_id')}"
         )
+    con.execute(f"drop table {_REANALYSED}")
     _insert(con, "analysis.lsh_bands", pd.DataFrame(new_bands, columns=["article_id", "band_key"]))
     clock.lap("bands")
     log.info("analysis of %d versions, seconds by stage: %s", total, summary.timings)
@@ -195,12 +193,20 @@ def _pending(con: duckdb.DuckDBPyConnection, only_articles: str | None, everythi
         )
     con.execute(f"create or replace temp table {ANALYSED_IDS} as "
                 "select distinct article_id from pending_versions")
+    # those analysed before (updated articles): the only ones with LSH bands to replace. Read now,
+    # before this load's rows go in; most loads have none, and skip deleting from the band table
+    con.execute(f"create or replace temp table {_REANALYSED} as select article_id from {ANALYSED_IDS} "
+                "semi join analysis.article_analysis using (article_id)")
     count = con.execute("select count(*) from pending_versions").fetchone()
     return int(count[0]) if count else 0
 
 
-# the latest new version of each article: article_id -> (published, content_hash, source, signature)
-Latest = dict[str, tuple[Any, str, str, list[int]]]
+_REANALYSED = "reanalysed_article_ids"
+
+
+# the latest new version of each article: article_id -> (published, content_hash, source, signature,
+# its band keys)
+Latest = dict[str, tuple[Any, str, str, list[int], list[str]]]
 
 
 def _analyse_pending(
@@ -218,12 +224,14 @@ def _analyse_pending(
 
     def write(chunk: list[dict[str, Any]], batches: list[Callable[[], Result]], done: int) -> None:
         for index, batch in enumerate(batches):
-            analysis, mentions = batch()
+            analysis, mentions, bands = batch()
             clock.lap("wait")
             rows = chunk[index * BATCH : (index + 1) * BATCH]
-            for row, signature in zip(rows, analysis["signature"], strict=True):
+            for row, signature, keys in zip(rows, analysis["signature"], bands, strict=True):
                 published = row["published_at"] or row["fetched_at"]
-                latest[row["article_id"]] = (published, row["content_hash"], row["source"], signature)
+                latest[row["article_id"]] = (
+                    published, row["content_hash"], row["source"], signature, keys
+                )
             _insert_columns(con, "analysis.article_analysis", analysis)
             _insert_columns(con, "analysis.mentions", mentions)
             summary.mentions += len(mentions["article_id"])
@@ -251,32 +259,43 @@ def _analyse_pending(
 
 def _candidates(
     con: duckdb.DuckDBPyConnection, new_bands: list[tuple[str, str]], new_ids: set[str]
-) -> dict[str, tuple[str, list[int]]]:
-    """Existing articles sharing an LSH band with a new one: article_id -> (cluster_id, signature)."""
+) -> tuple[dict[str, tuple[str, list[int]]], dict[str, list[str]]]:
+    """Existing articles sharing an LSH band with a new one: (article_id -> (cluster_id,
+    signature), article_id -> the band keys it shares with new articles). Those shared keys are
+    the only ones of a candidate that `assign_clusters` can look up (it looks up new articles'
+    keys), so its other keys are not recomputed from its signature."""
     import pandas as pd
 
     if not new_bands:
-        return {}
-    frame = pd.DataFrame(new_bands, columns=["article_id", "band_key"])
+        return {}, {}
+    frame = pd.DataFrame({"band_key": sorted({key for _, key in new_bands})})
     con.register("new_bands_frame", frame)
     try:
+        con.execute(
+            "create or replace temp table candidate_bands as "
+            "select bands.article_id, bands.band_key from analysis.lsh_bands as bands "
+            "semi join new_bands_frame as fresh on bands.band_key = fresh.band_key"
+        )
+    finally:
+        con.unregister("new_bands_frame")
+    try:
+        shared: dict[str, list[str]] = {}
+        for article_id, key in con.execute("select article_id, band_key from candidate_bands").fetchall():
+            if article_id not in new_ids:
+                shared.setdefault(article_id, []).append(key)
         rows = con.execute(
             """
-            with candidate_ids as (
-                select distinct bands.article_id
-                from analysis.lsh_bands as bands
-                inner join new_bands_frame as fresh on bands.band_key = fresh.band_key
-            )
             select a.article_id, a.cluster_id, a.signature
             from analysis.article_analysis as a
-            inner join candidate_ids using (article_id)
+            semi join candidate_bands using (article_id)
             where a.cluster_id is not null
             qualify row_number() over (partition by a.article_id order by a.analyzed_at desc) = 1
             """
         ).fetchall()
     finally:
-        con.unregister("new_bands_frame")
-    return {aid: (cluster, list(sig)) for aid, cluster, sig in rows if aid not in new_ids}
+        con.execute("drop table if exists candidate_bands")
+    candidates = {aid: (cluster, list(sig)) for aid, cluster, sig in rows if aid not in new_ids}
+    return candidates, {aid: shared[aid] for aid in candidates}
 
 
 def _insert_columns(con: duckdb.DuckDBPyConnection, table: str, columns: Columns) -> None:
