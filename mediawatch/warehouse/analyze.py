@@ -20,7 +20,14 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from mediawatch.warehouse.analysis_pool import BATCH, AnalysisPool, Columns, Result, pool_size
+from mediawatch.warehouse.analysis_pool import (
+    BATCH,
+    AnalysisPool,
+    Columns,
+    Result,
+    joined,
+    pool_size,
+)
 from mediawatch.warehouse.backend import guard
 from mediawatch.warehouse.models import key_list, pages_of
 
@@ -57,6 +64,10 @@ _VERSIONS = """
 """
 # new versions are read and analysed this many at a time, so memory stays flat however big a load is
 CHUNK = 1000
+# results are inserted this many versions at a time, as their batches come back: an insert per
+# 100-version batch cost 0.20 CPU-s per 1,000 versions against 0.13 for one per 1,000, and a bigger
+# group leaves more to write after the workers' last batch
+WRITE_ROWS = 500
 ANALYSED_IDS = "analysed_article_ids"
 
 
@@ -223,18 +234,24 @@ def _analyse_pending(
     now = datetime.now(UTC)
 
     def write(chunk: list[dict[str, Any]], batches: list[Callable[[], Result]], done: int) -> None:
+        parts: list[Result] = []
         for index, batch in enumerate(batches):
-            analysis, mentions, bands = batch()
+            part = batch()
             clock.lap("wait")
+            analysis, _, bands = part
             rows = chunk[index * BATCH : (index + 1) * BATCH]
             for row, signature, keys in zip(rows, analysis["signature"], bands, strict=True):
                 published = row["published_at"] or row["fetched_at"]
                 latest[row["article_id"]] = (
                     published, row["content_hash"], row["source"], signature, keys
                 )
-            _insert_columns(con, "analysis.article_analysis", analysis)
-            _insert_columns(con, "analysis.mentions", mentions)
-            summary.mentions += len(mentions["article_id"])
+            parts.append(part)
+            if len(parts) * BATCH >= WRITE_ROWS or index == len(batches) - 1:
+                analysis, mentions, _ = joined(parts) if len(parts) > 1 else parts[0]
+                _insert_columns(con, "analysis.article_analysis", analysis)
+                _insert_columns(con, "analysis.mentions", mentions)
+                summary.mentions += len(mentions["article_id"])
+                parts = []
             clock.lap("write")
         if progress:
             progress(done, total)
