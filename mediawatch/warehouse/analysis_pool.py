@@ -267,6 +267,21 @@ def joined(parts: Sequence[Result]) -> Result:
     return analysis, mentions, bands
 
 
+def _warm_up(watchlist_path: str, digest: str) -> None:
+    """Import the analysis modules, load the watchlist and VADER's lexicons now, while the loader
+    is still finding and reading the first rows (0.3 CPU-s that otherwise delay the first batch).
+    Only caches of pure functions are filled, so no result changes."""
+    from datetime import UTC
+
+    row = {"article_id": "", "content_hash": "", "url": "https://example.invalid/warm-up",
+           "canonical_url": None, "title": "Warm-up", "language": "en", "authors": None,
+           "body": "The analysis worker reads this sentence once before its first batch."}
+    try:
+        analyse_rows([row], watchlist_path, digest, datetime.now(UTC))
+    except Exception:  # noqa: BLE001 - the first real batch reports whatever is wrong
+        log.debug("analysis worker warm-up failed", exc_info=True)
+
+
 def main() -> int:
     """Worker loop: ("init", watchlist, digest) once, then ("rows", rows, now) -> ("ok", result)."""
     # normal priority: the loader mostly waits for these answers, and niced workers get a fraction
@@ -277,6 +292,7 @@ def main() -> int:
     if not (isinstance(first, tuple) and first and first[0] == "init"):
         return 2
     _, watchlist_path, digest = first
+    _warm_up(watchlist_path, digest)
     while True:
         message = read_frame(recv_fd)
         if message is None:
