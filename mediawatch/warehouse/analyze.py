@@ -285,7 +285,9 @@ def _candidates(
 
     if not new_bands:
         return {}, {}
-    frame = pd.DataFrame({"band_key": sorted({key for _, key in new_bands})})
+    # distinct, in no particular order: the join's result does not depend on it (sorting 160,000
+    # keys cost 0.12 s at 1M/10k)
+    frame = pd.DataFrame({"band_key": list({key for _, key in new_bands})})
     con.register("new_bands_frame", frame)
     try:
         con.execute(
