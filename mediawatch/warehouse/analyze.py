@@ -119,7 +119,7 @@ def analyze_versions(
         clock.lap("pool_start")
         latest = _analyse_pending(con, pool, total, summary, clock, progress)
     clock.lap("pool_close")
-    summary.workers = pool.workers
+    summary.workers = pool.workers if total else 0  # started for nothing when no version was new
     summary.worker_faults = pool.faults
     summary.timings["workers_cpu"] = round(pool.worker_cpu, 3)
     if pool.faults:
