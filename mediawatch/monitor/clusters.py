@@ -50,16 +50,21 @@ def minhash_signature(text: str, num_perm: int = NUM_PERM) -> list[int]:
     The values are exactly datasketch's `MinHash(num_perm, seed=SEED, scheme="affine32")` after
     `update_batch` of the sorted shingles (the test suite checks it against datasketch), computed
     here with numpy in one pass: datasketch's import (it pulls in scipy) and its per-call set-up
-    cost more than the hashing itself."""
+    cost more than the hashing itself. The shingles are made as UTF-8 bytes (`_words`), which
+    are what gets hashed."""
     import numpy as np
 
     a, b = _permutations(num_perm)
-    items = shingles(text)
+    words = _words(text)
+    if len(words) <= SHINGLE_WORDS:
+        items = {b" ".join(words)} if words else set()
+    else:
+        items = set(map(b" ".join, zip(*(words[k:] for k in range(SHINGLE_WORDS)), strict=False)))
     if not items:
         return [_MAX32] * num_perm
     # sha1 of every shingle through map() of C functions (no Python frame per shingle); the first
     # 4 bytes of each 20-byte digest, little-endian, are datasketch's 32-bit hash value
-    digests = b"".join(map(_DIGEST, map(hashlib.sha1, map(str.encode, items))))
+    digests = b"".join(map(_DIGEST, map(_sha1, items)))
     hv = np.frombuffer(digests, dtype="<u4").reshape(-1, 5)[:, 0].astype(np.uint32)
     # MurmurHash3's 32-bit finalizer, then the affine permutations a*h + b mod 2**32
     hv = hv ^ (hv >> np.uint32(16))
@@ -67,9 +72,37 @@ def minhash_signature(text: str, num_perm: int = NUM_PERM) -> list[int]:
     hv = hv ^ (hv >> np.uint32(13))
     hv = hv * np.uint32(0xC2B2AE35)
     hv = hv ^ (hv >> np.uint32(16))
-    values = (hv[:, None] * a[None, :] + b[None, :]).min(axis=0)
-    return [int(v) for v in values]
+    return (hv[:, None] * a[None, :] + b[None, :]).min(axis=0).tolist()  # type: ignore[no-any-return]
 
+
+def _words(text: str) -> list[bytes]:
+    """`_WORD_RE.findall(text.casefold())`, each word UTF-8 encoded, in C passes (about 2x
+    cheaper than the regex): the non-ASCII characters that are not word characters become
+    spaces (`str.replace`, one per such character present), then the UTF-8 bytes have every
+    ASCII non-word byte translated to a space and are split. What is left between spaces is a
+    run of word characters: ASCII word bytes and the multi-byte encodings of word characters."""
+    folded = text.casefold()
+    if not folded.isascii():
+        present = set(folded)
+        for ch in present.difference(_WORD_CHARS, _NON_WORD_CHARS):
+            if ord(ch) >= 128:  # ASCII bytes are handled by the table
+                (_WORD_CHARS if _WORD_RE.fullmatch(ch) else _NON_WORD_CHARS).add(ch)
+        for ch in present.intersection(_NON_WORD_CHARS):
+            folded = folded.replace(ch, " ")
+    return folded.encode().translate(_ASCII_NON_WORD_TO_SPACE).split()
+
+
+# non-ASCII characters seen so far, by whether `\w` matches them (a few hundred at most in practice)
+_WORD_CHARS: set[str] = set()
+_NON_WORD_CHARS: set[str] = set()
+# bytes.translate table: ASCII bytes that are not word characters -> space; the rest unchanged
+_ASCII_NON_WORD_TO_SPACE = bytes(
+    c if c >= 128 or _WORD_RE.fullmatch(chr(c)) else 0x20 for c in range(256)
+)
+try:  # CPython's own SHA-1 (HACL*): same digests as OpenSSL's, cheaper per short message
+    from _sha1 import sha1 as _sha1
+except ImportError:  # pragma: no cover - a Python built without it
+    _sha1 = hashlib.sha1
 
 _MAX32 = (1 << 32) - 1
 _DIGEST = operator.methodcaller("digest")
@@ -136,25 +169,32 @@ def assign_clusters(
     candidates: dict[ArticleId, tuple[Any, Signature]],
     threshold: float = SIMILARITY_THRESHOLD,
     bands: int = BANDS,
+    keys: dict[ArticleId, list[str]] | None = None,
 ) -> dict[ArticleId, Any]:
     """Cluster ids for `new` (article_id, signature, published_at, source) articles.
 
     Articles are taken oldest first (then by source, id). Each joins the cluster of its most
     similar candidate or earlier new article sharing a band key, if similarity >= threshold;
     otherwise it founds a cluster whose id is its own article id. Existing cluster ids never change.
+
+    `keys` may give articles' band keys already made (`band_keys(signature, bands)`); for a
+    candidate it may give only those of its keys that new articles have, the only ones looked up.
     """
+    keys = keys or {}
     index: dict[str, list[ArticleId]] = defaultdict(list)
     known: dict[ArticleId, tuple[Any, Signature]] = {}
     for article_id, (cluster_id, signature) in candidates.items():
         known[article_id] = (cluster_id, signature)
-        for key in band_keys(signature, bands):
+        given = keys.get(article_id)
+        for key in given if given is not None else band_keys(signature, bands):
             index[key].append(article_id)
     result: dict[ArticleId, Any] = {}
     ordered = sorted(new, key=lambda a: (_time_key(a[2]), str(a[3] or ""), str(a[0])))
     for article_id, signature, _published, _source in ordered:
-        keys = band_keys(signature, bands)
+        given = keys.get(article_id)
+        own = given if given is not None else band_keys(signature, bands)
         best_score, best_cluster = -1.0, None
-        others = {o for key in keys for o in index.get(key, ()) if o != article_id}
+        others = {o for key in own for o in index.get(key, ()) if o != article_id}
         # sorted by cluster id and strict ">" below: ties go to the smallest id, so reruns agree
         for other in sorted(others, key=lambda o: (str(known[o][0]), str(o))):
             cluster_id, other_sig = known[other]
@@ -164,6 +204,6 @@ def assign_clusters(
         cluster = best_cluster if best_cluster is not None else article_id
         result[article_id] = cluster
         known[article_id] = (cluster, signature)
-        for key in keys:
+        for key in own:
             index[key].append(article_id)
     return result

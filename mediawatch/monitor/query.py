@@ -386,15 +386,27 @@ class _Evaluation:
 
     def may_match(self, term: Term) -> bool:
         """False when `term` cannot occur in the text: its first word is not there."""
+        return self.first_at(term) is not None
+
+    def first_at(self, term: Term) -> int | None:
+        """Where the search for `term` may start: the first place its first word occurs (the
+        term cannot match before it, see monitor.prefilter), 0 when that is not known, None when
+        the term cannot occur. A term's pattern opens with a lookbehind, which makes `re` try every
+        position; starting at the first word's first occurrence (found by `str.find`, in C) skips
+        the text before it. Lookbehinds still see the characters before the start."""
         needle = self.query._needles.get(term)
         if needle is None:
-            return True
+            return 0
         word, sensitive = needle
         if sensitive:
-            return word in self.text
+            at = self.text.find(word)
+            return at if at >= 0 else None
         if self._lowered is False:
             self._lowered = prefilter.lowered(self.text)
-        return self._lowered is None or word in self._lowered  # type: ignore[operator]
+        if self._lowered is None:
+            return 0
+        at = self._lowered.find(word)  # type: ignore[union-attr]
+        return at if at >= 0 else None
 
     def word_index(self, offset: int) -> int:
         if self._word_starts is None:
@@ -408,7 +420,8 @@ class _Evaluation:
         assert isinstance(node, Term)
         if node not in self._hits:
             pattern = self.query._patterns[node]
-            self._hits[node] = [] if not self.may_match(node) else [
+            start = self.first_at(node)
+            self._hits[node] = [] if start is None else [
                 Hit(
                     m.start(),
                     m.end(),
@@ -416,7 +429,7 @@ class _Evaluation:
                     self.word_index(m.end() - 1),
                     m.group(),
                 )
-                for m in pattern.finditer(self.text)
+                for m in pattern.finditer(self.text, start)
             ]
         return self._hits[node]
 
@@ -425,9 +438,10 @@ class _Evaluation:
             if node in self._hits:
                 return bool(self._hits[node])
             # a yes/no needs one search, not every hit with its word offsets (those are for NEAR)
-            if not self.may_match(node):
+            start = self.first_at(node)
+            if start is None:
                 return False
-            return self.query._patterns[node].search(self.text) is not None
+            return self.query._patterns[node].search(self.text, start) is not None
         if isinstance(node, Not):
             return not self.matched(node.child)
         if isinstance(node, And):

@@ -186,7 +186,12 @@ def _reference_signature(text: str) -> list[int]:
 def test_minhash_equals_datasketch_on_real_pages_and_edge_cases() -> None:
     from mediawatch.monitor.clusters import minhash_signature
 
-    edge = ["", " ", "...", "one", "a b c d e", "a b c d e f", "É é ÉCOLE école", "中国 汽车 销量"]
+    edge = ["", " ", "...", "one", "a b c d e", "a b c d e f", "É é ÉCOLE école", "中国 汽车 销量",
+            # what the words are split on beside ASCII: punctuation and spaces outside ASCII,
+            # characters whose case folding grows (ß, ﬁ, İ), digits and marks that \w matches
+            "the company’s “new” car—sold out\u00a0today… in 10\u2009000 units",
+            "Straße ﬁnal İstanbul x²+y³ snake_case e\u0301te naïve\u200bword 🚗 car\x1ccar",
+            "ÅNGSTRÖM\u3000東京\u3001大阪。 — «quoted» ‹x› ¿qué? ¡sí! a\u2028b\u2029c d\x85e"]
     rng = random.Random(4)
     generated = [" ".join(rng.choice(WORDS) for _ in range(rng.randint(0, 400))) for _ in range(60)]
     texts = [*edge, *generated, *real_texts()]

@@ -157,3 +157,30 @@ def test_signatures_are_exactly_datasketchs_affine32_minhash() -> None:
         reference = MinHash(num_perm=NUM_PERM, seed=SEED, scheme="affine32")
         reference.update_batch([s.encode("utf-8") for s in sorted(shingles(text))])
         assert minhash_signature(text) == [int(v) for v in reference.hashvalues], text[:40]
+
+
+def test_given_band_keys_assign_as_computed_ones() -> None:
+    """The loader hands assign_clusters the new articles' keys (made by the workers) and, for a
+    candidate, only the keys it shares with new articles: the same clusters as computing them."""
+    import random
+
+    rng = random.Random(7)
+    words = "car sales rose fell BAIC Xiaomi battery price launch market share".split()
+    base = [" ".join(rng.choice(words) for _ in range(60)) for _ in range(6)]
+
+    def variant(text: str) -> str:
+        tokens = text.split()
+        for _ in range(rng.randint(0, 6)):
+            tokens[rng.randrange(len(tokens))] = rng.choice(words)
+        return " ".join(tokens)
+
+    stored = {f"old-{i}": (f"cluster-{i % 3}", minhash_signature(variant(base[i % 6])))
+              for i in range(30)}
+    new = [(f"new-{i}", minhash_signature(variant(base[i % 6])), f"2024-05-{1 + i % 9:02d}", "s")
+           for i in range(40)]
+    new_keys = {aid: band_keys(sig) for aid, sig, _, _ in new}
+    wanted = {key for keys in new_keys.values() for key in keys}
+    shared = {aid: [k for k in band_keys(sig) if k in wanted] for aid, (_, sig) in stored.items()}
+    expected = assign_clusters(new, stored)
+    assert assign_clusters(new, stored, keys={**shared, **new_keys}) == expected
+    assert len(set(expected.values())) < len(new)  # some did join clusters

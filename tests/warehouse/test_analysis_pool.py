@@ -58,7 +58,12 @@ def test_workers_give_what_the_loader_gives(watchlist: Path) -> None:
         got = pool.map(rows, NOW)
         assert len(pool._started) == 2  # really ran in two other processes
     assert got == expected
-    assert len(got[0]) == 250 and len(got[1]) > 250  # every row analysed, mentions found
+    analysis, mentions, bands = got
+    assert analysis["article_id"] == [r["article_id"] for r in rows]  # every row, in order
+    assert len(mentions["article_id"]) > 250  # mentions found
+    assert {len(v) for v in analysis.values()} == {250}  # insert-ready: one value a row a column
+    assert len({len(v) for v in mentions.values()}) == 1
+    assert [len(keys) for keys in bands] == [16] * 250  # each row's LSH band keys
 
 
 def test_a_dead_worker_loses_no_row(watchlist: Path) -> None:
