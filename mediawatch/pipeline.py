@@ -162,7 +162,8 @@ def _load_once(paths: Paths, load_id: str, progress: Progress | None) -> dict[st
     if unchanged is not None:
         files = FileLoadSummary(files_already_loaded=unchanged.pop("files_already_loaded"))
         # an empty BuildSummary, without importing the build (0.1 s) for it
-        nothing = SimpleNamespace(versions=0, mentions=0, clusters_joined=0, workers=0, worker_faults=0)
+        nothing = SimpleNamespace(versions=0, mentions=0, clusters_joined=0, workers=0, worker_faults=0,
+                                  timings={})
         built: Any = SimpleNamespace(analysis=nothing, alerts=0, built=[], seconds=0.0, cpu_seconds=0.0,
                                      node_seconds={}, node_cpu_seconds={}, commit_seconds=0.0)
         build_rss, counts, publish_s = _peak_rss_mib(), unchanged, 0.0
@@ -211,6 +212,7 @@ def _load_once(paths: Paths, load_id: str, progress: Progress | None) -> dict[st
         "commit_s": built.commit_seconds,
         "analysis_workers": built.analysis.workers,
         "analysis_worker_faults": built.analysis.worker_faults,
+        "analysis_timings": built.analysis.timings,  # the analysis node's seconds by stage
         "publish_s": round(publish_s, 3),
         "peak_rss_mib_until_built": build_rss,
         "problems": files.problems,
