@@ -144,6 +144,15 @@ def test_a_crawl_with_nothing_new_reuses_the_verdict_without_pandas(tmp_path: Pa
     # the loads it looked at are marked, so the next run with nothing new takes the cheaper path
     assert query(paths.warehouse, "select count(*) from raw.loads anti join dq_checked_loads using (load_id)") == [(0,)]
     assert run_gate(paths, "gate3")["note"] == f"nothing new since build {build}, verdict of gate run gate1 reused"
+    # gate2 had started bringing a free analyst generation up to date, then published nothing: the
+    # next load and gate publish it correctly from wherever it stopped
+    good_batch(paths, "run3", recently(0), prefix="later-")
+    load(paths)
+    assert "reused_from" not in run_gate(paths, "gate4")
+    for table in ("articles", "mentions", "search_postings", "dq_results"):
+        assert query(paths.analyst_db, f"select count(*) from {table}") == query(
+            paths.warehouse, f"select count(*) from {table}"), table
+    assert query(paths.analyst_db, "select build_id from published_build") == [(build + 1,)]  # run3's load
 
 
 def test_a_crawl_that_changes_one_suite_validates_only_that_suite(tmp_path: Path) -> None:
