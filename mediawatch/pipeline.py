@@ -13,7 +13,6 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 from mediawatch.config import Paths, default_paths
@@ -161,11 +160,10 @@ def _load_once(paths: Paths, load_id: str, progress: Progress | None) -> dict[st
     unchanged = nothing_to_load(paths, registry)
     if unchanged is not None:
         files = FileLoadSummary(files_already_loaded=unchanged.pop("files_already_loaded"))
-        # an empty BuildSummary, without importing the build (0.1 s) for it
-        nothing = SimpleNamespace(versions=0, mentions=0, clusters_joined=0, workers=0, worker_faults=0,
-                                  timings={})
-        built: Any = SimpleNamespace(analysis=nothing, alerts=0, built=[], seconds=0.0, cpu_seconds=0.0,
-                                     node_seconds={}, node_cpu_seconds={}, commit_seconds=0.0)
+        # an empty summary, without importing the build (0.1 s) for it
+        from mediawatch.warehouse.summaries import BuildSummary
+
+        built: Any = BuildSummary()
         build_rss, counts, publish_s = _peak_rss_mib(), unchanged, 0.0
     else:
         from mediawatch.warehouse.build import Change, build

@@ -13,7 +13,6 @@ import logging
 import time
 from collections.abc import Callable
 from contextlib import ExitStack, nullcontext
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,25 +29,13 @@ from mediawatch.warehouse.analysis_pool import (
 )
 from mediawatch.warehouse.backend import guard
 from mediawatch.warehouse.models import key_list, pages_of
+from mediawatch.warehouse.summaries import AnalysisSummary
 
 if TYPE_CHECKING:
     import pandas as pd
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
-
-
-@dataclass
-class AnalysisSummary:
-    versions: int = 0
-    mentions: int = 0
-    clusters_joined: int = 0
-    alerts: int = 0
-    workers: int = 0  # analysis worker processes used (0: the loader's own process)
-    worker_faults: int = 0  # batches a failed worker left to the loader's process
-    # where the node's wall time went, in the loader's process (seconds per stage; "wait" is the
-    # loader idle until the workers' answer) plus "workers_cpu", the workers' own CPU seconds
-    timings: dict[str, float] = field(default_factory=dict)
 
 
 def watchlist_hash(path: Path) -> str:

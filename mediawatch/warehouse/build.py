@@ -31,14 +31,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mediawatch.warehouse.analyze import AnalysisSummary
 from mediawatch.warehouse.backend import guard, rollback
 from mediawatch.warehouse.graph import INCREMENTAL, PYTHON, TABLE, VIEW, Node, consumers, graph
 from mediawatch.warehouse.models import CHANGED_KEYS, Model, key_list, pages_of, sql_literal
+from mediawatch.warehouse.summaries import FULL, INCREMENTAL_BUILD, BuildSummary
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
-FULL, INCREMENTAL_BUILD = "full", "incremental"
 
 # the article id of a raw page, as prep.prep_article_versions computes it
 _PAGE_ARTICLE_ID = "pages.article_id"  # stored when the page is loaded (migration 0007)
@@ -68,21 +67,6 @@ class _Delta:
 
     full: bool
     tables: list[tuple[str, frozenset[str]]] = field(default_factory=list)
-
-
-@dataclass
-class BuildSummary:
-    build_id: int | None = None
-    kind: str = INCREMENTAL_BUILD
-    built: list[str] = field(default_factory=list)
-    keys_replaced: dict[str, int] = field(default_factory=dict)  # incremental model -> keys (-1: whole)
-    analysis: AnalysisSummary = field(default_factory=AnalysisSummary)
-    alerts: int = 0
-    seconds: float = 0.0
-    cpu_seconds: float = 0.0  # CPU time of the process (DuckDB's threads included) during the build
-    node_seconds: dict[str, float] = field(default_factory=dict)  # the nodes that ran
-    node_cpu_seconds: dict[str, float] = field(default_factory=dict)  # CPU, analysis workers included
-    commit_seconds: float = 0.0
 
 
 @dataclass
