@@ -62,14 +62,13 @@ def huge_page() -> str:
     return f"<html><head><title>Huge</title></head><body><article>{paragraphs}</article></body></html>"
 
 
-def workers_of(pool: ExtractionPool) -> list[psutil.Process]:
-    """Live worker processes of this test process (a killed one may linger as a zombie)."""
+def workers_of(pool: ExtractionPool, name: str = "mw-extract") -> list[psutil.Process]:
+    """Live worker processes of this test process, forked by the zygote or not (a killed one may
+    linger as a zombie); `name="mw-extract-zyg"`: the zygote."""
     workers = []
-    for proc in psutil.Process().children():
+    for proc in psutil.Process().children(recursive=True):
         try:
-            if proc.status() != psutil.STATUS_ZOMBIE and "mediawatch.extract_worker" in " ".join(
-                proc.cmdline()
-            ):
+            if proc.status() != psutil.STATUS_ZOMBIE and proc.name() == name:
                 workers.append(proc)
         except psutil.Error:
             continue
@@ -221,3 +220,49 @@ def test_the_page_sent_ahead_of_a_killed_worker_is_extracted_once_by_the_next() 
     assert all(p.kind == ARTICLE for p in pages)
     assert pool.counts["worker_restarts"] == 1
     assert [j.attempts for j in jobs] == [2, 1, 1]
+
+
+def test_forked_workers_stage_what_workers_of_their_own_stage() -> None:
+    """Workers forked from the warmed-up zygote (the default) and workers that each import and
+    warm up themselves give the same staged pages; the forked ones are the zygote's children."""
+    jobs = [job(unique_copy(html, 3), n) for n, (_, html) in enumerate(real_pages()[:8])]
+
+    def staged(fork_workers: bool) -> dict[str, str]:
+        pool = ExtractionPool(workers=2, timeout_s=60, fork_workers=fork_workers)
+        try:
+            pages = {p.url: p.to_json() for p in run_all(pool, jobs)}
+            zygotes, workers = workers_of(pool, "mw-extract-zyg"), workers_of(pool)
+            assert len(workers) == 2
+            if fork_workers:
+                assert len(zygotes) == 1
+                assert {w.ppid() for w in workers} == {zygotes[0].pid}
+            else:
+                assert zygotes == []
+                assert {w.ppid() for w in workers} == {os.getpid()}
+            return pages
+        finally:
+            pool.close()
+            assert not workers_of(pool) and not workers_of(pool, "mw-extract-zyg")
+
+    assert staged(True) == staged(False)
+
+
+def test_a_killed_zygote_takes_its_workers_but_no_page() -> None:
+    """SIGKILL of the zygote ends the workers it forked (they die with it); their pages are
+    retried on workers of a new zygote, and every page comes back once."""
+    pool = ExtractionPool(workers=2, timeout_s=120)
+    try:
+        run_all(pool, [job(real_pages()[0][1], 0)])  # the zygote and a worker are up
+        (zygote,) = workers_of(pool, "mw-extract-zyg")
+        jobs = [job(huge_page(), 1), job(huge_page(), 2), job(real_pages()[1][1], 3)]
+        killer = threading.Timer(1.0, os.kill, (zygote.pid, signal.SIGKILL))
+        killer.start()
+        pages = run_all(pool, jobs)
+        killer.join()
+        (new_zygote,) = workers_of(pool, "mw-extract-zyg")
+    finally:
+        pool.close()
+    assert new_zygote.pid != zygote.pid
+    assert sorted(p.url for p in pages) == [f"http://127.0.0.1/news/{n}/a.html" for n in (1, 2, 3)]
+    assert all(p.kind == ARTICLE for p in pages)
+    assert pool.counts["worker_restarts"] >= 1
