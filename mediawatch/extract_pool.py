@@ -43,8 +43,8 @@ from mediawatch.procs import die_with_parent
 from mediawatch.records import FAILED, StagedPage
 
 __all__ = [
-    "ExtractJob", "ExtractionPool", "FramedProcess", "failed_page", "read_frame", "worker_pipes",
-    "write_frame",
+    "ExtractJob", "ExtractionPool", "FramedProcess", "failed_page", "prestart", "prestart_from_env",
+    "read_frame", "worker_pipes", "write_frame",
 ]
 
 log = logging.getLogger(__name__)
@@ -348,6 +348,56 @@ class _Ahead:
 _AnyWorker = _Worker | _ForkedWorker
 
 
+# zygotes started before their pool exists (`prestart`), by (memory_mb, model_cache)
+_EARLY: dict[tuple[int, str | None], _Zygote] = {}
+_EARLY_LOCK = threading.Lock()
+PRESTART_ENV = "MEDIAWATCH_EXTRACT_PRESTART"  # set by mediawatch.crawl: "<memory MB>:<cache dir>"
+
+
+def prestart(memory_mb: int = DEFAULT_MEMORY_MB, model_cache: str | None = None) -> None:
+    """Start the extraction zygote now, for the pool this process makes later (with the same
+    memory bound and model cache; any other pool starts its own). Its imports and warm-up then run
+    beside the caller's own start-up (Scrapy's: 1-2 s) instead of after the first page arrives.
+    An unused one is ended at exit (and dies with this process anyway)."""
+    with _EARLY_LOCK:
+        key = _early_key(memory_mb, model_cache)
+        if key not in _EARLY and hasattr(os, "pidfd_open"):
+            _EARLY[key] = _Zygote(memory_mb, model_cache)
+            if len(_EARLY) == 1:
+                import atexit
+
+                atexit.register(_end_early)
+
+
+def prestart_from_env() -> None:
+    """`prestart` as the crawl's parent asked (`PRESTART_ENV`), if it did; never raises."""
+    value = os.environ.pop(PRESTART_ENV, "")
+    memory, _, cache = value.partition(":")
+    if not value:
+        return
+    try:
+        prestart(int(memory), cache or None)
+    except (OSError, ValueError) as exc:
+        log.warning("extraction zygote not started early (%s)", exc)
+
+
+def _early_key(memory_mb: int, model_cache: str | None) -> tuple[int, str | None]:
+    return memory_mb, os.path.realpath(model_cache) if model_cache else None
+
+
+def _adopt_early(memory_mb: int, model_cache: str | None) -> _Zygote | None:
+    with _EARLY_LOCK:
+        return _EARLY.pop(_early_key(memory_mb, model_cache), None)
+
+
+def _end_early() -> None:
+    with _EARLY_LOCK:
+        zygotes = list(_EARLY.values())
+        _EARLY.clear()
+    for zygote in zygotes:
+        zygote.kill()
+
+
 class ExtractionPool:
     """`workers` extraction processes fed by `submit`; see the module docstring for the model."""
 
@@ -493,7 +543,12 @@ class ExtractionPool:
                 zygote = self._zygote = None
             if zygote is None and self._zygote_starts < 2:
                 self._zygote_starts += 1
-                zygote = _Zygote(self.memory_mb, self.model_cache)
+                if self._zygote_starts == 1:  # one started early for this pool, if any
+                    zygote = _adopt_early(self.memory_mb, self.model_cache)
+                    if zygote is not None:
+                        log.info("extraction workers fork from the zygote started early")
+                if zygote is None:
+                    zygote = _Zygote(self.memory_mb, self.model_cache)
                 if zygote.ready():
                     self._zygote = zygote
                 else:

@@ -23,6 +23,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-s", dest="settings", action="append", default=[], help="KEY=VALUE")
     args = parser.parse_args(argv)
 
+    from mediawatch.extract_pool import prestart_from_env
+
+    prestart_from_env()  # before Scrapy's imports, when the parent expects pages (scrapy_cli)
     from scrapy.crawler import CrawlerProcess
     from scrapy.utils.project import get_project_settings
 

@@ -62,7 +62,7 @@ def huge_page() -> str:
     return f"<html><head><title>Huge</title></head><body><article>{paragraphs}</article></body></html>"
 
 
-def workers_of(pool: ExtractionPool, name: str = "mw-extract") -> list[psutil.Process]:
+def workers_of(pool: ExtractionPool | None, name: str = "mw-extract") -> list[psutil.Process]:
     """Live worker processes of this test process, forked by the zygote or not (a killed one may
     linger as a zombie); `name="mw-extract-zyg"`: the zygote."""
     workers = []
@@ -266,3 +266,30 @@ def test_a_killed_zygote_takes_its_workers_but_no_page() -> None:
     assert sorted(p.url for p in pages) == [f"http://127.0.0.1/news/{n}/a.html" for n in (1, 2, 3)]
     assert all(p.kind == ARTICLE for p in pages)
     assert pool.counts["worker_restarts"] >= 1
+
+
+def test_a_zygote_started_early_is_the_one_the_pool_forks_from() -> None:
+    """`prestart` (a crawl process, before Scrapy's imports) starts the zygote; the pool made
+    later with the same memory bound and model cache forks its workers from that one."""
+    from mediawatch import extract_pool
+
+    extract_pool.prestart(extract_pool.DEFAULT_MEMORY_MB, None)
+    extract_pool.prestart(extract_pool.DEFAULT_MEMORY_MB + 1, None)  # no pool asks for this one
+    try:
+        time.sleep(0.5)
+        pool_made = time.time()
+        pool = ExtractionPool(workers=2, timeout_s=60)
+        try:
+            (page,) = run_all(pool, [job(real_pages()[0][1], 0)])
+            zygotes = {z.pid: z for z in workers_of(pool, "mw-extract-zyg")}
+            (worker,) = workers_of(pool)
+            used = zygotes[worker.ppid()]
+        finally:
+            pool.close()
+        assert page.kind == ARTICLE
+        assert used.create_time() < pool_made, "the workers came from the zygote started early"
+        (waiting,) = extract_pool._EARLY.values()  # for a pool with its memory bound
+        assert waiting.proc.poll() is None
+    finally:
+        extract_pool._end_early()  # what exit does with an unused one
+    assert waiting.proc.poll() is not None
