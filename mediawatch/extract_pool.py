@@ -335,6 +335,12 @@ class _Zygote(FramedProcess):
         self.control.close()
         super().kill()
 
+    def close(self, timeout_s: float = 5.0) -> None:
+        """End of requests: the zygote reaps its last workers (so their CPU time is counted in
+        the crawl's resource usage) and exits; killed if it has not within the time."""
+        self.control.close()
+        super().close(timeout_s)
+
 
 @dataclass
 class _Ahead:
@@ -451,7 +457,7 @@ class ExtractionPool:
             thread.join()
         with self._zygote_lock:
             if self._zygote is not None:
-                self._zygote.kill()
+                self._zygote.close()
                 self._zygote = None
 
     def _dispatch(self) -> None:

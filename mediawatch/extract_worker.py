@@ -146,19 +146,34 @@ def zygote(control: socket.socket, send_fd: int) -> int:
 
     A request is one byte on `control` carrying two descriptors (the worker's job pipe to read and
     answer pipe to write); the reply is the worker's pid. A forked worker dies with the zygote,
-    which dies with the crawl process; it is reaped here (SIGCHLD ignored)."""
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    which dies with the crawl process. Workers are reaped here as they end (not auto-reaped with
+    SIGCHLD ignored: their CPU time would then be missing from the crawl's resource usage), and
+    at EOF the zygote waits for the last ones before it exits."""
+
+    def reap(*_: object) -> None:
+        try:
+            while os.waitpid(-1, os.WNOHANG)[0] > 0:
+                pass
+        except ChildProcessError:
+            pass
+
+    signal.signal(signal.SIGCHLD, reap)
     write_frame(send_fd, ("ready", None))
     die_with_zygote = die_with_parent()  # made here: it checks the child's parent is this pid
     while True:
         try:
             message, fds, _flags, _addr = socket.recv_fds(control, 1, 2)
         except OSError:
-            return 0
+            message, fds = b"", []
         if not message or len(fds) != 2:
             for fd in fds:
                 os.close(fd)
-            return 0
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            try:
+                while True:
+                    os.wait()
+            except ChildProcessError:
+                return 0
         pid = os.fork()
         if pid == 0:
             code = 1
@@ -178,7 +193,7 @@ def zygote(control: socket.socket, send_fd: int) -> int:
         try:
             control.sendall(struct.pack("!i", pid))
         except OSError:
-            return 0
+            pass  # the pool is gone: the next receive ends the loop
 
 
 def main() -> int:

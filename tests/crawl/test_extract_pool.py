@@ -293,3 +293,26 @@ def test_a_zygote_started_early_is_the_one_the_pool_forks_from() -> None:
     finally:
         extract_pool._end_early()  # what exit does with an unused one
     assert waiting.proc.poll() is not None
+
+
+def test_the_forked_workers_cpu_time_is_counted_in_the_resource_usage_of_their_parents() -> None:
+    """The zygote reaps its workers (they are not auto-reaped), and exits once the pool is closed:
+    so the CPU the workers spent reaches this process's RUSAGE_CHILDREN, as a benchmark reads it."""
+    import resource
+
+    def children_cpu() -> float:
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return usage.ru_utime + usage.ru_stime
+
+    before = children_cpu()
+    pool = ExtractionPool(workers=2, timeout_s=60)
+    try:
+        run_all(pool, [job(unique_copy(html, 4), n) for n, (_, html) in enumerate(real_pages()[:8])])
+        workers = workers_of(pool)
+        processes = [*workers, *workers_of(pool, "mw-extract-zyg")]
+        spent = sum(sum(p.cpu_times()[:2]) for p in processes)  # the zygote's start-up and all
+        workers_spent = sum(sum(w.cpu_times()[:2]) for w in workers)
+    finally:
+        pool.close()
+    assert len(processes) == 3 and workers_spent > 0.1
+    assert children_cpu() - before >= 0.95 * spent
