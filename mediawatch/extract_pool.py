@@ -43,7 +43,8 @@ from mediawatch.procs import die_with_parent
 from mediawatch.records import FAILED, StagedPage
 
 __all__ = [
-    "ExtractJob", "ExtractionPool", "FramedProcess", "failed_page", "prestart", "prestart_from_env",
+    "ExtractJob", "ExtractionPool", "FramedProcess", "end_prestarted", "failed_page", "prestart",
+    "prestart_from_env",
     "read_frame", "worker_pipes", "write_frame",
 ]
 
@@ -372,7 +373,7 @@ def prestart(memory_mb: int = DEFAULT_MEMORY_MB, model_cache: str | None = None)
             if len(_EARLY) == 1:
                 import atexit
 
-                atexit.register(_end_early)
+                atexit.register(end_prestarted)
 
 
 def prestart_from_env() -> None:
@@ -396,7 +397,8 @@ def _adopt_early(memory_mb: int, model_cache: str | None) -> _Zygote | None:
         return _EARLY.pop(_early_key(memory_mb, model_cache), None)
 
 
-def _end_early() -> None:
+def end_prestarted() -> None:
+    """End the zygotes `prestart` started that no pool took (also run at exit)."""
     with _EARLY_LOCK:
         zygotes = list(_EARLY.values())
         _EARLY.clear()

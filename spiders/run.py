@@ -58,4 +58,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from spiders.scrapy_cli import exit_now
+
+    exit_now(main())  # without the interpreter's teardown (see scrapy_cli)

@@ -291,7 +291,7 @@ def test_a_zygote_started_early_is_the_one_the_pool_forks_from() -> None:
         (waiting,) = extract_pool._EARLY.values()  # for a pool with its memory bound
         assert waiting.proc.poll() is None
     finally:
-        extract_pool._end_early()  # what exit does with an unused one
+        extract_pool.end_prestarted()  # what exit does with an unused one
     assert waiting.proc.poll() is not None
 
 
