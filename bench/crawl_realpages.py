@@ -25,7 +25,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
 from mediawatch.config import Paths  # noqa: E402
-from mediawatch.crawl import _crawl_env  # noqa: E402
+from mediawatch.crawl import _crawl_env, _prestart  # noqa: E402
 from mediawatch.fixture_web.realpages import RealPageSite  # noqa: E402
 
 FAST = ["AUTOTHROTTLE_ENABLED=False", "DOWNLOAD_DELAY=0", "CONCURRENT_REQUESTS_PER_DOMAIN=8"]
@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         command = [sys.executable]
         if args.cprofile:
             command += ["-m", "cProfile", "-o", str(args.cprofile)]
-        command += ["-m", "scrapy", "crawl", "realpages", "-s", "MEDIAWATCH_RUN_ID=r1"]
+        command += ["-m", "spiders.scrapy_cli", "crawl", "realpages", "-s", "MEDIAWATCH_RUN_ID=r1"]
         for pair in [*FAST, *args.settings]:
             command += ["-s", pair]
         cpu: dict[int, tuple[bool, float]] = {}
@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
         proc = subprocess.Popen(
             command,
             cwd=REPO_ROOT,
-            env=_crawl_env(paths),
+            env=_crawl_env(paths, _prestart(paths, ["realpages"], {})),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

@@ -96,18 +96,46 @@ def _finished_stats(paths: Paths, source: str, run_id: str) -> dict[str, Any] | 
     return stats.to_dict() if staged.exists() and stats.outcome != FAILED else None
 
 
-def _crawl_env(paths: Paths) -> dict[str, str]:
+def http_state_path(paths: Paths, source: str) -> Path:
+    """Where a source's listing validators live between runs (`spiders.state.HttpState`)."""
+    return paths.data_dir / "crawl_http_state" / f"{source}.json"
+
+
+def _prestart(paths: Paths, sources: list[str], settings: dict[str, str]) -> str | None:
+    """`extract_pool.PRESTART_ENV` for a crawl sure to extract pages: one of its sources was never
+    crawled (no saved listing validators), so every article it lists is new. Its extraction
+    zygote then starts with the crawl process, beside Scrapy's start-up. Any other crawl starts it
+    at its first page, so a crawl with nothing new starts none."""
+    if all(http_state_path(paths, name).exists() for name in sources):
+        return None
+    from mediawatch.extract_pool import DEFAULT_MEMORY_MB
+
+    try:
+        memory_mb = int(settings.get("MEDIAWATCH_EXTRACT_MEMORY_MB") or DEFAULT_MEMORY_MB)
+    except ValueError:
+        return None
+    return f"{memory_mb}:{paths.data_dir / 'cache'}"
+
+
+def _crawl_env(paths: Paths, prestart: str | None = None) -> dict[str, str]:
+    from mediawatch.extract_pool import PRESTART_ENV
+
     env = dict(os.environ)
+    env.pop(PRESTART_ENV, None)
     env.update(
         MEDIAWATCH_SOURCES=str(paths.sources),
         MEDIAWATCH_WAREHOUSE=str(paths.warehouse),
         SCRAPY_SETTINGS_MODULE="spiders.settings",
         PYTHONPATH=os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")])),
     )
+    if prestart:
+        env[PRESTART_ENV] = prestart
     return env
 
 
-def _run_crawl_process(paths: Paths, command: list[str], label: str) -> tuple[int, list[str]]:
+def _run_crawl_process(
+    paths: Paths, command: list[str], label: str, prestart: str | None = None
+) -> tuple[int, list[str]]:
     """Run one crawl process, its output logged line by line; (exit code, last 30 lines)."""
     tail: deque[str] = deque(maxlen=30)
     disk_full: list[str] = []
@@ -115,7 +143,7 @@ def _run_crawl_process(paths: Paths, command: list[str], label: str) -> tuple[in
     with subprocess.Popen(
         command,
         cwd=REPO_ROOT,
-        env=_crawl_env(paths),
+        env=_crawl_env(paths, prestart),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -151,10 +179,15 @@ def crawl_source(
         log.info("crawl %s of %s already finished; returning its stats", run_id, source)
         return finished
     run_id = attempt_run_id(paths.staging_dir, source, run_id)
-    command = [sys.executable, "-m", "scrapy", "crawl", source, "-s", f"MEDIAWATCH_RUN_ID={run_id}"]
-    for key, value in {**settings_from_env(), **(settings or {})}.items():
+    # `scrapy crawl`, with the extraction zygote started first when pages are expected
+    command = [sys.executable, "-m", "spiders.scrapy_cli", "crawl", source]
+    command += ["-s", f"MEDIAWATCH_RUN_ID={run_id}"]
+    overrides = {**settings_from_env(), **(settings or {})}
+    for key, value in overrides.items():
         command += ["-s", f"{key}={value}"]
-    returncode, tail = _run_crawl_process(paths, command, source)
+    returncode, tail = _run_crawl_process(
+        paths, command, source, _prestart(paths, [source], overrides)
+    )
     disk_full = [line for line in tail if DISK_FULL_MARKER in line][:1]
     if returncode != 0:
         raise CrawlError(source, returncode, list(tail), run_id=run_id)
@@ -239,9 +272,12 @@ def _crawl_together(
 
     command = [sys.executable, "-m", "spiders.run"]
     command += [f"{name}={attempt}" for name, attempt in attempts.items()]
-    for key, value in {**settings_from_env(), **(settings or {})}.items():
+    overrides = {**settings_from_env(), **(settings or {})}
+    for key, value in overrides.items():
         command += ["-s", f"{key}={value}"]
-    returncode, tail = _run_crawl_process(paths, command, "all")
+    returncode, tail = _run_crawl_process(
+        paths, command, "all", _prestart(paths, list(attempts), overrides)
+    )
     reported: dict[str, str | None] | None = None
     for line in reversed(tail):
         if line.startswith(RESULT_PREFIX):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from datetime import UTC, datetime
 from typing import Any
@@ -69,6 +70,9 @@ class ExtractPipeline(_CrawlerAware):
     comes back failed with its reason (`extract_timeout`, `extract_memory`, `extract_crashed`)."""
 
     def open_spider(self) -> None:
+        # Scrapy's, Twisted's and this project's modules, settings and components live as long as
+        # the crawl: out of the cyclic collector's way (as in the extraction workers)
+        gc.freeze()
         self.pool = _SharedPool.acquire(
             self.crawler.settings, str(self.spider.paths.data_dir / "cache")
         )

@@ -23,6 +23,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-s", dest="settings", action="append", default=[], help="KEY=VALUE")
     args = parser.parse_args(argv)
 
+    from mediawatch.extract_pool import prestart_from_env
+
+    prestart_from_env()  # before Scrapy's imports, when the parent expects pages (scrapy_cli)
     from scrapy.crawler import CrawlerProcess
     from scrapy.utils.project import get_project_settings
 
@@ -55,4 +58,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from spiders.scrapy_cli import exit_now
+
+    exit_now(main())  # without the interpreter's teardown (see scrapy_cli)

@@ -165,7 +165,9 @@ class HttpState:
 
     @classmethod
     def load(cls, paths: Paths, source: str) -> HttpState:
-        path = paths.data_dir / "crawl_http_state" / f"{source}.json"
+        from mediawatch.crawl import http_state_path
+
+        path = http_state_path(paths, source)
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             if not isinstance(data, dict):

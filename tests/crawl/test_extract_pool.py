@@ -62,14 +62,13 @@ def huge_page() -> str:
     return f"<html><head><title>Huge</title></head><body><article>{paragraphs}</article></body></html>"
 
 
-def workers_of(pool: ExtractionPool) -> list[psutil.Process]:
-    """Live worker processes of this test process (a killed one may linger as a zombie)."""
+def workers_of(pool: ExtractionPool | None, name: str = "mw-extract") -> list[psutil.Process]:
+    """Live worker processes of this test process, forked by the zygote or not (a killed one may
+    linger as a zombie); `name="mw-extract-zyg"`: the zygote."""
     workers = []
-    for proc in psutil.Process().children():
+    for proc in psutil.Process().children(recursive=True):
         try:
-            if proc.status() != psutil.STATUS_ZOMBIE and "mediawatch.extract_worker" in " ".join(
-                proc.cmdline()
-            ):
+            if proc.status() != psutil.STATUS_ZOMBIE and proc.name() == name:
                 workers.append(proc)
         except psutil.Error:
             continue
@@ -221,3 +220,99 @@ def test_the_page_sent_ahead_of_a_killed_worker_is_extracted_once_by_the_next() 
     assert all(p.kind == ARTICLE for p in pages)
     assert pool.counts["worker_restarts"] == 1
     assert [j.attempts for j in jobs] == [2, 1, 1]
+
+
+def test_forked_workers_stage_what_workers_of_their_own_stage() -> None:
+    """Workers forked from the warmed-up zygote (the default) and workers that each import and
+    warm up themselves give the same staged pages; the forked ones are the zygote's children."""
+    jobs = [job(unique_copy(html, 3), n) for n, (_, html) in enumerate(real_pages()[:8])]
+
+    def staged(fork_workers: bool) -> dict[str, str]:
+        pool = ExtractionPool(workers=2, timeout_s=60, fork_workers=fork_workers)
+        try:
+            pages = {p.url: p.to_json() for p in run_all(pool, jobs)}
+            zygotes, workers = workers_of(pool, "mw-extract-zyg"), workers_of(pool)
+            assert len(workers) == 2
+            if fork_workers:
+                assert len(zygotes) == 1
+                assert {w.ppid() for w in workers} == {zygotes[0].pid}
+            else:
+                assert zygotes == []
+                assert {w.ppid() for w in workers} == {os.getpid()}
+            return pages
+        finally:
+            pool.close()
+            assert not workers_of(pool) and not workers_of(pool, "mw-extract-zyg")
+
+    assert staged(True) == staged(False)
+
+
+def test_a_killed_zygote_takes_its_workers_but_no_page() -> None:
+    """SIGKILL of the zygote ends the workers it forked (they die with it); their pages are
+    retried on workers of a new zygote, and every page comes back once."""
+    pool = ExtractionPool(workers=2, timeout_s=120)
+    try:
+        run_all(pool, [job(real_pages()[0][1], 0)])  # the zygote and a worker are up
+        (zygote,) = workers_of(pool, "mw-extract-zyg")
+        jobs = [job(huge_page(), 1), job(huge_page(), 2), job(real_pages()[1][1], 3)]
+        killer = threading.Timer(1.0, os.kill, (zygote.pid, signal.SIGKILL))
+        killer.start()
+        pages = run_all(pool, jobs)
+        killer.join()
+        (new_zygote,) = workers_of(pool, "mw-extract-zyg")
+    finally:
+        pool.close()
+    assert new_zygote.pid != zygote.pid
+    assert sorted(p.url for p in pages) == [f"http://127.0.0.1/news/{n}/a.html" for n in (1, 2, 3)]
+    assert all(p.kind == ARTICLE for p in pages)
+    assert pool.counts["worker_restarts"] >= 1
+
+
+def test_a_zygote_started_early_is_the_one_the_pool_forks_from() -> None:
+    """`prestart` (a crawl process, before Scrapy's imports) starts the zygote; the pool made
+    later with the same memory bound and model cache forks its workers from that one."""
+    from mediawatch import extract_pool
+
+    extract_pool.prestart(extract_pool.DEFAULT_MEMORY_MB, None)
+    extract_pool.prestart(extract_pool.DEFAULT_MEMORY_MB + 1, None)  # no pool asks for this one
+    try:
+        time.sleep(0.5)
+        pool_made = time.time()
+        pool = ExtractionPool(workers=2, timeout_s=60)
+        try:
+            (page,) = run_all(pool, [job(real_pages()[0][1], 0)])
+            zygotes = {z.pid: z for z in workers_of(pool, "mw-extract-zyg")}
+            (worker,) = workers_of(pool)
+            used = zygotes[worker.ppid()]
+        finally:
+            pool.close()
+        assert page.kind == ARTICLE
+        assert used.create_time() < pool_made, "the workers came from the zygote started early"
+        (waiting,) = extract_pool._EARLY.values()  # for a pool with its memory bound
+        assert waiting.proc.poll() is None
+    finally:
+        extract_pool.end_prestarted()  # what exit does with an unused one
+    assert waiting.proc.poll() is not None
+
+
+def test_the_forked_workers_cpu_time_is_counted_in_the_resource_usage_of_their_parents() -> None:
+    """The zygote reaps its workers (they are not auto-reaped), and exits once the pool is closed:
+    so the CPU the workers spent reaches this process's RUSAGE_CHILDREN, as a benchmark reads it."""
+    import resource
+
+    def children_cpu() -> float:
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return usage.ru_utime + usage.ru_stime
+
+    before = children_cpu()
+    pool = ExtractionPool(workers=2, timeout_s=60)
+    try:
+        run_all(pool, [job(unique_copy(html, 4), n) for n, (_, html) in enumerate(real_pages()[:8])])
+        workers = workers_of(pool)
+        processes = [*workers, *workers_of(pool, "mw-extract-zyg")]
+        spent = sum(sum(p.cpu_times()[:2]) for p in processes)  # the zygote's start-up and all
+        workers_spent = sum(sum(w.cpu_times()[:2]) for w in workers)
+    finally:
+        pool.close()
+    assert len(processes) == 3 and workers_spent > 0.1
+    assert children_cpu() - before >= 0.95 * spent

@@ -38,3 +38,7 @@ def test_a_crawl_whose_listings_answer_304_never_reads_the_known_pages(tmp_path,
     assert second["articles"] == 0 and second["not_modified"] == 1
     assert "known pages" not in second_log
     assert served == 6 and served_again == 0
+    # a source never crawled is sure to have pages to extract: its zygote started with the crawl
+    # process; the run with nothing new started none at all
+    assert "fork from the zygote started early" in first_log
+    assert "zygote" not in second_log
