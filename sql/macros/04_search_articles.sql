@@ -33,17 +33,26 @@ term_frequency as (
     group by hits.term
 ),
 
+-- each query term's share of the score, computed once per term, not once per hit:
+-- idf * (k1 + 1) * tf / (tf + k1 * (1 - b) + k1 * b * doc_length / avg_length)
+term_weights as (
+    select
+        term_frequency.term,
+        ln(1 + (corpus.docs - term_frequency.df + 0.5) / (term_frequency.df + 0.5)) * 2.2 as weight,
+        1.2 * 0.75 / corpus.avg_length as length_factor,
+    from term_frequency
+    cross join corpus
+),
+
 scored as (
     select
         hits.article_id,
         sum(
-            ln(1 + (corpus.docs - term_frequency.df + 0.5) / (term_frequency.df + 0.5))
-            * hits.tf * 2.2
-            / (hits.tf + 1.2 * (0.25 + 0.75 * hits.doc_length / corpus.avg_length))
+            term_weights.weight * hits.tf
+            / (hits.tf + 0.3 + term_weights.length_factor * hits.doc_length)
         ) as score,
     from hits
-    inner join term_frequency on hits.term = term_frequency.term
-    cross join corpus
+    inner join term_weights on hits.term = term_weights.term
     group by hits.article_id
     order by score desc, hits.article_id
     limit max_results
