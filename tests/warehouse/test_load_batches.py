@@ -143,6 +143,27 @@ def test_a_crash_while_loading_files_leaves_no_page_without_its_load(tmp_path: P
     assert snapshot(paths.warehouse) == one_build
 
 
+def test_sub_loads_grow_with_the_warehouse_up_to_a_bound(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(BATCH_PAGES_ENV, raising=False)
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    try:
+        con.execute("create schema raw")
+        con.execute("create table raw.pages (n integer)")
+        sizes = []
+        for total in (0, 150_000, 500_000, 2_000_000):
+            con.execute(f"insert into raw.pages select range from range({total - sizes_total(con)})")
+            sizes.append(batch_pages(con))
+        assert sizes == [2000, 2000, 5000, 10000]
+        monkeypatch.setenv(BATCH_PAGES_ENV, "300")
+        assert batch_pages(con) == 300
+    finally:
+        con.close()
+
+
+def sizes_total(con: duckdb.DuckDBPyConnection) -> int:
+    return int(con.execute("select count(*) from raw.pages").fetchone()[0])
+
+
 @pytest.mark.parametrize("value", ["0", "-5", "many"])
 def test_a_bad_batch_size_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
     monkeypatch.setenv(BATCH_PAGES_ENV, value)
