@@ -28,6 +28,10 @@ class WarehouseBusy(RuntimeError):
     """The warehouse file is held by another writer."""
 
 
+class LoadOutOfMemory(MemoryError):
+    """DuckDB had no memory left for the loader under its limit; the message names the setting."""
+
+
 class WarehouseCorrupt(RuntimeError):
     """A DuckDB file of ours is damaged or not a DuckDB file; the message says which and what to do."""
 

@@ -11,9 +11,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from typer.testing import CliRunner
 from warehouse_builders import make_paths, write_staging
 
 from mediawatch import pipeline
+from mediawatch.cli import app
 from mediawatch.config import Paths
 from mediawatch.warehouse.db import bound_memory
 from mediawatch.warehouse.load import BATCH_PAGES_ENV, batch_pages, sub_load_id
@@ -196,6 +198,12 @@ def test_a_memory_limit_too_small_to_read_a_file_stops_the_load_and_keeps_the_fi
     monkeypatch.setenv("MEDIAWATCH_LOAD_MEMORY_LIMIT", "16MB")
     with pytest.raises(MemoryError, match="MEDIAWATCH_LOAD_MEMORY_LIMIT"):
         pipeline.load(paths)
+    # the command says it in one line and exits non-zero, no traceback
+    options = ["--sources", str(paths.sources), "--watchlist", str(paths.watchlist),
+               "--warehouse", str(paths.warehouse), "--reports", str(paths.reports)]
+    result = CliRunner().invoke(app, ["load", *options])
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert "error:" in result.output and "MEDIAWATCH_LOAD_MEMORY_LIMIT" in result.output
     assert rows(paths, "select count(*) from raw.staging_rejects") == [(0,)]
     assert rows(paths, "select count(*) from raw.loaded_files") == [(0,)]
     monkeypatch.delenv("MEDIAWATCH_LOAD_MEMORY_LIMIT")
