@@ -116,6 +116,10 @@ def _add(total: Any, built: Any) -> Any:
     for name in ("versions", "mentions", "clusters_joined", "alerts", "worker_faults"):
         setattr(analysis, name, getattr(analysis, name) + getattr(built.analysis, name))
     analysis.workers = max(analysis.workers, built.analysis.workers)
+    timings = getattr(analysis, "timings", None)  # the analysis node's seconds by stage, where kept
+    if isinstance(timings, dict):
+        for name, value in getattr(built.analysis, "timings", {}).items():
+            timings[name] = round(timings.get(name, 0.0) + value, 3)
     total.build_id = built.build_id if built.build_id is not None else total.build_id
     total.built += [name for name in built.built if name not in total.built]
     for name, keys in built.keys_replaced.items():
