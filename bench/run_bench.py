@@ -441,7 +441,8 @@ def memory_figures(args: argparse.Namespace, results: Results, state: dict[str, 
     )
     for step in ("crawl", "load"):
         at_n, at_big = getattr(small, step).peak_rss, getattr(big, step).peak_rss
-        for label, value, n in (("N", at_n, small.expected), ("big-N", at_big, big.expected)):
+        for label, run, n in (("N", small, small.expected), ("big-N", big, big.expected)):
+            value = getattr(run, step).peak_rss
             results.add(
                 Figure(
                     "4 memory",
@@ -450,7 +451,7 @@ def memory_figures(args: argparse.Namespace, results: Results, state: dict[str, 
                     "MiB",
                     "<= 1024 MiB",
                     value <= GIB,
-                    "process tree (scrapy children included)" if step == "crawl" else "",
+                    "process tree (scrapy children included)" if step == "crawl" else _load_note(run.load.result),
                 )
             )
         growth = at_big / at_n if at_n else None
@@ -464,6 +465,17 @@ def memory_figures(args: argparse.Namespace, results: Results, state: dict[str, 
                 None if growth is None else growth <= 1.2,
             )
         )
+
+
+def _load_note(result: dict[str, Any]) -> str:
+    """How a load was split: its builds (one per sub-load, see mediawatch.warehouse.load) and the
+    loader's memory settings."""
+    from mediawatch.warehouse.db import MEMORY_LIMIT, MEMORY_LIMIT_ENV
+    from mediawatch.warehouse.load import BATCH_PAGES_ENV, batch_pages
+
+    limit = os.environ.get(MEMORY_LIMIT_ENV, "").strip() or MEMORY_LIMIT
+    return (f"loader and analysis workers; {result.get('builds', '?')} builds "
+            f"({batch_pages()} pages per sub-load: {BATCH_PAGES_ENV}), DuckDB memory_limit {limit}")
 
 
 def scale_figures(args: argparse.Namespace, results: Results, state: dict[str, Any]) -> None:

@@ -164,14 +164,13 @@ def _load_once(paths: Paths, load_id: str, progress: Progress | None) -> dict[st
         from mediawatch.warehouse.summaries import BuildSummary
 
         built: Any = BuildSummary()
+        builds = 0
         build_rss, counts, publish_s = _peak_rss_mib(), unchanged, 0.0
     else:
-        from mediawatch.warehouse.build import Change, build
         from mediawatch.warehouse.db import connect_writer
-        from mediawatch.warehouse.load import load_files
         from mediawatch.warehouse.loads import (
-            finish_load,
             hand_on,
+            load_and_build,
             start_load,
             sync_registry,
             warehouse_counts,
@@ -183,10 +182,9 @@ def _load_once(paths: Paths, load_id: str, progress: Progress | None) -> dict[st
             migrate(con)
             start_load(con, load_id)
             registry_changed = sync_registry(con, registry)
-            files = load_files(con, paths.staging_dir, load_id)
-            built = build(con, {"raw.source_registry": Change()} if registry_changed else {},
-                          watchlist=paths.watchlist, reason=f"load {load_id}", progress=progress)
-            finish_load(con, load_id, files.files_loaded, files.pages, built.analysis.versions)
+            # one build per sub-load of at most MEDIAWATCH_LOAD_BATCH_PAGES pages: bounded memory
+            files, built, builds = load_and_build(con, paths.staging_dir, load_id, watchlist=paths.watchlist,
+                                                  registry_changed=registry_changed, progress=progress)
             build_rss = _peak_rss_mib()  # so far: loading and building, before the analyst copy
             counts = warehouse_counts(con)
             publish_s = hand_on(con, paths, changed=bool(built.built))
@@ -203,6 +201,7 @@ def _load_once(paths: Paths, load_id: str, progress: Progress | None) -> dict[st
         "joined_clusters": built.analysis.clusters_joined,
         "alerts": built.alerts,
         "models_built": len(built.built),
+        "builds": builds,  # one per sub-load (mediawatch.warehouse.load: MEDIAWATCH_LOAD_BATCH_PAGES)
         "build_s": round(built.seconds, 3),
         "build_cpu_s": round(built.cpu_seconds, 3),
         "build_steps_s": built.node_seconds,

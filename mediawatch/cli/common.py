@@ -97,9 +97,10 @@ def fail(message: str, code: int = 2) -> None:
 def friendly_errors() -> Iterator[None]:
     """Turn the errors users can fix into one clear line and a non-zero exit, not a traceback."""
     from mediawatch.diskspace import DiskFull
-    from mediawatch.warehouse.db import WarehouseBusy, WarehouseCorrupt
+    from mediawatch.warehouse.db import LoadOutOfMemory, WarehouseBusy, WarehouseCorrupt
 
-    known: tuple[type[BaseException], ...] = (WarehouseBusy, WarehouseCorrupt, DiskFull, FileNotFoundError)
+    known: tuple[type[BaseException], ...] = (WarehouseBusy, WarehouseCorrupt, DiskFull, FileNotFoundError,
+                                              LoadOutOfMemory)
     try:
         from mediawatch.sources import RegistryError
 

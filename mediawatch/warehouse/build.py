@@ -102,10 +102,12 @@ def build(
     reason: str = "",
     progress: Progress | None = None,
     in_transaction: bool = False,
+    loads: Sequence[str] | None = None,
 ) -> BuildSummary:
     """Bring every node downstream of `changes` (input relation -> Change) up to date.
 
-    Loads not built yet (`raw.loads.status`) are added to the changes. `full` rebuilds every model
+    Loads not built yet (`raw.loads.status`) are added to the changes (with `loads`, only those of
+    them: the loader builds a big load's bounded sub-loads one at a time). `full` rebuilds every model
     (the analysis step still only analyses versions it has not seen); `reanalyze` redoes the analysis
     of every version, and so everything downstream of it. Runs in one transaction, or inside the
     caller's with `in_transaction` (the gate writes its tables and builds atomically)."""
@@ -113,7 +115,8 @@ def build(
     if not in_transaction:
         con.execute("begin transaction")
     try:
-        summary = _build(con, dict(changes or {}), watchlist, full, reanalyze, reason, progress)
+        summary = _build(con, dict(changes or {}), watchlist, full, reanalyze, reason, progress,
+                         _pending_loads(loads))
         if not in_transaction:
             committing = time.perf_counter()
             con.execute("commit")  # DuckDB checkpoints here when the load's WAL is big enough
@@ -135,7 +138,7 @@ def _cpu_with_children() -> float:
 
 def _build(
     con: Any, changes: dict[str, Change], watchlist: Path, full: bool, reanalyze: bool, reason: str,
-    progress: Progress | None,
+    progress: Progress | None, pending_loads: str,
 ) -> BuildSummary:
     guard(con, "build")  # on a lake, two concurrent builds conflict and one is retried
     row = con.execute("select coalesce(max(build_id), 0) + 1 from meta.builds").fetchone()
@@ -144,7 +147,7 @@ def _build(
     run = _Run(con, watchlist, summary.build_id or 0, full, reanalyze, progress, summary,
                _relations(con), dict(con.execute("select model, sql_hash from meta.model_state").fetchall()))
     deltas: dict[str, _Delta] = {}
-    pending = _pending_load_changes(con)
+    pending = _pending_load_changes(con, pending_loads)
     for relation, change in {**pending, **changes}.items():
         delta = _input_delta(run, change)
         if delta is not None:
@@ -163,7 +166,7 @@ def _build(
                 summary.built.append(node.name)
                 for relation in node.writes:
                     deltas[relation] = delta
-        con.execute(f"update raw.loads set status = 'done' where load_id in ({_PENDING_LOADS})")
+        con.execute(f"update raw.loads set status = 'done' where load_id in ({pending_loads})")
         if summary.built:
             # now() is the transaction's start; get_current_timestamp() the time of this statement
             con.execute("insert into meta.builds values "
@@ -194,19 +197,26 @@ def _stale(run: _Run, node: Node) -> bool:
     return model.qualified not in run.relations or run.state.get(model.name) != model.sql_hash
 
 
-def _pending_load_changes(con: Any) -> dict[str, Change]:
+def _pending_loads(loads: Sequence[str] | None) -> str:
+    """SQL of the unbuilt loads a build takes: all of them, or those of `loads`."""
+    if loads is None:
+        return _PENDING_LOADS
+    return f"{_PENDING_LOADS} and loads.load_id in ({', '.join(map(sql_literal, loads)) or 'null'})"
+
+
+def _pending_load_changes(con: Any, pending_loads: str = _PENDING_LOADS) -> dict[str, Change]:
     """Inputs changed by loads whose build has not committed yet (normally just the current load)."""
     out: dict[str, Change] = {}
-    row = con.execute(f"select count(*) from ({_PENDING_LOADS})").fetchone()
+    row = con.execute(f"select count(*) from ({pending_loads})").fetchone()
     if not row or not row[0]:
         return out
     out["raw.pages"] = Change(
         column="article_id",
         query=f"select distinct {_PAGE_ARTICLE_ID} as article_id from raw.pages as pages "
-              f"where pages.kind = 'article' and pages.load_id in ({_PENDING_LOADS})",
+              f"where pages.kind = 'article' and pages.load_id in ({pending_loads})",
     )
     stats = con.execute(
-        f"select count(*) from raw.crawl_stats where load_id in ({_PENDING_LOADS})"
+        f"select count(*) from raw.crawl_stats where load_id in ({pending_loads})"
     ).fetchone()
     if stats and stats[0]:
         out["raw.crawl_stats"] = Change()

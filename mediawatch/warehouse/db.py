@@ -10,6 +10,8 @@ lock the configuration, so SQL text cannot read files or undo those settings.
 from __future__ import annotations
 
 import importlib
+import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,6 +26,10 @@ EXTENSION_PACKAGES = {
 
 class WarehouseBusy(RuntimeError):
     """The warehouse file is held by another writer."""
+
+
+class LoadOutOfMemory(MemoryError):
+    """DuckDB had no memory left for the loader under its limit; the message names the setting."""
 
 
 class WarehouseCorrupt(RuntimeError):
@@ -114,6 +120,38 @@ def connect_writer(path: Path) -> duckdb.DuckDBPyConnection:
                 "use the published analyst copy (mediawatch prints its path), not the warehouse file."
             ) from None
     return con
+
+
+MEMORY_LIMIT_ENV = "MEDIAWATCH_LOAD_MEMORY_LIMIT"
+MEMORY_LIMIT = "384MB"  # DuckDB's own default is 80 % of RAM: its buffer pool then keeps what a load read
+
+
+def bound_memory(con: duckdb.DuckDBPyConnection) -> None:
+    """Settings of the loader's connection that keep its memory flat however much it has read:
+    DuckDB's buffer pool capped at `MEDIAWATCH_LOAD_MEMORY_LIMIT` (default 384MB; beyond it DuckDB
+    evicts cached blocks, or spills to the warehouse's `.tmp` folder; "none" keeps DuckDB's
+    default), and the allocator's background threads on, so memory a finished statement freed goes
+    back to the system (without them a 27 MB staging file's read left ~250 MB resident)."""
+    limit = os.environ.get(MEMORY_LIMIT_ENV, "").strip() or MEMORY_LIMIT
+    if limit.lower() != "none":
+        if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", limit, re.I):
+            raise ValueError(f"{MEMORY_LIMIT_ENV}={limit!r}: give a size such as 1GB or 512MB, or none")
+        con.execute(f"set memory_limit = '{limit}'")
+    con.execute("set allocator_background_threads = true")
+
+
+def release_memory() -> None:
+    """Give the memory Python freed back to the system (glibc keeps freed heap pages mapped):
+    called between a big load's sub-loads, so the next one starts from the same footprint."""
+    import ctypes
+    import gc
+
+    gc.collect()
+    try:
+        trim = ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):  # not glibc (musl, macOS): nothing to trim
+        return
+    trim(0)
 
 
 def connect_reader(path: Path, *, external_access: bool = False) -> duckdb.DuckDBPyConnection:

@@ -8,6 +8,14 @@ its complete, readable lines are loaded under their own line numbers, the reject
 byte for byte in `<run>.jsonl.rejected` beside it (the staging file itself is never changed), and
 `raw.staging_rejects` records what was rejected, so the quality gate warns.
 
+A big load is split into sub-loads of at most `batch_pages()` pages (2,000, up to 10,000 in a big
+warehouse; `MEDIAWATCH_LOAD_BATCH_PAGES` sets it):
+each page is stamped with its sub-load's id (`<load_id>`, then `<load_id>.0002`, ...), whose row in
+`raw.loads` is written in the same transaction as its first pages, and the loader builds the
+sub-loads one at a time (mediawatch.warehouse.loads.build_loads), so a load's memory follows the
+batch, not the load. A crash between two sub-loads leaves the rest unbuilt in `raw.loads`; the next
+load builds them first.
+
 What a load must look at is found without reading what it loaded before: a file's SHA-256 is
 computed once and kept in `<staging>/.sha256.json` by size and mtime (a file changed after loading
 still shows as changed), and a stats file already in `raw.crawl_stats` is not read again. The
@@ -43,6 +51,75 @@ class FileLoadSummary:
     files_salvaged: int = 0  # loaded without their unreadable lines (kept in `.rejected`)
     lines_rejected: int = 0
     problems: list[str] = field(default_factory=list)
+    loads: dict[str, int] = field(default_factory=dict)  # sub-load id -> pages stamped with it
+
+
+BATCH_PAGES_ENV = "MEDIAWATCH_LOAD_BATCH_PAGES"
+BATCH_PAGES = 2000  # pages per sub-load in a warehouse of up to 200,000 pages
+MAX_BATCH_PAGES = 10000  # ... growing with the warehouse (1 %) up to this many pages
+WAREHOUSE_SHARE = 100
+
+
+def batch_pages(con: duckdb.DuckDBPyConnection | None = None) -> int:
+    """Pages per sub-load: `MEDIAWATCH_LOAD_BATCH_PAGES` when set (a bad value is an error), else
+    1 % of the pages the warehouse holds, at least 2,000 and at most 10,000. A sub-load's memory
+    follows its pages, but each build also has costs that follow the warehouse (its commit's
+    checkpoint, the analysis workers' start, the marts' key scans: ~20 s per build at 1M pages, so a
+    10,000-article load there took 189 s in 5 builds and 101 s in one), hence bigger sub-loads in a
+    bigger warehouse, up to a bound: a 10,000-page sub-load peaked at 0.74 GiB at 1M."""
+    text = os.environ.get(BATCH_PAGES_ENV, "").strip()
+    if not text:
+        if con is None:
+            return BATCH_PAGES
+        row = con.execute("select count(*) from raw.pages").fetchone()
+        return min(MAX_BATCH_PAGES, max(BATCH_PAGES, int(row[0] if row else 0) // WAREHOUSE_SHARE))
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ValueError(f"{BATCH_PAGES_ENV}={text!r}: give a whole number of pages, 1 or more")
+    return value
+
+
+def sub_load_id(load_id: str, batch: int) -> str:
+    """The id of a load's sub-load number `batch` (0: the load's own id). Zero-padded so that
+    sub-loads sort in load order."""
+    return load_id if batch == 0 else f"{load_id}.{batch + 1:04d}"
+
+
+class _Stamper:
+    """Gives a load's pages their sub-load ids, `batch` pages each, in staging order."""
+
+    def __init__(self, load_id: str, batch: int, summary: FileLoadSummary) -> None:
+        self.load_id, self.batch, self.summary = load_id, batch, summary
+        self.assigned = 0  # pages stamped so far in this load (committed files only)
+
+    def sql(self, number: str) -> str:
+        """SQL of the sub-load id of the page numbered `number` (1, 2, ...) in the next file."""
+        index = f"({self.assigned} + {number} - 1) // {self.batch}"
+        return (f"case when {index} = 0 then {sql_literal(self.load_id)} else {sql_literal(self.load_id + '.')}"
+                f" || lpad(cast({index} + 1 as varchar), 4, '0') end")
+
+    def _batches(self, pages: int) -> range:
+        return range(self.assigned // self.batch, (self.assigned + pages - 1) // self.batch + 1 if pages else 0)
+
+    def record(self, con: duckdb.DuckDBPyConnection, pages: int) -> None:
+        """Write the `raw.loads` rows of the sub-loads the next file's `pages` pages went to, inside
+        the transaction that inserted them (a page never exists without its load's row)."""
+        from mediawatch.warehouse.loads import start_load
+
+        for batch in self._batches(pages):
+            start_load(con, sub_load_id(self.load_id, batch))
+
+    def committed(self, pages: int) -> None:
+        """The next file's `pages` pages are committed: count them, move on."""
+        first, last = self.assigned, self.assigned + pages
+        for batch in self._batches(pages):
+            load_id = sub_load_id(self.load_id, batch)
+            share = min(last, (batch + 1) * self.batch) - max(first, batch * self.batch)
+            self.summary.loads[load_id] = self.summary.loads.get(load_id, 0) + share
+        self.assigned = last
 
 
 def file_sha256(path: Path) -> str:
@@ -180,7 +257,7 @@ def _record_reject(
 
 def _load_salvaged(
     con: duckdb.DuckDBPyConnection, path: Path, key: str, sha: str, load_id: str, error: str,
-    summary: FileLoadSummary,
+    summary: FileLoadSummary, stamper: _Stamper,
 ) -> int | None:
     """Load the readable lines of a file read_json refused; return its page count, or None when
     nothing could be loaded (the file is then left for the next load, and recorded)."""
@@ -216,7 +293,7 @@ def _load_salvaged(
         con.execute(
             f"""
             insert into raw.pages
-            select ?, ?, salvage_lines.line_no, {SELECT_FROM_STAGED}
+            select {stamper.sql("staged.clean_no")}, ?, salvage_lines.line_no, {SELECT_FROM_STAGED}
             from (
                 select row_number() over () as clean_no, *
                 from read_json({sql_literal(str(clean))}, format = 'newline_delimited',
@@ -224,18 +301,22 @@ def _load_salvaged(
             ) as staged
             join salvage_lines on staged.clean_no = salvage_lines.clean_no
             """,
-            [load_id, key],
+            [key],
         )
+        stamper.record(con, len(good))
         con.execute(
             "insert into raw.loaded_files values (?, ?, ?, ?, now())", [key, sha, len(good), load_id]
         )
         _record_reject(con, key, load_id, sha, len(good), numbers, str(kept), error)
         con.execute("drop table salvage_lines")
         con.execute("commit")
+        stamper.committed(len(good))
     except duckdb.Error as exc:
         rollback(con)
         if is_conflict(exc):
             raise
+        if isinstance(exc, duckdb.OutOfMemoryException):
+            raise _out_of_memory(con, key, exc) from None
         con.execute("begin transaction")
         _record_reject(con, key, load_id, sha, 0, numbers, str(kept) if rejected else None, str(exc))
         con.execute("commit")
@@ -252,9 +333,25 @@ def _load_salvaged(
     return len(good)
 
 
-def load_files(con: duckdb.DuckDBPyConnection, staging_dir: Path, load_id: str) -> FileLoadSummary:
-    """Load every staging file not loaded yet, and every crawl stats file not recorded yet."""
+def _out_of_memory(con: duckdb.DuckDBPyConnection, key: str, exc: BaseException) -> MemoryError:
+    """A file DuckDB had no memory to read is not a bad file: the load stops (nothing of the file
+    is kept, it is loaded next time) with what to change."""
+    from mediawatch.warehouse.db import MEMORY_LIMIT_ENV, LoadOutOfMemory
+
+    limit = con.execute("select current_setting('memory_limit')").fetchone()
+    return LoadOutOfMemory(
+        f"{key}: DuckDB ran out of memory reading it ({str(exc).splitlines()[0]}); its memory limit is "
+        f"{limit[0] if limit else '?'}: raise {MEMORY_LIMIT_ENV} (e.g. 1GB) and load again"
+    )
+
+
+def load_files(
+    con: duckdb.DuckDBPyConnection, staging_dir: Path, load_id: str, batch: int | None = None
+) -> FileLoadSummary:
+    """Load every staging file not loaded yet, and every crawl stats file not recorded yet; pages go
+    to sub-loads of `batch` pages (default `batch_pages(con)`), listed in the summary's `loads`."""
     summary = FileLoadSummary()
+    stamper = _Stamper(load_id, batch or batch_pages(con), summary)
     todo = pending(con, staging_dir, Digests(staging_dir))
     summary.files_already_loaded = todo.already_loaded
     for key in todo.changed:
@@ -272,29 +369,33 @@ def load_files(con: duckdb.DuckDBPyConnection, staging_dir: Path, load_id: str) 
                 rollback(con)
                 summary.files_already_loaded += 1
                 continue
-            con.execute(
+            row = con.execute(
                 f"""
                 insert into raw.pages
-                select {sql_literal(load_id)}, {sql_literal(key)}, row_number() over (), {SELECT_FROM_STAGED}
-                from read_json({sql_literal(str(path))}, format = 'newline_delimited',
-                               columns = {columns_literal()}, maximum_object_size = 67108864)
+                select {stamper.sql("staged.line_no")}, {sql_literal(key)}, staged.line_no, {SELECT_FROM_STAGED}
+                from (
+                    select row_number() over () as line_no, *
+                    from read_json({sql_literal(str(path))}, format = 'newline_delimited',
+                                   columns = {columns_literal()}, maximum_object_size = 67108864)
+                ) as staged
                 """
-            )
-            row = con.execute(
-                f"select count(*) from raw.pages where staging_file = {sql_literal(key)} "
-                f"and load_id = {sql_literal(load_id)}"
             ).fetchone()
-            pages = int(row[0]) if row else 0
+            pages = int(row[0]) if row else 0  # an insert yields the number of rows it inserted
+            stamper.record(con, pages)
             con.execute(
                 f"insert into raw.loaded_files values ({sql_literal(key)}, {sql_literal(sha)}, {pages}, "
                 f"{sql_literal(load_id)}, now())"
             )
             con.execute("commit")
+            stamper.committed(pages)
         except duckdb.Error as exc:
             rollback(con)
             if is_conflict(exc):
                 raise  # lost to a concurrent loader: the caller retries on a fresh snapshot
-            salvaged = _load_salvaged(con, path, key, sha, load_id, str(exc).splitlines()[0], summary)
+            if isinstance(exc, duckdb.OutOfMemoryException):  # the machine's fault, not the file's
+                raise _out_of_memory(con, key, exc) from None
+            salvaged = _load_salvaged(con, path, key, sha, load_id, str(exc).splitlines()[0], summary,
+                                      stamper)
             if salvaged is None:
                 continue
             pages = salvaged

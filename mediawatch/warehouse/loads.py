@@ -1,13 +1,16 @@
 """A load's bookkeeping in the warehouse: its row in raw.loads, the source registry, headline counts.
 
 The order of a load (mediawatch.pipeline.load): `start_load`, `sync_registry`, `load_files`
-(mediawatch.warehouse.load), `build` (mediawatch.warehouse.build, which marks the load built),
-`finish_load`; then the analyst copy is published.
+(mediawatch.warehouse.load, which stamps the pages with bounded sub-loads), `build_loads` (one
+build per sub-load, each marking its sub-load built, each `finish_load`ed); then the analyst copy
+is published once.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from mediawatch.config import Paths
@@ -30,6 +33,105 @@ def finish_load(con: Any, load_id: str, files: int, pages: int, new_versions: in
         f"update raw.loads set finished_at = now(), files = {int(files)}, pages = {int(pages)}, "
         f"new_versions = {int(new_versions)} where load_id = {sql_literal(load_id)}"
     )
+
+
+def models_current(con: Any) -> bool:
+    """Does every SQL model exist, built from its current SQL (meta.model_state)?"""
+    from mediawatch.warehouse.models import load_models
+
+    built = dict(con.execute("select model, sql_hash from meta.model_state").fetchall())
+    relations = {f"{schema}.{name}" for schema, name in con.execute(
+        "select table_schema, table_name from information_schema.tables "
+        "where table_catalog = current_database()").fetchall()}
+    return all(m.qualified in relations and built.get(m.name) == m.sql_hash for m in load_models())
+
+
+def load_and_build(
+    con: Any, staging_dir: Path, load_id: str, *, watchlist: Path, registry_changed: bool,
+    progress: Any = None,
+) -> tuple[Any, Any, int]:
+    """Load the new staging files, then build them one sub-load at a time (`build_loads`).
+    Returns (FileLoadSummary, the builds' BuildSummary added up, number of builds).
+
+    A model missing (a new warehouse) or whose SQL changed is rebuilt whole by the next build, from
+    every raw page there is: that build runs first, before the new files are in raw, so that the
+    new pages still go through bounded sub-loads."""
+    from mediawatch.warehouse.build import Change, build
+    from mediawatch.warehouse.db import bound_memory, release_memory
+    from mediawatch.warehouse.load import load_files
+
+    bound_memory(con)
+    first = None
+    if not models_current(con):
+        first = build(con, {"raw.source_registry": Change()} if registry_changed else {},
+                      watchlist=watchlist, reason=f"load {load_id}: models", progress=progress, loads=[])
+        registry_changed = False
+    files = load_files(con, staging_dir, load_id)
+    release_memory()
+    built, builds = build_loads(con, load_id, files.loads, files.files_loaded, watchlist=watchlist,
+                                registry_changed=registry_changed, reason=f"load {load_id}",
+                                progress=progress)
+    return files, (built if first is None else _add(first, built)), builds + (first is not None)
+
+
+def unbuilt_loads(con: Any) -> list[str]:
+    """Loads whose build has not committed, oldest first (a crashed load's sub-loads, then ours)."""
+    return [str(r[0]) for r in con.execute(
+        "select load_id from raw.loads where status is distinct from 'done' order by started_at, load_id"
+    ).fetchall()]
+
+
+def build_loads(
+    con: Any, load_id: str, pages: Mapping[str, int], files: int, *, watchlist: Path,
+    registry_changed: bool, reason: str, progress: Any = None,
+) -> tuple[Any, int]:
+    """Build every unbuilt load, one build (and transaction) per load, oldest first, so that a big
+    load holds one sub-load in memory at a time (`pages`: this load's sub-load id -> pages, from
+    load_files). Each build commits, so a crash leaves only the loads not built yet to the next
+    load. This load's rows in raw.loads get their pages and new versions (the files on its own
+    id). Returns the builds' summaries added up, and how many builds ran."""
+    from mediawatch.warehouse.build import BuildSummary, Change, build
+    from mediawatch.warehouse.db import release_memory
+
+    total: BuildSummary | None = None
+    todo: list[str | None] = [*unbuilt_loads(con)] or [None]  # none left: build what changed
+    for number, unbuilt in enumerate(todo):
+        changes = {"raw.source_registry": Change()} if registry_changed and number == 0 else {}
+        built = build(con, changes, watchlist=watchlist, reason=reason, progress=progress,
+                      loads=None if unbuilt is None else [unbuilt])
+        if unbuilt == load_id or unbuilt in pages:
+            finish_load(con, unbuilt, files if unbuilt == load_id else 0, pages.get(unbuilt, 0),
+                        built.analysis.versions)
+        total = built if total is None else _add(total, built)
+        release_memory()
+    if load_id not in todo:  # its row was built before (a retried load): still record the files
+        finish_load(con, load_id, files, pages.get(load_id, 0), 0)
+    assert total is not None
+    return total, len(todo)
+
+
+def _add(total: Any, built: Any) -> Any:
+    """Two builds' summaries as one (counts and times added; the last build's id)."""
+    analysis = total.analysis
+    for name in ("versions", "mentions", "clusters_joined", "alerts", "worker_faults"):
+        setattr(analysis, name, getattr(analysis, name) + getattr(built.analysis, name))
+    analysis.workers = max(analysis.workers, built.analysis.workers)
+    timings = getattr(analysis, "timings", None)  # the analysis node's seconds by stage, where kept
+    if isinstance(timings, dict):
+        for name, value in getattr(built.analysis, "timings", {}).items():
+            timings[name] = round(timings.get(name, 0.0) + value, 3)
+    total.build_id = built.build_id if built.build_id is not None else total.build_id
+    total.built += [name for name in built.built if name not in total.built]
+    for name, keys in built.keys_replaced.items():
+        before = total.keys_replaced.get(name, 0)
+        total.keys_replaced[name] = -1 if -1 in (before, keys) else before + keys
+    total.alerts += built.alerts
+    for name in ("seconds", "cpu_seconds", "commit_seconds"):
+        setattr(total, name, getattr(total, name) + getattr(built, name))
+    for times, more in ((total.node_seconds, built.node_seconds), (total.node_cpu_seconds, built.node_cpu_seconds)):
+        for name, value in more.items():
+            times[name] = round(times.get(name, 0.0) + value, 3)
+    return total
 
 
 def _registry_rows(registry: Any) -> list[tuple[Any, ...]]:
@@ -113,7 +215,6 @@ def nothing_to_load(paths: Paths, registry: Any) -> dict[str, Any] | None:
     from mediawatch.warehouse import backend
     from mediawatch.warehouse.load import Digests, pending
     from mediawatch.warehouse.migrate import available_migrations, schema_version
-    from mediawatch.warehouse.models import load_models
     from mediawatch.warehouse.publish import analyst_copy_healthy
 
     if backend.current().is_lake or not paths.warehouse.exists() or not paths.crawl_state.exists():
@@ -135,11 +236,7 @@ def nothing_to_load(paths: Paths, registry: Any) -> dict[str, Any] | None:
         unbuilt = con.execute("select count(*) from raw.loads where status is distinct from 'done'")
         if unbuilt.fetchone()[0]:
             return None
-        built = dict(con.execute("select model, sql_hash from meta.model_state").fetchall())
-        relations = {f"{schema}.{name}" for schema, name in con.execute(
-            "select table_schema, table_name from information_schema.tables "
-            "where table_catalog = current_database()").fetchall()}
-        if any(m.qualified not in relations or built.get(m.name) != m.sql_hash for m in load_models()):
+        if not models_current(con):
             return None
         counts = warehouse_counts(con)
     except duckdb.Error:

@@ -1,0 +1,210 @@
+"""A big load in bounded sub-loads: each built and committed on its own, the same warehouse as one
+build, and a crash between two sub-loads completed by the next load with nothing lost or doubled."""
+
+from __future__ import annotations
+
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+from warehouse_builders import make_paths, write_staging
+
+from mediawatch import pipeline
+from mediawatch.cli import app
+from mediawatch.config import Paths
+from mediawatch.warehouse.db import bound_memory
+from mediawatch.warehouse.load import BATCH_PAGES_ENV, batch_pages, sub_load_id
+
+MARTS = ["articles", "article_versions", "mentions", "daily_entity_mentions", "clusters", "crawl_runs",
+         "sources", "co_mentions", "search_docs", "search_postings"]
+
+
+def fill(paths: Paths) -> int:
+    """Three runs of two sources, one of them re-publishing updated stories; returns the pages."""
+    write_staging(paths, "alpha", "run1", range(0, 20))
+    write_staging(paths, "beta", "run1", range(5, 17))
+    write_staging(paths, "alpha", "run2", range(10, 25), variant="Update: the company replied.")
+    return 20 + 12 + 15 + 3 * 2  # each file also holds a skipped and a failed page
+
+
+def snapshot(path: Path) -> dict[str, list[str]]:
+    """Every mart's rows (sorted, ids of builds and search batches left out), and raw.pages
+    without the load id."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        out = {}
+        for name in MARTS:
+            columns = [r[0] for r in con.execute(f"describe {name}").fetchall() if r[0] not in ("seq",)]
+            out[name] = sorted(map(repr, con.execute(f"select {', '.join(columns)} from {name}").fetchall()))
+        out["raw.pages"] = [repr(r) for r in con.execute(
+            "select * exclude (load_id) from raw.pages order by staging_file, line_no").fetchall()]
+        return out
+    finally:
+        con.close()
+
+
+def rows(paths: Paths, sql: str) -> list[tuple]:
+    con = duckdb.connect(str(paths.warehouse), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def one_build(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
+    """The same staging files loaded as one sub-load (the default batch is far bigger)."""
+    paths = make_paths(tmp_path_factory.mktemp("one"))
+    fill(paths)
+    assert pipeline.load(paths)["builds"] == 2  # the models of a new warehouse, then the pages
+    return snapshot(paths.warehouse)
+
+
+def test_sub_loads_give_the_warehouse_one_build_gives(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, one_build: dict[str, list[str]]
+) -> None:
+    monkeypatch.setenv(BATCH_PAGES_ENV, "7")
+    paths = make_paths(tmp_path)
+    pages = fill(paths)
+    summary = pipeline.load(paths, load_id="big")
+    assert summary["pages_loaded"] == pages and summary["new_versions"] == 20 + 12 + 15
+    sub_loads = math.ceil(pages / 7)
+    assert summary["builds"] == 1 + sub_loads
+    loads = rows(paths, "select load_id, status, files, pages from raw.loads order by load_id")
+    assert [r[0] for r in loads] == [sub_load_id("big", n) for n in range(sub_loads)]
+    assert {r[1] for r in loads} == {"done"}
+    assert sum(r[2] for r in loads) == 3 and sum(r[3] for r in loads) == pages
+    assert rows(paths, "select max(n) from (select count(*) as n from raw.pages group by load_id)") == [(7,)]
+    assert snapshot(paths.warehouse) == one_build
+    assert pipeline.load(paths)["nothing_new"] is True
+
+
+CRASH_SCRIPT = """
+import os, sys
+from pathlib import Path
+from mediawatch import pipeline
+from warehouse_builders import make_paths
+calls = []
+def progress(done, total):  # called by each sub-load's analysis: die inside the third one
+    calls.append(done)
+    if len(calls) == 3:
+        os._exit(9)
+pipeline.load(make_paths(Path(sys.argv[1])), load_id="crashed", progress=progress)
+"""
+
+
+def test_a_crash_between_sub_loads_is_completed_by_the_next_load(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, one_build: dict[str, list[str]]
+) -> None:
+    monkeypatch.setenv(BATCH_PAGES_ENV, "7")
+    paths = make_paths(tmp_path)
+    pages = fill(paths)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(Path(__file__).parent), str(Path(__file__).parents[1])]))
+    died = subprocess.run([sys.executable, "-c", CRASH_SCRIPT, str(tmp_path)], env=env, capture_output=True)
+    assert died.returncode == 9, died.stderr.decode()[-2000:]
+    # every page is in raw (the files were loaded first), two sub-loads are built, the rest are not
+    status = dict(rows(paths, "select status, count(*) from raw.loads group by 1"))
+    assert status == {"done": 2, "running": math.ceil(pages / 7) - 2}
+    assert rows(paths, "select count(*) from raw.pages") == [(pages,)]
+
+    again = pipeline.load(paths, load_id="after")
+    assert again["files_loaded"] == 0 and again["files_already_loaded"] == 3
+    # the crashed load's sub-loads left over, then its own (which has no pages)
+    assert again["builds"] == math.ceil(pages / 7) - 2 + 1
+    assert rows(paths, "select count(*) from raw.loads where status <> 'done'") == [(0,)]
+    assert snapshot(paths.warehouse) == one_build  # nothing lost, nothing doubled
+    assert pipeline.load(paths)["nothing_new"] is True
+
+
+def test_a_crash_while_loading_files_leaves_no_page_without_its_load(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch,
+                                                                     one_build: dict[str, list[str]]) -> None:
+    """Pages are stamped with their sub-load in the transaction that writes its raw.loads row, so a
+    load that dies after its files were loaded (before any build) still has all of them built next."""
+    monkeypatch.setenv(BATCH_PAGES_ENV, "7")
+    paths = make_paths(tmp_path)
+    fill(paths)
+    script = (
+        "import os, sys; from pathlib import Path; from warehouse_builders import make_paths; "
+        "from mediawatch.warehouse.db import connect_writer; from mediawatch.warehouse.migrate import migrate; "
+        "from mediawatch.warehouse.loads import start_load; from mediawatch.warehouse.load import load_files; "
+        "paths = make_paths(Path(sys.argv[1])); con = connect_writer(paths.warehouse); migrate(con); "
+        "start_load(con, 'died'); load_files(con, paths.staging_dir, 'died'); os._exit(9)"
+    )
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(Path(__file__).parent), str(Path(__file__).parents[1])]))
+    died = subprocess.run([sys.executable, "-c", script, str(tmp_path)], env=env, capture_output=True)
+    assert died.returncode == 9, died.stderr.decode()[-2000:]
+    orphans = "select count(*) from raw.pages anti join raw.loads using (load_id)"
+    assert rows(paths, orphans) == [(0,)]
+    pipeline.load(paths, load_id="after")
+    assert snapshot(paths.warehouse) == one_build
+
+
+def test_sub_loads_grow_with_the_warehouse_up_to_a_bound(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(BATCH_PAGES_ENV, raising=False)
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    try:
+        con.execute("create schema raw")
+        con.execute("create table raw.pages (n integer)")
+        sizes = []
+        for total in (0, 150_000, 500_000, 2_000_000):
+            con.execute(f"insert into raw.pages select range from range({total - sizes_total(con)})")
+            sizes.append(batch_pages(con))
+        assert sizes == [2000, 2000, 5000, 10000]
+        monkeypatch.setenv(BATCH_PAGES_ENV, "300")
+        assert batch_pages(con) == 300
+    finally:
+        con.close()
+
+
+def sizes_total(con: duckdb.DuckDBPyConnection) -> int:
+    return int(con.execute("select count(*) from raw.pages").fetchone()[0])
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "many"])
+def test_a_bad_batch_size_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv(BATCH_PAGES_ENV, value)
+    with pytest.raises(ValueError, match=BATCH_PAGES_ENV):
+        batch_pages()
+
+
+def test_the_loader_connection_caps_duckdb_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    con = duckdb.connect()
+    try:
+        monkeypatch.setenv("MEDIAWATCH_LOAD_MEMORY_LIMIT", "300MB")
+        bound_memory(con)
+        limit = con.execute("select current_setting('memory_limit')").fetchone()[0]
+        assert limit.replace(" ", "") in ("286.1MiB", "300.0MB"), limit
+        assert con.execute("select current_setting('allocator_background_threads')").fetchone()[0] is True
+        monkeypatch.setenv("MEDIAWATCH_LOAD_MEMORY_LIMIT", "lots")
+        with pytest.raises(ValueError, match="MEDIAWATCH_LOAD_MEMORY_LIMIT"):
+            bound_memory(con)
+    finally:
+        con.close()
+
+
+def test_a_memory_limit_too_small_to_read_a_file_stops_the_load_and_keeps_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Out of memory is the machine's fault, not the file's: no reject is recorded, the file stays
+    unloaded, and the error names the setting; with room again the next load takes it."""
+    paths = make_paths(tmp_path)
+    fill(paths)
+    monkeypatch.setenv("MEDIAWATCH_LOAD_MEMORY_LIMIT", "16MB")
+    with pytest.raises(MemoryError, match="MEDIAWATCH_LOAD_MEMORY_LIMIT"):
+        pipeline.load(paths)
+    # the command says it in one line and exits non-zero, no traceback
+    options = ["--sources", str(paths.sources), "--watchlist", str(paths.watchlist),
+               "--warehouse", str(paths.warehouse), "--reports", str(paths.reports)]
+    result = CliRunner().invoke(app, ["load", *options])
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert "error:" in result.output and "MEDIAWATCH_LOAD_MEMORY_LIMIT" in result.output
+    assert rows(paths, "select count(*) from raw.staging_rejects") == [(0,)]
+    assert rows(paths, "select count(*) from raw.loaded_files") == [(0,)]
+    monkeypatch.delenv("MEDIAWATCH_LOAD_MEMORY_LIMIT")
+    assert pipeline.load(paths)["files_loaded"] == 3
