@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from typer.testing import CliRunner
-from warehouse_builders import make_paths, write_staging
+from warehouse_builders import make_paths, rows, write_staging
 
 from mediawatch import pipeline
 from mediawatch.cli import app
@@ -44,14 +44,6 @@ def snapshot(path: Path) -> dict[str, list[str]]:
         out["raw.pages"] = [repr(r) for r in con.execute(
             "select * exclude (load_id) from raw.pages order by staging_file, line_no").fetchall()]
         return out
-    finally:
-        con.close()
-
-
-def rows(paths: Paths, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(paths.warehouse), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
     finally:
         con.close()
 

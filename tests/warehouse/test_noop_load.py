@@ -10,7 +10,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from warehouse_builders import make_paths, write_staging
+from warehouse_builders import make_paths, rows, write_staging
 
 from mediawatch import pipeline
 from mediawatch.config import Paths
@@ -25,14 +25,6 @@ def files_state(paths: Paths) -> dict[str, tuple[int, int]]:
             stat = path.stat()
             out[str(path.relative_to(paths.data_dir))] = (stat.st_size, stat.st_mtime_ns)
     return out
-
-
-def rows(paths: Paths, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(paths.warehouse), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import duckdb
 from support import registry_text
 
 from mediawatch.config import REPO_ROOT, Paths
@@ -81,3 +82,12 @@ def write_staging(
              "errors_by_kind": {"http_503": 1}}
     (folder / f"{run_id}.stats.json").write_text(json.dumps(stats))
     return path
+
+
+def rows(paths: Paths, sql: str) -> list[tuple]:
+    """`sql`'s rows from the warehouse, opened read-only."""
+    con = duckdb.connect(str(paths.warehouse), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
