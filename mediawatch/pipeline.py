@@ -206,7 +206,7 @@ def _load_once(paths: Paths, load_id: str, progress: Progress | None) -> dict[st
         "build_cpu_s": round(built.cpu_seconds, 3),
         "build_steps_s": built.node_seconds,
         "build_steps_cpu_s": built.node_cpu_seconds,
-        "commit_s": built.commit_seconds,
+        "commit_s": round(built.commit_seconds, 3),  # summed over sub-loads
         "analysis_workers": built.analysis.workers,
         "analysis_worker_faults": built.analysis.worker_faults,
         "analysis_timings": built.analysis.timings,  # the analysis node's seconds by stage
