@@ -1,4 +1,4 @@
-"""Run crawls: one `python -m scrapy crawl <source>` subprocess per source.
+"""Run crawls: one `python -m spiders.scrapy_cli crawl <source>` subprocess per source (Scrapy's command line).
 
 A subprocess per crawl keeps Twisted's one-reactor-per-process rule out of callers (CLI, Airflow
 tasks, tests) and isolates sources: one crashing does not take the others down. The subprocess

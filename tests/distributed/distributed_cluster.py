@@ -206,14 +206,15 @@ class Cluster:
         return path.read_text(errors="replace") if path.exists() else ""
 
     def running_crawl(self, number: int) -> bool:
-        """Whether worker `number` is running a `scrapy crawl` subprocess right now."""
+        """Whether worker `number` is running a crawl subprocess (`python -m spiders.scrapy_cli crawl`,
+        Scrapy's own command line behind a faster start and exit) right now."""
         import psutil
 
         try:
             root = psutil.Process(int((self.folder / "run" / f"worker-{number}.pid").read_text()))
             for child in root.children(recursive=True):
                 with contextlib.suppress(psutil.Error):
-                    if "scrapy" in child.cmdline():
+                    if "scrapy" in " ".join(child.cmdline()):
                         return True
         except (OSError, ValueError, psutil.Error):
             return False
