@@ -216,8 +216,9 @@ class _PublishAhead:
 
         self.thread.join()
         prepared, self.prepared = self.prepared, None
-        if self.error is not None:
+        if self.error is not None:  # reported here, not again by close()
             log.warning("analyst copy: publishing ahead of the gate failed (%s); publishing now", self.error)
+            self.error = None
         self.con.execute("checkpoint")
         if prepared is None:
             publish_analyst_db(self.con, self.target)

@@ -476,10 +476,7 @@ def prepare(con: duckdb.DuckDBPyConnection, target: Path, *, full: bool = False)
         except duckdb.Error as exc:
             # a damaged generation (disk error, a file overwritten by hand): never patch it, replace
             # it by a fresh one holding every table
-            log.warning("analyst generation %s is unusable (%s); publishing a fresh one", chosen.name, exc)
-            con.execute("detach publish")
-            chosen.unlink(missing_ok=True)
-            Path(f"{chosen}.wal").unlink(missing_ok=True)
+            _drop_damaged(con, chosen, exc)
             created = True
             if not _attach(con, chosen):
                 raise RuntimeError(f"cannot open the new analyst generation {chosen} for writing") from exc
@@ -488,6 +485,14 @@ def prepare(con: duckdb.DuckDBPyConnection, target: Path, *, full: bool = False)
         abandon(con)
         raise
     return Prepared(target, folder, current, chosen, created, *applied, build_id, started)
+
+
+def _drop_damaged(con: duckdb.DuckDBPyConnection, generation: Path, exc: duckdb.Error) -> None:
+    """Detach and delete a generation that failed while being written; a fresh one replaces it."""
+    log.warning("analyst generation %s is unusable (%s); publishing a fresh one", generation.name, exc)
+    abandon(con)
+    generation.unlink(missing_ok=True)
+    Path(f"{generation}.wal").unlink(missing_ok=True)
 
 
 def abandon(con: duckdb.DuckDBPyConnection) -> None:
@@ -505,17 +510,15 @@ def finish(con: duckdb.DuckDBPyConnection, prepared: Prepared, *, again: bool = 
     tables, copied whole every time): needed when other writes ran after it."""
     chosen = prepared.chosen
     full, copied, replaced = prepared.full, prepared.copied, prepared.replaced
+    build_id = _warehouse_build(con) if again else prepared.build_id
     try:
         if again:
-            _, more_copied, more_replaced = _apply(con, chosen, _warehouse_build(con), False)
+            _, more_copied, more_replaced = _apply(con, chosen, build_id, False)
             copied, replaced = copied + more_copied, replaced + more_replaced
         con.execute("checkpoint publish")
     except duckdb.Error as exc:
         # the generation broke while being written (disk error): drop it, publish a fresh one
-        log.warning("analyst generation %s is unusable (%s); publishing a fresh one", chosen.name, exc)
-        abandon(con)
-        chosen.unlink(missing_ok=True)
-        Path(f"{chosen}.wal").unlink(missing_ok=True)
+        _drop_damaged(con, chosen, exc)
         return publish(con, prepared.target, full=True)
     finally:
         abandon(con)
@@ -523,7 +526,6 @@ def finish(con: duckdb.DuckDBPyConnection, prepared: Prepared, *, again: bool = 
     _point(prepared.target, chosen)
     current = prepared.current
     _prune(prepared.folder, {chosen.resolve()} | ({current} if current else set()))
-    build_id = _warehouse_build(con)
     log.info(
         "published %s (build %s, %s, %d tables copied, %d keys replaced%s) in %.2f s",
         chosen.name, build_id, "full" if full else "incremental", copied, replaced,
