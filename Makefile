@@ -28,6 +28,9 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	$(BIN)/python -m pip check
+	@# the project's own bytecode, as pip writes it for installed packages: where Python may not
+	@# write it (PYTHONDONTWRITEBYTECODE), every step would compile the project on each start
+	$(BIN)/python -m compileall -q mediawatch spiders dags bench
 	touch $(STAMP)
 
 venv: $(STAMP)

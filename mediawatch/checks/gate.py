@@ -111,20 +111,24 @@ def run_gate(paths: Paths, run_id: str, *, force: bool = False) -> dict[str, Any
             summary = _reuse_verdict(con, run_id, started, *unchanged, build_id=None)
             log.info("quality gate %s: %s", run_id, summary["note"])
             return summary
-        # the analyst generation the load did not write is brought up to the load's build on a
-        # second connection while this one reads the frames and validates (its SQL runs beside
-        # GX's Python); a verdict reused below leaves it unpublished, up to date for the next publish
-        ahead = _PublishAhead(con, paths.analyst_db)
-        overrides = _source_thresholds(paths, thresholds)
-        retried = _recorded(con, run_id)
         # the frames, as temp tables; fingerprints read them as plain rows (no pandas)
         new_versions = batch_table(con, thresholds)
+        # with new versions, the analyst generation the load did not write is brought up to the
+        # load's build on a second connection while this one reads the frames and validates (its
+        # SQL runs beside GX's Python); a verdict reused below leaves it unpublished, up to date
+        # for the next publish. Without (only crawl stats are new) that publish is a few small
+        # tables, and most such gates reuse their verdict: it starts once the gate validates.
+        ahead = _PublishAhead(con, paths.analyst_db) if new_versions else None
+        overrides = _source_thresholds(paths, thresholds)
+        retried = _recorded(con, run_id)
         prints = _whole_frames(con, thresholds, overrides, hashed)
         unchanged = None if force else reuse.same_values(con, thresholds, hashed, run_id, new_versions, prints)
         if unchanged is not None:
             summary = _reuse_verdict(con, run_id, started, *unchanged, build_id=reuse.current_build(con))
             log.info("quality gate %s: %s", run_id, summary["note"])
             return summary
+        if ahead is None:
+            ahead = _PublishAhead(con, paths.analyst_db)
 
         # the build and the publisher load only for a gate that validates
         from mediawatch.warehouse.backend import rollback

@@ -67,7 +67,8 @@ def load_and_build(
                       watchlist=watchlist, reason=f"load {load_id}: models", progress=progress, loads=[])
         registry_changed = False
     files = load_files(con, staging_dir, load_id)
-    release_memory()
+    if files.pages:  # (a full collection costs ~15 ms: not for a load of crawl stats alone)
+        release_memory()
     built, builds = build_loads(con, load_id, files.loads, files.files_loaded, watchlist=watchlist,
                                 registry_changed=registry_changed, reason=f"load {load_id}",
                                 progress=progress)
@@ -103,7 +104,8 @@ def build_loads(
             finish_load(con, unbuilt, files if unbuilt == load_id else 0, pages.get(unbuilt, 0),
                         built.analysis.versions)
         total = built if total is None else _add(total, built)
-        release_memory()
+        if built.analysis.versions or pages.get(unbuilt or "", 0):
+            release_memory()
     if load_id not in todo:  # its row was built before (a retried load): still record the files
         finish_load(con, load_id, files, pages.get(load_id, 0), 0)
     assert total is not None

@@ -337,7 +337,7 @@ def _replace_search_rows(con: duckdb.DuckDBPyConnection, name: str, condition: s
 def _comment_everything(con: duckdb.DuckDBPyConnection, tables: list[str]) -> None:
     docs = {m.name: (m.description, m.columns) for m in load_models() if m.layer == "marts"}
     docs.update(STATE_TABLE_DOCS)
-    for name in tables + [PUBLISHED_BUILD]:
+    for name in tables:
         if name not in docs:
             continue
         description, columns = docs[name]
@@ -373,12 +373,19 @@ def _apply(
         always = name in WHOLE_TABLES or (name not in models and name not in SEARCH_TABLES)
         related = [name] + (["articles"] if name in SEARCH_TABLES else [])
         logged = [changes[m] for m in related if m in changes]
-        if (
+        same_columns = published_columns.get(name) == source_columns.get(name)
+        if always and same_columns and not full and name not in UNCOMPRESSED:
+            # refilled in place: the table keeps its comments (re-commenting every column of
+            # the small tables was a tenth of a publish with nothing else new)
+            con.execute(f"delete from publish.main.{name}")
+            con.execute(f"insert into publish.main.{name} select * from main.{name}")
+            copied += 1
+        elif (
             full
             or always
             or any(logged)  # a build replaced the whole table
             or (logged and key is None)
-            or published_columns.get(name) != source_columns.get(name)  # new or migrated
+            or not same_columns  # new or migrated
         ):
             _copy_whole(con, name, source)
             recreated.append(name)
@@ -386,10 +393,15 @@ def _apply(
         elif logged and key is not None:
             replaced += _replace_keys(con, name, key, related, since, build_id)  # type: ignore[arg-type]
     define_macros(con, persist=True, schema="publish")
-    con.execute(
-        f"create or replace table publish.main.{PUBLISHED_BUILD} "
-        f"({', '.join(f'{c} {t}' for c, t in PUBLISHED_COLUMNS.items())})"
-    )
+    wanted = [(c, t) for c, t in PUBLISHED_COLUMNS.items()]
+    if not full and published_columns.get(PUBLISHED_BUILD) == wanted:
+        con.execute(f"delete from publish.main.{PUBLISHED_BUILD}")
+    else:
+        con.execute(
+            f"create or replace table publish.main.{PUBLISHED_BUILD} "
+            f"({', '.join(f'{c} {t}' for c, t in PUBLISHED_COLUMNS.items())})"
+        )
+        recreated.append(PUBLISHED_BUILD)
     con.execute(
         f"insert into publish.main.{PUBLISHED_BUILD} values "
         f"({'null' if build_id is None else int(build_id)}, now(), {_text(generation.name)}, {_text(warehouse)})",
