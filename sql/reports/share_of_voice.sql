@@ -34,23 +34,33 @@ member_counts as (
     group by daily_entity_mentions.entity
 ),
 
-final as (
+members_counted as (
     select
         set_members.entity,
         coalesce(member_counts.articles, 0) as articles,
-        round(
-            100.0 * coalesce(member_counts.articles, 0)
-            / nullif(sum(coalesce(member_counts.articles, 0)) over (), 0),
-            1
-        ) as share_pct,
         coalesce(member_counts.mentions, 0) as mentions,
-        round(
-            100.0 * coalesce(member_counts.mentions, 0)
-            / nullif(sum(coalesce(member_counts.mentions, 0)) over (), 0),
-            1
-        ) as mention_share_pct,
     from set_members
     left join member_counts on set_members.entity = member_counts.entity
+),
+
+-- the set's totals as one row (not `sum() over ()`: DuckDB 1.5.5's window operator failed once in
+-- a benchmark run with "INTERNAL Error: Attempted to access index 1 within vector of size 1")
+set_totals as (
+    select
+        sum(members_counted.articles) as articles,
+        sum(members_counted.mentions) as mentions,
+    from members_counted
+),
+
+final as (
+    select
+        members_counted.entity,
+        members_counted.articles,
+        round(100.0 * members_counted.articles / nullif(set_totals.articles, 0), 1) as share_pct,
+        members_counted.mentions,
+        round(100.0 * members_counted.mentions / nullif(set_totals.mentions, 0), 1) as mention_share_pct,
+    from members_counted
+    cross join set_totals
 )
 
 select * from final
