@@ -178,6 +178,9 @@ def test_a_crawl_that_changes_one_suite_validates_only_that_suite(tmp_path: Path
     assert reused == {"warehouse"}
     empty = {suite for suite, details in rows if json.loads(details).get("not_validated")}
     assert empty == {"new_articles"}
+    # with no new version the early publish does not start; the validating gate still publishes
+    published = query(paths.analyst_db, "select suite, details from dq_results where run_id = 'gate2'")
+    assert sorted(published) == sorted(rows)
 
 
 def test_changed_thresholds_validate_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
