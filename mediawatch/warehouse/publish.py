@@ -350,7 +350,26 @@ def _comment_everything(con: duckdb.DuckDBPyConnection, tables: list[str]) -> No
 def _apply(
     con: duckdb.DuckDBPyConnection, generation: Path, build_id: int | None, everything: bool
 ) -> tuple[bool, int, int]:
-    """Bring the attached generation up to the warehouse. Returns (full, tables copied, keys replaced)."""
+    """Bring the attached generation up to the warehouse, in one transaction: a stopped or failed
+    apply leaves the generation as it was (at the build it records), never half-applied. One
+    commit also spares the generation a checkpoint after every large statement (DuckDB
+    checkpoints a file whose WAL passed its threshold at each commit). Returns (full, tables
+    copied, keys replaced)."""
+    from mediawatch.warehouse.backend import rollback
+
+    con.execute("begin transaction")
+    try:
+        applied = _apply_changes(con, generation, build_id, everything)
+        con.execute("commit")
+    except BaseException:
+        rollback(con)
+        raise
+    return applied
+
+
+def _apply_changes(
+    con: duckdb.DuckDBPyConnection, generation: Path, build_id: int | None, everything: bool
+) -> tuple[bool, int, int]:
     from mediawatch.warehouse.search import define_macros
 
     warehouse = _warehouse_identity(con)
@@ -493,6 +512,15 @@ def prepare(con: duckdb.DuckDBPyConnection, target: Path, *, full: bool = False)
             if not _attach(con, chosen):
                 raise RuntimeError(f"cannot open the new analyst generation {chosen} for writing") from exc
             applied = _apply(con, chosen, build_id, True)
+        try:
+            # here, not in finish: the gate prepares on a thread beside its validation, and this
+            # checkpoint writes most of what the apply changed (finish's checkpoint then has only
+            # the small tables left)
+            con.execute("checkpoint publish")
+        except duckdb.InterruptException:
+            raise
+        except duckdb.Error as exc:  # finish checkpoints again, and handles a damaged file there
+            log.debug("checkpoint of %s deferred to finish: %s", chosen.name, exc)
     except BaseException:
         abandon(con)
         raise

@@ -193,3 +193,47 @@ def test_a_generation_with_an_older_publish_record_is_rebuilt_whole(tmp_path: Pa
     con.close()
     load_batch(paths, 2)
     assert current_generation(paths.analyst_db) == other.resolve() and articles_in(paths.analyst_db) == 30
+
+
+def test_an_apply_that_fails_midway_leaves_the_generation_at_the_build_it_records(tmp_path: Path) -> None:
+    """The gate's early publish may be stopped or fail at any statement: the generation must then
+    hold exactly what it held (its publish record says which build), so the next publish redoes the
+    changes from there. Here the last table applied (search_docs) refuses the new rows."""
+    from mediawatch.warehouse.publish import PUBLISHED_BUILD, _apply, _attach
+
+    paths = make_paths(tmp_path)
+    for n in range(3):
+        load_batch(paths, n)
+    current = current_generation(paths.analyst_db)
+    free = next(p for p in generations_dir(paths.analyst_db).glob("gen-*.duckdb") if p.resolve() != current)
+    writer = connect_writer(paths.warehouse)
+    try:
+        assert _attach(writer, free)
+        seq = writer.execute("select max(seq) from publish.main.search_docs").fetchone()
+        columns = writer.execute(
+            "select string_agg(column_name || ' ' || data_type, ', ' order by column_index) "
+            "from duckdb_columns() where database_name = 'publish' and table_name = 'search_docs'"
+        ).fetchone()
+        assert seq and seq[0] is not None and columns
+        writer.execute("create temp table kept as select * from publish.main.search_docs")
+        writer.execute(f"create or replace table publish.main.search_docs ({columns[0]}, check (seq <= {seq[0]}))")
+        writer.execute("insert into publish.main.search_docs select * from kept")
+
+        def state() -> dict[str, object]:
+            held = {name: writer.execute(f"select count(*), hash(list(t order by all)) from publish.main.{name} t")
+                    .fetchone() for name, _ in analyst_tables()}
+            held[PUBLISHED_BUILD] = writer.execute(f"select build_id from publish.main.{PUBLISHED_BUILD}").fetchall()
+            return held
+
+        before = state()
+        latest = writer.execute("select max(build_id) from meta.builds").fetchone()
+        assert latest and before[PUBLISHED_BUILD] != [(latest[0],)]  # the generation is behind
+        try:
+            _apply(writer, free, int(latest[0]), False)
+        except duckdb.ConstraintException:
+            pass
+        else:
+            raise AssertionError("the apply should have failed at search_docs")
+        assert state() == before
+    finally:
+        writer.close()
