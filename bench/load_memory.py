@@ -1,0 +1,191 @@
+"""Where a load's memory sits: the load step alone, on a copy of crawled staging files, per process
+and per phase.
+
+Usage: `python bench/load_memory.py SRC DEST [--env NAME=VALUE ...]`. SRC is a bench work dir whose
+crawl has run (`ingest_big` of the memory group: sources.yaml and data/staging); DEST is replaced by
+a copy of it without its warehouse, analyst copy and crawl state, then `mediawatch.pipeline.load`
+runs on it in a child process. The parent samples the RSS of the child and of each of its children
+(the analysis workers) every 0.1 s; the child writes a line per phase (each sub-load's build start
+and commit, the publish) with its own RSS and DuckDB's `duckdb_memory()` total. Prints the peak of
+the tree, of the loader alone and of the workers, per phase, and a JSON summary last.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+MIB = 1024 * 1024
+
+
+def prepare(src: Path, dest: Path) -> None:
+    shutil.rmtree(dest, ignore_errors=True)
+    shutil.copytree(src, dest, ignore=shutil.ignore_patterns("*.duckdb*", "*_analyst*", "analyst", "reports",
+                                                             "logs", "crawl_state*", "*.tmp"))
+    sources = dest / "sources.yaml"
+    if sources.exists():
+        sources.write_text(sources.read_text().replace(str(src), str(dest)))
+
+
+def child(dest: Path, phases: Path) -> None:
+    """The load, with phase markers (measurement only: the functions are wrapped, not changed)."""
+    sys.path.insert(0, str(REPO_ROOT))
+    import psutil
+
+    from mediawatch import pipeline
+    from mediawatch.config import Paths
+    from mediawatch.warehouse import build as build_mod
+    from mediawatch.warehouse import loads, publish
+
+    me = psutil.Process()
+    out = phases.open("w", buffering=1)
+    state = {"con": None}
+
+    def mark(name: str, con=None) -> None:
+        con = con or state["con"]
+        duck = None
+        if con is not None:
+            try:
+                duck = con.execute("select sum(memory_usage_bytes) from duckdb_memory()").fetchone()[0]
+            except Exception:  # noqa: BLE001 - inside a failed transaction
+                duck = None
+        out.write(json.dumps({"t": time.time(), "phase": name, "rss": me.memory_info().rss,
+                              "duckdb": duck}) + "\n")
+
+    original_build = build_mod.build
+
+    def build(con, *a, **kw):
+        state["con"] = con
+        mark(f"build start {kw.get('loads')}", con)
+        try:
+            return original_build(con, *a, **kw)
+        finally:
+            mark("build end", con)
+
+    build_mod.build = build
+    from mediawatch.warehouse import db
+
+    original_bound = db.bound_memory
+
+    def bound_memory(con):
+        original_bound(con)
+        for setting in filter(None, os.environ.get("LOAD_MEMORY_SET", "").split(";")):
+            con.execute(f"set {setting}")
+
+    db.bound_memory = bound_memory
+    original_node = build_mod._run_node
+
+    def run_node(run, node, *a, **kw):
+        mark(f"  node {node.name}", run.con)
+        return original_node(run, node, *a, **kw)
+
+    build_mod._run_node = run_node
+    original_publish = publish.publish_analyst_db
+
+    def publish_analyst_db(con, *a, **kw):
+        mark("publish start", con)
+        try:
+            return original_publish(con, *a, **kw)
+        finally:
+            mark("publish end", con)
+
+    loads.publish_analyst_db = publish_analyst_db  # imported inside hand_on from the module
+    publish.publish_analyst_db = publish_analyst_db
+    paths = Paths(sources=dest / "sources.yaml", watchlist=REPO_ROOT / "watchlist.yaml",
+                  warehouse=dest / "data" / "warehouse.duckdb", reports=dest / "reports")
+    started = time.perf_counter()
+    result = pipeline.load(paths, load_id="bench-load-1")
+    mark("done")
+    out.write(json.dumps({"result": {k: result.get(k) for k in ("articles", "builds", "new_versions")},
+                          "seconds": time.perf_counter() - started}, default=str) + "\n")
+
+
+def sample(pid: int, samples: list, stop: threading.Event) -> None:
+    import psutil
+
+    root = psutil.Process(pid)
+    while not stop.is_set():
+        try:
+            procs = [root, *root.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            break
+        row = {"t": time.time(), "loader": 0, "workers": {}}
+        for proc in procs:
+            try:
+                rss = proc.memory_info().rss
+            except (psutil.NoSuchProcess, psutil.AccessDenied):
+                continue
+            if proc.pid == pid:
+                row["loader"] = rss
+            else:
+                row["workers"][proc.pid] = rss
+        samples.append(row)
+        stop.wait(0.1)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("src", type=Path)
+    parser.add_argument("dest", type=Path)
+    parser.add_argument("--env", action="append", default=[], help="NAME=VALUE for the load")
+    parser.add_argument("--set", action="append", default=[],
+                        help="a DuckDB setting for the loader's connection, e.g. threads=1")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    phases = args.dest.with_suffix(".phases.jsonl")
+    if args.child:
+        child(args.dest, phases)
+        return 0
+    prepare(args.src, args.dest)
+    env = dict(os.environ, **dict(item.split("=", 1) for item in args.env),
+               LOAD_MEMORY_SET=";".join(args.set))
+    proc = subprocess.Popen([sys.executable, __file__, str(args.src), str(args.dest), "--child"],
+                            env=env, stdout=subprocess.DEVNULL)
+    samples: list = []
+    stop = threading.Event()
+    thread = threading.Thread(target=sample, args=(proc.pid, samples, stop), daemon=True)
+    thread.start()
+    code = proc.wait()
+    stop.set()
+    thread.join()
+    if code:
+        print(f"load failed (exit {code})", file=sys.stderr)
+        return code
+    lines = [json.loads(line) for line in phases.read_text().splitlines()]
+    marks = [m for m in lines if "phase" in m]
+    # a phase runs from one mark to the next
+    rows = []
+    for here, nxt in zip(marks, marks[1:], strict=False):
+        inside = [s for s in samples if here["t"] <= s["t"] < nxt["t"]]
+        if not inside:
+            continue
+        tree = max(s["loader"] + sum(s["workers"].values()) for s in inside)
+        loader = max(s["loader"] for s in inside)
+        workers = max(sum(s["workers"].values()) for s in inside)
+        each = max((max(s["workers"].values(), default=0) for s in inside), default=0)
+        rows.append({"phase": here["phase"], "seconds": round(nxt["t"] - here["t"], 1),
+                     "tree_mib": round(tree / MIB), "loader_mib": round(loader / MIB),
+                     "workers_mib": round(workers / MIB), "one_worker_mib": round(each / MIB),
+                     "rss_at_start_mib": round(here["rss"] / MIB),
+                     "duckdb_at_start_mib": None if here["duckdb"] is None else round(here["duckdb"] / MIB)})
+    for row in rows:
+        print(f"{row['phase'][:48]:48} {row['seconds']:6.1f}s tree {row['tree_mib']:5} loader "
+              f"{row['loader_mib']:5} workers {row['workers_mib']:4} (one {row['one_worker_mib']:4}) "
+              f"start rss {row['rss_at_start_mib']:4} duckdb {row['duckdb_at_start_mib']}")
+    peak = max(s["loader"] + sum(s["workers"].values()) for s in samples)
+    print(json.dumps({"peak_tree_mib": round(peak / MIB), "env": args.env, "set": args.set,
+                      "peak_loader_mib": round(max(s["loader"] for s in samples) / MIB),
+                      **lines[-1], "phases": rows}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
