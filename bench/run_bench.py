@@ -732,8 +732,8 @@ def backfill_figures(args: argparse.Namespace, results: Results, state: dict[str
 def compile_project() -> None:
     """Write the project's bytecode before timing anything (`make venv` does too): every step runs
     in a fresh process, and where Python may not write bytecode itself (PYTHONDONTWRITEBYTECODE,
-    as on the machines this project is developed on) each of them compiled the project again, 0.3 s of a run with nothing
-    new. Only files changed since their bytecode are compiled."""
+    as on the machines this project is developed on) each of them compiled the project again,
+    0.3 s of a run with nothing new. Only files changed since their bytecode are compiled."""
     import compileall
 
     for folder in ("mediawatch", "spiders", "dags", "bench"):

@@ -412,8 +412,7 @@ def _apply_changes(
         elif logged and key is not None:
             replaced += _replace_keys(con, name, key, related, since, build_id)  # type: ignore[arg-type]
     define_macros(con, persist=True, schema="publish")
-    wanted = [(c, t) for c, t in PUBLISHED_COLUMNS.items()]
-    if not full and published_columns.get(PUBLISHED_BUILD) == wanted:
+    if not full and published_columns.get(PUBLISHED_BUILD) == list(PUBLISHED_COLUMNS.items()):
         con.execute(f"delete from publish.main.{PUBLISHED_BUILD}")
     else:
         con.execute(
