@@ -273,7 +273,8 @@ def _create(run: _Run, model: Model, kind: str) -> None:
 
 
 def _log_whole(run: _Run, model: str) -> None:
-    run.con.execute(f"insert into meta.changes values ({int(run.build_id)}, {sql_literal(model)}, null)")
+    run.con.execute("insert into meta.changes (build_id, model, key) "
+                    f"values ({int(run.build_id)}, {sql_literal(model)}, null)")
     run.summary.keys_replaced[model] = -1
 
 
@@ -329,8 +330,11 @@ def _incremental(run: _Run, node: Node, inputs: list[_Delta], full: bool) -> _De
     new = run.temp_table(f"select distinct {names} from {rows}")
     con.execute(f"drop table {rows}")  # held in memory: not kept to the end of the build
     replaced = f"select {key} as key from {old} union select {key} as key from {new}"
-    con.execute(f"insert into meta.changes select {int(run.build_id)}, {sql_literal(node.name)}, "
-                f"cast(key as varchar) from ({replaced})")
+    # each key once, with whether it had rows before this build (the publisher deletes only those)
+    logged = (f"select key, bool_or(existed) as existed from (select {key} as key, true as existed "
+              f"from {old} union all select {key}, false from {new}) group by key")
+    con.execute(f"insert into meta.changes (build_id, model, key, existed) select {int(run.build_id)}, "
+                f"{sql_literal(node.name)}, cast(key as varchar), existed from ({logged})")
     row = con.execute(f"select count(*) from ({replaced})").fetchone()
     run.summary.keys_replaced[node.name] = int(row[0]) if row else 0
     return _Delta(full=False, tables=[(old, frozenset(captured)), (new, frozenset(captured))])

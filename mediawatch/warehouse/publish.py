@@ -295,22 +295,35 @@ def _replace_keys(
 ) -> int:
     """Delete the rows of the keys logged for `models` in builds (since, until], insert the
     warehouse's current rows for them. Returns the number of keys."""
+    # each key, and whether the generation can hold rows of it: it had rows in the model before
+    # the first build after the generation's that logged it (`existed`; unknown counts as yes).
+    # Nothing logged it between the generation's build and that one, so a key new there is new
+    # here: a load of new articles deletes nothing (each delete scanned a whole published mart)
     con.execute(
-        "create or replace temp table publish_keys as select distinct key from meta.changes "
-        f"where build_id > {int(since)} and build_id <= {int(until)} "
-        f"and model in ({', '.join(_text(m) for m in models)}) and key is not null",
+        "create or replace temp table publish_keys as select key, bool_or(coalesce(existed, true)) "
+        "as existed from (select key, existed, build_id = min(build_id) over (partition by key) "
+        f"as first from meta.changes where build_id > {int(since)} and build_id <= {int(until)} "
+        f"and model in ({', '.join(_text(m) for m in models)}) and key is not null) "
+        "where first group by key",
     )
-    row = con.execute("select count(*) from publish_keys").fetchone()
-    count = int(row[0]) if row else 0
+    row = con.execute("select count(*), count(*) filter (where existed) from publish_keys").fetchone()
+    count, existing = (int(row[0]), int(row[1])) if row else (0, 0)
     if count:
         kinds = dict(_all_columns(con, "publish").get(name, []))
         column = key if kinds.get(key) == "VARCHAR" else f"cast({key} as varchar)"
         # a constant list when it is short enough: filtered in the scan, body columns unread
         condition = f"{column} in {key_list(con, 'publish_keys', 'key')}"
+        stale = None
+        if existing:
+            con.execute("create or replace temp table publish_stale as "
+                        "select key from publish_keys where existed")
+            stale = f"{column} in {key_list(con, 'publish_stale', 'key')}"
+            con.execute("drop table publish_stale")
         if name in SEARCH_TABLES:
-            _replace_search_rows(con, name, condition)
+            _replace_search_rows(con, name, condition, stale)
         else:
-            con.execute(f"delete from publish.main.{name} where {condition}")
+            if stale is not None:
+                con.execute(f"delete from publish.main.{name} where {stale}")
             rows = in_stored_rows(con, f"main.{name}", condition)  # the changed rows' span
             if rows is not None:
                 con.execute(f"insert into publish.main.{name} select * from main.{name} where {rows}")
@@ -318,15 +331,19 @@ def _replace_keys(
     return count
 
 
-def _replace_search_rows(con: duckdb.DuckDBPyConnection, name: str, condition: str) -> None:
+def _replace_search_rows(
+    con: duckdb.DuckDBPyConnection, name: str, condition: str, stale: str | None
+) -> None:
     """The search tables are the largest by far: delete only when a changed article was indexed
-    before (a new one has nothing to delete), and read only the warehouse's batches indexed after
-    this generation's (column `seq` grows with each batch, so zone maps skip the older ones)."""
-    row = con.execute(
-        f"select count(*) from publish.main.search_docs where {condition}"
+    before (`stale`: the changed articles that were in the articles mart, None when all are new;
+    of those, only the ones this generation indexed), and read only the warehouse's batches
+    indexed after this generation's (column `seq` grows with each batch, so zone maps skip the
+    older ones)."""
+    row = None if stale is None else con.execute(
+        f"select count(*) from publish.main.search_docs where {stale}"
     ).fetchone()
     if row and row[0]:
-        con.execute(f"delete from publish.main.{name} where {condition}")
+        con.execute(f"delete from publish.main.{name} where {stale}")
     seq = con.execute(f"select coalesce(max(seq), 0) from publish.main.{name}").fetchone()
     con.execute(
         f"insert into publish.main.{name} select * from main.{name} "

@@ -23,11 +23,12 @@ from mediawatch.config import Paths
 from mediawatch.records import ARTICLE, ArticleRecord, StagedPage
 from mediawatch.sources import load_registry
 from mediawatch.warehouse.build import Change, build
-from mediawatch.warehouse.db import connect_writer
+from mediawatch.warehouse.db import connect_reader, connect_writer
 from mediawatch.warehouse.graph import analyst_tables, mart_names
 from mediawatch.warehouse.load import load_files
 from mediawatch.warehouse.loads import finish_load, start_load, sync_registry
 from mediawatch.warehouse.migrate import migrate
+from mediawatch.warehouse.publish import publish
 
 SOURCES = ["alpha", "beta"]
 BASE = datetime(2026, 10, 1, 8, 0, tzinfo=UTC)
@@ -188,6 +189,25 @@ def assert_incremental_equals_rebuild(paths: Paths) -> dict[str, int]:
     return sizes
 
 
+def assert_published_equals_warehouse(paths: Paths) -> None:
+    """Publish (a free generation takes the logged changes since its own build, which alternate
+    between two generations: deletes only for keys the generation can hold), then every analyst
+    table equals the warehouse's."""
+    con = connect_writer(paths.warehouse)
+    try:
+        publish(con, paths.analyst_db)
+        expected = {name: sorted(con.execute(f"select * from main.{name}").fetchall(), key=repr)
+                    for name, _ in analyst_tables()}
+    finally:
+        con.close()
+    analyst = connect_reader(paths.analyst_db)
+    try:
+        for name, rows in expected.items():
+            assert sorted(analyst.execute(f"select * from {name}").fetchall(), key=repr) == rows, name
+    finally:
+        analyst.close()
+
+
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                  HealthCheck.function_scoped_fixture])
 @given(steps=st.lists(step, min_size=2, max_size=7))
@@ -207,6 +227,7 @@ def test_incremental_build_equals_full_rebuild(tmp_path_factory: Any, steps: lis
             _reanalyze(paths, arg)
         if paths.warehouse.exists():
             assert_incremental_equals_rebuild(paths)
+            assert_published_equals_warehouse(paths)
 
 
 def test_a_fixed_history_touches_every_kind_of_change(tmp_path: Path) -> None:
@@ -222,12 +243,16 @@ def test_a_fixed_history_touches_every_kind_of_change(tmp_path: Path) -> None:
     assert sizes["articles"] == 6 and sizes["article_versions"] == 8
     assert sizes["entity_alerts"] >= 1, "the history was meant to spike"
     assert sizes["clusters"] < sizes["articles"], "the copy was meant to join a cluster"
+    assert_published_equals_warehouse(paths)
     _hold(paths, 3)
     assert_incremental_equals_rebuild(paths)
+    assert_published_equals_warehouse(paths)
     _release(paths, 0)
     assert_incremental_equals_rebuild(paths)
+    assert_published_equals_warehouse(paths)
     _reanalyze(paths, 1)
     assert_incremental_equals_rebuild(paths)
+    assert_published_equals_warehouse(paths)
 
 
 def test_a_load_with_nothing_new_builds_nothing(tmp_path: Path) -> None:
@@ -266,6 +291,21 @@ def test_the_change_log_names_the_keys_each_build_replaced(tmp_path: Path) -> No
         assert ("sources", None) in logged
         assert ("daily_entity_mentions", "2026-10-06") in logged
         assert not any(m == "articles" and k != new_id for m, k in logged)
+        # a new article's keys had no rows before the build; the sources table was logged whole
+        existed = dict(((m, k), e) for m, k, e in con.execute(
+            "select model, key, existed from meta.changes where build_id = ?", [second]).fetchall())
+        assert existed[("articles", new_id)] is False and existed[("mentions", new_id)] is False
+        assert existed[("sources", None)] is None
+    finally:
+        con.close()
+    _write_batch(paths, 2, [(0, 0, 1, 1)])  # a new version of story 0: its keys had rows
+    _load(paths, 2)
+    con = connect_writer(paths.warehouse)
+    try:
+        updated = con.execute("select article_id from articles where url like '%story-0/'").fetchone()[0]
+        flags = con.execute("select model, existed from meta.changes where key = ? and build_id = "
+                            "(select max(build_id) from meta.builds)", [updated]).fetchall()
+        assert ("articles", True) in flags and ("mentions", True) in flags
     finally:
         con.close()
 
