@@ -111,14 +111,18 @@ def run_gate(paths: Paths, run_id: str, *, force: bool = False) -> dict[str, Any
             summary = _reuse_verdict(con, run_id, started, *unchanged, build_id=None)
             log.info("quality gate %s: %s", run_id, summary["note"])
             return summary
-        # the frames, as temp tables; fingerprints read them as plain rows (no pandas)
-        new_versions = batch_table(con, thresholds)
         # with new versions, the analyst generation the load did not write is brought up to the
         # load's build on a second connection while this one reads the frames and validates (its
         # SQL runs beside GX's Python); a verdict reused below leaves it unpublished, up to date
         # for the next publish. Without (only crawl stats are new) that publish is a few small
         # tables, and most such gates reuse their verdict: it starts once the gate validates.
-        ahead = _PublishAhead(con, paths.analyst_db) if new_versions else None
+        # The loads' own count starts it before the batch is read (0.6 s of a gate at 1M articles)
+        if _unchecked_loads_brought_versions(con):
+            ahead = _PublishAhead(con, paths.analyst_db)
+        # the frames, as temp tables; fingerprints read them as plain rows (no pandas)
+        new_versions = batch_table(con, thresholds)
+        if new_versions and ahead is None:
+            ahead = _PublishAhead(con, paths.analyst_db)
         overrides = _source_thresholds(paths, thresholds)
         retried = _recorded(con, run_id)
         prints = _whole_frames(con, thresholds, overrides, hashed)
@@ -246,6 +250,16 @@ class _PublishAhead:
             abandon(self.con)
             self.prepared = None
         self.cursor.close()
+
+
+def _unchecked_loads_brought_versions(con: duckdb.DuckDBPyConnection) -> bool:
+    """True when a load no gate has checked recorded new article versions (raw.loads, a few rows
+    per load: no page is read)."""
+    row = con.execute(
+        "select coalesce(sum(loads.new_versions), 0) from raw.loads as loads "
+        f"semi join ({UNCHECKED_LOADS}) as unchecked on loads.load_id = unchecked.load_id"
+    ).fetchone()
+    return bool(row and row[0])
 
 
 def _recorded(con: duckdb.DuckDBPyConnection, run_id: str) -> bool:
