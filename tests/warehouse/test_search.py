@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 from collections import Counter
+from itertools import pairwise
 from pathlib import Path
 
 import duckdb
@@ -308,5 +309,5 @@ def test_the_index_is_the_straightforward_sql_of_its_definition(
     assert docs == expected_docs
     assert any(d[3] == 0 for d in docs) and any(not p[0].isascii() for p in postings)
     # appended batch by batch, each ordered by term: the order breaks at most once per batch
-    breaks = sum(1 for a, b in zip(batch_terms, batch_terms[1:]) if b < a)
+    breaks = sum(1 for a, b in pairwise(batch_terms) if b < a)
     assert 0 < breaks < -(-changed // 6)
