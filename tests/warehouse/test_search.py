@@ -311,3 +311,31 @@ def test_the_index_is_the_straightforward_sql_of_its_definition(
     # appended batch by batch, each ordered by term: the order breaks at most once per batch
     breaks = sum(1 for a, b in pairwise(batch_terms) if b < a)
     assert 0 < breaks < -(-changed // 6)
+
+
+def test_the_search_index_bench_leaves_its_copy_as_it_was(loaded: Paths, tmp_path: Path) -> None:
+    """bench/search_index.py re-indexes a copy's last articles in transactions it rolls back,
+    and checks that old and new code (here: the same) write the same rows."""
+    scratch = tmp_path / "scratch.duckdb"
+    shutil.copyfile(loaded.warehouse, scratch)
+
+    def index_rows() -> tuple:
+        con = duckdb.connect(str(scratch), read_only=True)
+        try:
+            return con.execute(
+                "select (select count(*) from search_docs), (select count(*) from search_postings), "
+                "(select sum(hash(term, article_id, tf, doc_length)) from search_postings)"
+            ).fetchone() or ()
+        finally:
+            con.close()
+
+    before = index_rows()
+    proc = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "bench" / "search_index.py"), str(scratch),
+         "--last", "10", "--repeats", "2", "--old-rev", "HEAD"],
+        capture_output=True, text=True, timeout=300, cwd=REPO_ROOT,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr[-3000:]
+    assert "same rows at the same positions" in proc.stdout
+    assert "old: median wall" in proc.stdout and "new: median wall" in proc.stdout
+    assert index_rows() == before
