@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 from collections import Counter
+from itertools import pairwise
 from pathlib import Path
 
 import duckdb
@@ -240,3 +241,101 @@ def test_the_indexer_splits_text_as_search_tokens_does(loaded: Paths) -> None:
         con.close()
     assert mismatched == (0,) and lengths == (0,)
     assert postings is not None and postings == expected and postings[0] > 1000
+
+
+def test_the_index_is_the_straightforward_sql_of_its_definition(
+    loaded: Paths, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The indexer's postings and docs are exactly the rows of the plain SQL definition (terms of
+    search_tokens(title + body) counted per article; doc_length their number), on tricky Unicode
+    text and empty documents, re-indexed in several batches whose row spans hold unchanged rows;
+    and each batch's postings are stored ordered by term (what the search's zone maps need)."""
+    from mediawatch.warehouse import search
+
+    monkeypatch.setattr(search, "SEARCH_BATCH", 6)
+    scratch = tmp_path / "scratch.duckdb"
+    shutil.copyfile(loaded.warehouse, scratch)
+    con = duckdb.connect(str(scratch))
+    try:
+        search.define_macros(con, persist=False)
+        con.execute("create temp table template as select * from articles order by article_id limit 1")
+        for n, (title, body) in enumerate(
+            [(t, b) for t in [None, "Größe İstanbul"] for b in TRICKY_TEXTS] + [(None, None), ("", "")]
+        ):
+            con.execute(
+                "insert into articles select * replace ($1 as article_id, $2 as title, $3 as body, "
+                "md5(coalesce($3, '')) as content_hash) from template",
+                [f"tricky{n:04d}", title, body],
+            )
+        # changed: every tricky article and every third stored one (stale postings to replace,
+        # unchanged rows inside each batch's row span)
+        con.execute(
+            "create temp table changed as select article_id from articles "
+            "where article_id like 'tricky%' or hash(article_id) % 3 = 0"
+        )
+        (changed,) = con.execute("select count(*) from changed").fetchone()  # type: ignore[misc]
+        (before,) = con.execute("select max(seq) from search_docs").fetchone()  # type: ignore[misc]
+        assert update_search_index(con, "changed") == changed > 40
+        postings = con.execute("select term, article_id, tf, doc_length from search_postings order by all").fetchall()
+        docs = con.execute("select article_id, content_hash, title_hash, doc_length from search_docs order by all").fetchall()
+        expected_postings = con.execute(
+            """
+            with
+
+            texts as (
+                select articles.article_id, search_tokens(concat_ws(' ', articles.title, articles.body)) as terms
+                from articles
+            ),
+
+            words as (
+                select texts.article_id, unnest(texts.terms) as term, len(texts.terms) as doc_length from texts
+            )
+
+            select words.term, words.article_id, cast(count(*) as integer), cast(any_value(words.doc_length) as integer)
+            from words
+            group by words.term, words.article_id
+            order by all
+            """
+        ).fetchall()
+        expected_docs = con.execute(
+            "select article_id, content_hash, hash(coalesce(title, '')), "
+            "cast(len(search_tokens(concat_ws(' ', title, body))) as integer) from articles order by all"
+        ).fetchall()
+        batch_terms = [t for (t,) in con.execute(
+            "select term from search_postings where seq > ? order by rowid", [before]).fetchall()]
+    finally:
+        con.close()
+    assert postings == expected_postings
+    assert docs == expected_docs
+    assert any(d[3] == 0 for d in docs) and any(not p[0].isascii() for p in postings)
+    # appended batch by batch, each ordered by term: the order breaks at most once per batch
+    breaks = sum(1 for a, b in pairwise(batch_terms) if b < a)
+    assert 0 < breaks < -(-changed // 6)
+
+
+def test_the_search_index_bench_leaves_its_copy_as_it_was(loaded: Paths, tmp_path: Path) -> None:
+    """bench/search_index.py re-indexes a copy's last articles in transactions it rolls back,
+    and checks that old and new code (here: the same) write the same rows."""
+    scratch = tmp_path / "scratch.duckdb"
+    shutil.copyfile(loaded.warehouse, scratch)
+
+    def index_rows() -> tuple:
+        con = duckdb.connect(str(scratch), read_only=True)
+        try:
+            return con.execute(
+                "select (select count(*) from search_docs), (select count(*) from search_postings), "
+                "(select sum(hash(term, article_id, tf, doc_length)) from search_postings)"
+            ).fetchone() or ()
+        finally:
+            con.close()
+
+    before = index_rows()
+    proc = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "bench" / "search_index.py"), str(scratch),
+         "--last", "10", "--repeats", "2", "--old-rev", "HEAD"],
+        capture_output=True, text=True, timeout=300, cwd=REPO_ROOT,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr[-3000:]
+    assert "same rows at the same positions" in proc.stdout
+    assert "old: median wall" in proc.stdout and "new: median wall" in proc.stdout
+    assert index_rows() == before
