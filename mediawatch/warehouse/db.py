@@ -157,7 +157,8 @@ def bound_build_memory(con: duckdb.DuckDBPyConnection) -> None:
     `MEDIAWATCH_BUILD_MEMORY_LIMIT` is set (unset: the load's cap stays). Reading a file needs
     DuckDB's 128 MiB JSON buffer (a 288MB cap fails at it); a build does not, and under the load's
     cap DuckDB keeps up to ~120 MB of a bigger warehouse's table blocks cached through each build.
-    Lowering the cap evicts them at once (they are re-read from the file if needed)."""
+    Lowering the cap evicts them at once (they are re-read from the file if needed). A trade: with
+    256MB the bench's 20k load peaked 15 % lower and took ~20 % more CPU (bench/load_memory.py)."""
     limit = build_memory_limit()
     if limit:
         con.execute(f"set memory_limit = '{limit}'")
