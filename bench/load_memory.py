@@ -8,11 +8,16 @@ runs on it in a child process. The parent samples the RSS of the child and of ea
 (the analysis workers) every 0.1 s; the child writes a line per phase (each sub-load's build start
 and commit, the publish) with its own RSS and DuckDB's `duckdb_memory()` total. Prints the peak of
 the tree, of the loader alone and of the workers, per phase, and a JSON summary last.
+
+Each mark also says which allocator holds the loader's memory (`allocators`): DuckDB's own jemalloc
+(statically linked, `duckdb_je_mallctl`: allocated, active, resident), glibc malloc (`mallinfo2`:
+heap and mmapped bytes, in use and free) and, with `--tracemalloc`, Python's traced heap.
 """
 
 from __future__ import annotations
 
 import argparse
+import ctypes
 import json
 import os
 import shutil
@@ -47,18 +52,27 @@ def child(dest: Path, phases: Path) -> None:
 
     me = psutil.Process()
     out = phases.open("w", buffering=1)
+    if os.environ.get("LOAD_MEMORY_TRACEMALLOC"):
+        import tracemalloc
+
+        tracemalloc.start()
     state = {"con": None}
 
     def mark(name: str, con=None) -> None:
         con = con or state["con"]
-        duck = None
+        duck, by_tag, spilled = None, {}, 0
         if con is not None:
             try:
-                duck = con.execute("select sum(memory_usage_bytes) from duckdb_memory()").fetchone()[0]
+                tags = con.execute("select tag, memory_usage_bytes, temporary_storage_bytes from duckdb_memory() "
+                                   "where memory_usage_bytes + temporary_storage_bytes > 0").fetchall()
+                duck = sum(row[1] for row in tags)
+                by_tag = {tag: round(used / MIB) for tag, used, _ in tags if used >= MIB}
+                spilled = round(sum(row[2] for row in tags) / MIB)
             except Exception:  # noqa: BLE001 - inside a failed transaction
-                duck = None
+                duck, by_tag, spilled = None, {}, 0
         out.write(json.dumps({"t": time.time(), "phase": name, "rss": me.memory_info().rss,
-                              "duckdb": duck}) + "\n")
+                              "duckdb": duck, "duckdb_tags": by_tag,
+                              "duckdb_spilled": spilled, "allocators": allocator_stats()}) + "\n")
 
     original_build = build_mod.build
 
@@ -108,6 +122,43 @@ def child(dest: Path, phases: Path) -> None:
                           "seconds": time.perf_counter() - started}, default=str) + "\n")
 
 
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in
+                "arena ordblks smblks hblks hblkhd usmblks fsmblks uordblks fordblks keepcost".split()]
+
+
+def allocator_stats() -> dict:
+    """MiB held by DuckDB's jemalloc, glibc malloc and (when tracing) Python, in this process."""
+    stats: dict = {}
+    try:
+        import _duckdb
+
+        ctl = ctypes.CDLL(_duckdb.__file__).duckdb_je_mallctl
+        ctl.argtypes = [ctypes.c_char_p, ctypes.c_void_p, ctypes.POINTER(ctypes.c_size_t), ctypes.c_void_p,
+                        ctypes.c_size_t]
+        epoch, size = ctypes.c_uint64(1), ctypes.c_size_t(8)
+        ctl(b"epoch", ctypes.byref(epoch), ctypes.byref(size), ctypes.byref(epoch), 8)  # refresh the stats
+        for key in ("allocated", "active", "resident", "retained"):
+            value, size = ctypes.c_size_t(0), ctypes.c_size_t(8)
+            if ctl(f"stats.{key}".encode(), ctypes.byref(value), ctypes.byref(size), None, 0) == 0:
+                stats[f"je_{key}"] = round(value.value / MIB)
+    except (ImportError, OSError, AttributeError):
+        pass
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallinfo2.restype = _MallInfo2
+        info = libc.mallinfo2()
+        stats.update(glibc_heap=round(info.arena / MIB), glibc_mmap=round(info.hblkhd / MIB),
+                     glibc_used=round(info.uordblks / MIB), glibc_free=round(info.fordblks / MIB))
+    except (OSError, AttributeError):
+        pass
+    import tracemalloc
+
+    if tracemalloc.is_tracing():
+        stats["python_traced"] = round(tracemalloc.get_traced_memory()[0] / MIB)
+    return stats
+
+
 def sample(pid: int, samples: list, stop: threading.Event) -> None:
     import psutil
 
@@ -138,6 +189,7 @@ def main() -> int:
     parser.add_argument("--env", action="append", default=[], help="NAME=VALUE for the load")
     parser.add_argument("--set", action="append", default=[],
                         help="a DuckDB setting for the loader's connection, e.g. threads=1")
+    parser.add_argument("--tracemalloc", action="store_true", help="trace Python's heap (slower)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     phases = args.dest.with_suffix(".phases.jsonl")
@@ -146,7 +198,7 @@ def main() -> int:
         return 0
     prepare(args.src, args.dest)
     env = dict(os.environ, **dict(item.split("=", 1) for item in args.env),
-               LOAD_MEMORY_SET=";".join(args.set))
+               LOAD_MEMORY_SET=";".join(args.set), LOAD_MEMORY_TRACEMALLOC="1" if args.tracemalloc else "")
     proc = subprocess.Popen([sys.executable, __file__, str(args.src), str(args.dest), "--child"],
                             env=env, stdout=subprocess.DEVNULL)
     samples: list = []
@@ -175,11 +227,15 @@ def main() -> int:
                      "tree_mib": round(tree / MIB), "loader_mib": round(loader / MIB),
                      "workers_mib": round(workers / MIB), "one_worker_mib": round(each / MIB),
                      "rss_at_start_mib": round(here["rss"] / MIB),
-                     "duckdb_at_start_mib": None if here["duckdb"] is None else round(here["duckdb"] / MIB)})
+                     "duckdb_at_start_mib": None if here["duckdb"] is None else round(here["duckdb"] / MIB),
+                     "allocators_at_start_mib": here.get("allocators", {}),
+                     "duckdb_tags_at_start_mib": here.get("duckdb_tags", {})})
     for row in rows:
         print(f"{row['phase'][:48]:48} {row['seconds']:6.1f}s tree {row['tree_mib']:5} loader "
               f"{row['loader_mib']:5} workers {row['workers_mib']:4} (one {row['one_worker_mib']:4}) "
-              f"start rss {row['rss_at_start_mib']:4} duckdb {row['duckdb_at_start_mib']}")
+              f"start rss {row['rss_at_start_mib']:4} duckdb {row['duckdb_at_start_mib']} "
+              + " ".join(f"{k} {v}" for k, v in row["allocators_at_start_mib"].items())
+              + " | " + " ".join(f"{k} {v}" for k, v in row["duckdb_tags_at_start_mib"].items()))
     peak = max(s["loader"] + sum(s["workers"].values()) for s in samples)
     print(json.dumps({"peak_tree_mib": round(peak / MIB), "env": args.env, "set": args.set,
                       "peak_loader_mib": round(max(s["loader"] for s in samples) / MIB),

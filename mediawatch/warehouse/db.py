@@ -123,6 +123,7 @@ def connect_writer(path: Path) -> duckdb.DuckDBPyConnection:
 
 
 MEMORY_LIMIT_ENV = "MEDIAWATCH_LOAD_MEMORY_LIMIT"
+BUILD_MEMORY_LIMIT_ENV = "MEDIAWATCH_BUILD_MEMORY_LIMIT"
 MEMORY_LIMIT = "384MB"  # DuckDB's own default is 80 % of RAM: its buffer pool then keeps what a load read
 
 
@@ -133,11 +134,34 @@ def bound_memory(con: duckdb.DuckDBPyConnection) -> None:
     default), and the allocator's background threads on, so memory a finished statement freed goes
     back to the system (without them a 27 MB staging file's read left ~250 MB resident)."""
     limit = os.environ.get(MEMORY_LIMIT_ENV, "").strip() or MEMORY_LIMIT
+    build_memory_limit()  # a bad value fails here, before any file is loaded
     if limit.lower() != "none":
-        if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", limit, re.I):
-            raise ValueError(f"{MEMORY_LIMIT_ENV}={limit!r}: give a size such as 1GB or 512MB, or none")
-        con.execute(f"set memory_limit = '{limit}'")
+        con.execute(f"set memory_limit = '{_memory_size(MEMORY_LIMIT_ENV, limit)}'")
     con.execute("set allocator_background_threads = true")
+
+
+def _memory_size(name: str, limit: str, *, other: str = ", or none") -> str:
+    if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", limit, re.I):
+        raise ValueError(f"{name}={limit!r}: give a size such as 1GB or 512MB{other}")
+    return limit
+
+
+def build_memory_limit() -> str | None:
+    """`MEDIAWATCH_BUILD_MEMORY_LIMIT` checked (None when unset)."""
+    limit = os.environ.get(BUILD_MEMORY_LIMIT_ENV, "").strip()
+    return _memory_size(BUILD_MEMORY_LIMIT_ENV, limit, other=", or leave it unset") if limit else None
+
+
+def bound_build_memory(con: duckdb.DuckDBPyConnection) -> None:
+    """A lower cap for the builds and the publish than for reading the staging files, if
+    `MEDIAWATCH_BUILD_MEMORY_LIMIT` is set (unset: the load's cap stays). Reading a file needs
+    DuckDB's 128 MiB JSON buffer (a 288MB cap fails at it); a build does not, and under the load's
+    cap DuckDB keeps up to ~120 MB of a bigger warehouse's table blocks cached through each build.
+    Lowering the cap evicts them at once (they are re-read from the file if needed). A trade: with
+    256MB the bench's 20k load peaked 15 % lower and took ~20 % more CPU (bench/load_memory.py)."""
+    limit = build_memory_limit()
+    if limit:
+        con.execute(f"set memory_limit = '{limit}'")
 
 
 def release_memory() -> None:

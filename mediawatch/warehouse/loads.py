@@ -57,7 +57,7 @@ def load_and_build(
     every raw page there is: that build runs first, before the new files are in raw, so that the
     new pages still go through bounded sub-loads."""
     from mediawatch.warehouse.build import Change, build
-    from mediawatch.warehouse.db import bound_memory, release_memory
+    from mediawatch.warehouse.db import bound_build_memory, bound_memory, release_memory
     from mediawatch.warehouse.load import load_files
 
     bound_memory(con)
@@ -69,6 +69,7 @@ def load_and_build(
     files = load_files(con, staging_dir, load_id)
     if files.pages:  # (a full collection costs ~15 ms: not for a load of crawl stats alone)
         release_memory()
+    bound_build_memory(con)  # the builds and the publish after them: see its docstring
     built, builds = build_loads(con, load_id, files.loads, files.files_loaded, watchlist=watchlist,
                                 registry_changed=registry_changed, reason=f"load {load_id}",
                                 progress=progress)

@@ -200,3 +200,60 @@ def test_a_memory_limit_too_small_to_read_a_file_stops_the_load_and_keeps_the_fi
     assert rows(paths, "select count(*) from raw.loaded_files") == [(0,)]
     monkeypatch.delenv("MEDIAWATCH_LOAD_MEMORY_LIMIT")
     assert pipeline.load(paths)["files_loaded"] == 3
+
+
+def test_the_builds_run_under_the_build_memory_limit_once_the_files_are_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """MEDIAWATCH_BUILD_MEMORY_LIMIT replaces the load's cap once the staging files are read: a
+    cap that stops the files' read as the load's cap lets the same load through as the build cap,
+    and is the connection's cap after the builds; unset, the load's cap stays."""
+    from mediawatch.sources import load_registry
+    from mediawatch.warehouse.db import BUILD_MEMORY_LIMIT_ENV, connect_writer
+    from mediawatch.warehouse.loads import load_and_build, start_load, sync_registry
+    from mediawatch.warehouse.migrate import migrate
+
+    def load(paths: Paths, load_id: str) -> tuple[str, int]:
+        con = connect_writer(paths.warehouse)
+        try:
+            migrate(con)
+            start_load(con, load_id)
+            changed = sync_registry(con, load_registry(paths.sources))
+            files, _, _ = load_and_build(con, paths.staging_dir, load_id, watchlist=paths.watchlist,
+                                         registry_changed=changed)
+            return con.execute("select current_setting('memory_limit')").fetchone()[0], files.pages
+        finally:
+            con.close()
+
+    small = "64MB"
+    refused = make_paths(tmp_path / "refused")
+    fill(refused)
+    monkeypatch.setenv("MEDIAWATCH_LOAD_MEMORY_LIMIT", small)
+    with pytest.raises(MemoryError, match="MEDIAWATCH_LOAD_MEMORY_LIMIT"):
+        load(refused, "refused-1")
+    monkeypatch.delenv("MEDIAWATCH_LOAD_MEMORY_LIMIT")
+
+    paths = make_paths(tmp_path / "capped")
+    pages = fill(paths)
+    monkeypatch.setenv(BUILD_MEMORY_LIMIT_ENV, small)
+    limit, loaded = load(paths, "capped-1")
+    assert limit.replace(" ", "") in ("61.0MiB", "64.0MB"), limit
+    assert loaded == pages
+    assert rows(paths, "select count(*) > 0 from articles") == [(True,)]
+    assert rows(paths, "select count(*) from raw.loads where status is distinct from 'done'") == [(0,)]
+
+    monkeypatch.delenv(BUILD_MEMORY_LIMIT_ENV)
+    other = make_paths(tmp_path / "load-cap")
+    fill(other)
+    assert load(other, "plain-1")[0].replace(" ", "") in ("366.2MiB", "384.0MB")
+
+
+def test_a_bad_build_memory_limit_fails_before_any_file_is_loaded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paths = make_paths(tmp_path)
+    fill(paths)
+    monkeypatch.setenv("MEDIAWATCH_BUILD_MEMORY_LIMIT", "little")
+    with pytest.raises(ValueError, match="MEDIAWATCH_BUILD_MEMORY_LIMIT"):
+        pipeline.load(paths)
+    assert rows(paths, "select count(*) from raw.loaded_files") == [(0,)]
