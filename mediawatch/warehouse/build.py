@@ -174,7 +174,12 @@ def _build(
                         f"{sql_literal(reason) if reason else 'null'})")
         else:
             summary.build_id = None
-    finally:
+    except BaseException:
+        # the transaction failed (out of memory, an interrupt, a broken model): the caller rolls it
+        # back, which drops these temp tables too; dropping them here would fail in the aborted
+        # transaction and hide the real error behind "Current transaction is aborted"
+        raise
+    else:
         for name in run.temp:
             con.execute(f"drop table if exists {name}")
         con.execute(f"drop table if exists {CHANGED_KEYS}")

@@ -161,7 +161,14 @@ def bound_build_memory(con: duckdb.DuckDBPyConnection) -> None:
     256MB the bench's 20k load peaked 15 % lower and took ~20 % more CPU (bench/load_memory.py)."""
     limit = build_memory_limit()
     if limit:
-        con.execute(f"set memory_limit = '{limit}'")
+        try:
+            con.execute(f"set memory_limit = '{limit}'")
+        except duckdb.OutOfMemoryException as exc:  # DuckDB holds more than that already
+            raise LoadOutOfMemory(
+                f"{BUILD_MEMORY_LIMIT_ENV}={limit} is less than DuckDB holds once the staging files "
+                f"are read ({str(exc).splitlines()[0]}): raise it (e.g. 256MB) or unset it, and load "
+                "again (the pages are stored: the next load builds them)"
+            ) from exc
 
 
 def release_memory() -> None:

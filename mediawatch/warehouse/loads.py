@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
 from mediawatch.config import Paths
 from mediawatch.warehouse.backend import guard, rollback
 from mediawatch.warehouse.models import sql_literal
@@ -99,8 +101,11 @@ def build_loads(
     todo: list[str | None] = [*unbuilt_loads(con)] or [None]  # none left: build what changed
     for number, unbuilt in enumerate(todo):
         changes = {"raw.source_registry": Change()} if registry_changed and number == 0 else {}
-        built = build(con, changes, watchlist=watchlist, reason=reason, progress=progress,
-                      loads=None if unbuilt is None else [unbuilt])
+        try:
+            built = build(con, changes, watchlist=watchlist, reason=reason, progress=progress,
+                          loads=None if unbuilt is None else [unbuilt])
+        except duckdb.OutOfMemoryException as exc:
+            raise _build_out_of_memory(con, unbuilt or load_id, exc) from exc
         if unbuilt == load_id or unbuilt in pages:
             finish_load(con, unbuilt, files if unbuilt == load_id else 0, pages.get(unbuilt, 0),
                         built.analysis.versions)
@@ -111,6 +116,25 @@ def build_loads(
         finish_load(con, load_id, files, pages.get(load_id, 0), 0)
     assert total is not None
     return total, len(todo)
+
+
+def _build_out_of_memory(con: Any, load: str, exc: BaseException) -> MemoryError:
+    """A build DuckDB had no memory for: its pages are stored and the next load builds them; the
+    message names the cap in force and the setting that raises it."""
+    from mediawatch.warehouse.db import (
+        BUILD_MEMORY_LIMIT_ENV,
+        MEMORY_LIMIT_ENV,
+        LoadOutOfMemory,
+        build_memory_limit,
+    )
+
+    limit = con.execute("select current_setting('memory_limit')").fetchone()
+    setting = BUILD_MEMORY_LIMIT_ENV if build_memory_limit() else MEMORY_LIMIT_ENV
+    return LoadOutOfMemory(
+        f"load {load}: DuckDB ran out of memory building the marts ({str(exc).splitlines()[0]}); its "
+        f"memory limit is {limit[0] if limit else '?'}: raise {setting} (e.g. 1GB) and load again "
+        "(the pages are stored: the next load builds them)"
+    )
 
 
 def _add(total: Any, built: Any) -> Any:

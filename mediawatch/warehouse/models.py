@@ -14,6 +14,7 @@ in `duckdb_columns()`, and `docs/warehouse.md` is generated from the same text.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 from collections.abc import Iterator
@@ -21,6 +22,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import duckdb
 
 from mediawatch.config import REPO_ROOT
 
@@ -172,8 +175,15 @@ def pages_of(con: Any, article_ids: str) -> Iterator[None]:
     con.execute(f"set variable {PAGES_FROM} = {int(row[0])}")
     try:
         yield
-    finally:
-        con.execute(f"reset variable {PAGES_FROM}")
+    except BaseException:
+        # the block failed: in an aborted transaction the reset fails too, and must not replace
+        # the real error (out of memory, say) with "Current transaction is aborted". The variable
+        # then stays set on this connection, which its callers close after an error (the next
+        # block on it sets the variable anew)
+        with contextlib.suppress(duckdb.Error):
+            con.execute(f"reset variable {PAGES_FROM}")
+        raise
+    con.execute(f"reset variable {PAGES_FROM}")
 
 
 def data_dictionary() -> str:

@@ -257,3 +257,27 @@ def test_a_bad_build_memory_limit_fails_before_any_file_is_loaded(
     with pytest.raises(ValueError, match="MEDIAWATCH_BUILD_MEMORY_LIMIT"):
         pipeline.load(paths)
     assert rows(paths, "select count(*) from raw.loaded_files") == [(0,)]
+
+
+def test_a_build_out_of_memory_names_the_build_cap_and_the_next_load_builds_the_stored_pages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DuckDB's own out-of-memory error reaches the operator (not a cleanup's "transaction is
+    aborted" in its place), naming the cap that applied; the files stay loaded, and a load with
+    room builds them."""
+    paths = make_paths(tmp_path)
+    pages = fill(paths)
+    for cap, where in (("4MB", "less than DuckDB holds"), ("16MB", "building the marts")):
+        monkeypatch.setenv("MEDIAWATCH_BUILD_MEMORY_LIMIT", cap)
+        with pytest.raises(MemoryError, match="MEDIAWATCH_BUILD_MEMORY_LIMIT") as raised:
+            pipeline.load(paths)
+        assert where in str(raised.value) and "aborted" not in str(raised.value), raised.value
+    assert rows(paths, "select count(*) from raw.loaded_files") == [(3,)]
+    # both stopped loads wait for a build (the first read the files, the second found none new)
+    assert rows(paths, "select count(*) from raw.loads where status is distinct from 'done'") == [(2,)]
+    monkeypatch.delenv("MEDIAWATCH_BUILD_MEMORY_LIMIT")
+    again = pipeline.load(paths)
+    assert again["files_loaded"] == 0
+    assert rows(paths, "select count(*) from raw.loads where status is distinct from 'done'") == [(0,)]
+    assert rows(paths, "select count(*) from raw.pages") == [(pages,)]
+    assert rows(paths, "select count(*) > 0 from articles") == [(True,)]
