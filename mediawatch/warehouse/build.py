@@ -152,37 +152,33 @@ def _build(
         delta = _input_delta(run, change)
         if delta is not None:
             deltas[relation] = delta
-    try:
-        for node in graph():
-            inputs = [deltas[r] for r in sorted(node.reads) if r in deltas]
-            forced = full or _stale(run, node) or (node.name == "analysis" and reanalyze)
-            if not inputs and not forced:
-                continue
-            node_started, node_cpu = time.perf_counter(), _cpu_with_children()
-            delta = _run_node(run, node, inputs, forced or any(d.full for d in inputs))
-            summary.node_seconds[node.name] = round(time.perf_counter() - node_started, 3)
-            summary.node_cpu_seconds[node.name] = round(_cpu_with_children() - node_cpu, 3)
-            if delta is not None:
-                summary.built.append(node.name)
-                for relation in node.writes:
-                    deltas[relation] = delta
-        con.execute(f"update raw.loads set status = 'done' where load_id in ({pending_loads})")
-        if summary.built:
-            # now() is the transaction's start; get_current_timestamp() the time of this statement
-            con.execute("insert into meta.builds values "
-                        f"({int(summary.build_id)}, now(), get_current_timestamp(), {sql_literal(kind)}, "
-                        f"{sql_literal(reason) if reason else 'null'})")
-        else:
-            summary.build_id = None
-    except BaseException:
-        # the transaction failed (out of memory, an interrupt, a broken model): the caller rolls it
-        # back, which drops these temp tables too; dropping them here would fail in the aborted
-        # transaction and hide the real error behind "Current transaction is aborted"
-        raise
+    for node in graph():
+        inputs = [deltas[r] for r in sorted(node.reads) if r in deltas]
+        forced = full or _stale(run, node) or (node.name == "analysis" and reanalyze)
+        if not inputs and not forced:
+            continue
+        node_started, node_cpu = time.perf_counter(), _cpu_with_children()
+        delta = _run_node(run, node, inputs, forced or any(d.full for d in inputs))
+        summary.node_seconds[node.name] = round(time.perf_counter() - node_started, 3)
+        summary.node_cpu_seconds[node.name] = round(_cpu_with_children() - node_cpu, 3)
+        if delta is not None:
+            summary.built.append(node.name)
+            for relation in node.writes:
+                deltas[relation] = delta
+    con.execute(f"update raw.loads set status = 'done' where load_id in ({pending_loads})")
+    if summary.built:
+        # now() is the transaction's start; get_current_timestamp() the time of this statement
+        con.execute("insert into meta.builds values "
+                    f"({int(summary.build_id)}, now(), get_current_timestamp(), {sql_literal(kind)}, "
+                    f"{sql_literal(reason) if reason else 'null'})")
     else:
-        for name in run.temp:
-            con.execute(f"drop table if exists {name}")
-        con.execute(f"drop table if exists {CHANGED_KEYS}")
+        summary.build_id = None
+    # dropped only after a build that worked: a failed one's transaction is rolled back by the
+    # caller, which drops them too, and dropping them in the aborted transaction would fail and hide
+    # the real error (out of memory, an interrupt, a broken model) behind "transaction is aborted"
+    for name in run.temp:
+        con.execute(f"drop table if exists {name}")
+    con.execute(f"drop table if exists {CHANGED_KEYS}")
     return summary
 
 

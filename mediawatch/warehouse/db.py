@@ -32,6 +32,17 @@ class LoadOutOfMemory(MemoryError):
     """DuckDB had no memory left for the loader under its limit; the message names the setting."""
 
 
+def out_of_memory(con: duckdb.DuckDBPyConnection, doing: str, exc: BaseException, setting: str,
+                  then: str = "") -> LoadOutOfMemory:
+    """The loader's out-of-memory error: what ran out (`doing`), DuckDB's own first line, the
+    limit in force and the setting that raises it."""
+    limit = con.execute("select current_setting('memory_limit')").fetchone()
+    return LoadOutOfMemory(
+        f"{doing} ({str(exc).splitlines()[0]}); its memory limit is {limit[0] if limit else '?'}: "
+        f"raise {setting} (e.g. 1GB) and load again{then}"
+    )
+
+
 class WarehouseCorrupt(RuntimeError):
     """A DuckDB file of ours is damaged or not a DuckDB file; the message says which and what to do."""
 

@@ -336,13 +336,9 @@ def _load_salvaged(
 def _out_of_memory(con: duckdb.DuckDBPyConnection, key: str, exc: BaseException) -> MemoryError:
     """A file DuckDB had no memory to read is not a bad file: the load stops (nothing of the file
     is kept, it is loaded next time) with what to change."""
-    from mediawatch.warehouse.db import MEMORY_LIMIT_ENV, LoadOutOfMemory
+    from mediawatch.warehouse.db import MEMORY_LIMIT_ENV, out_of_memory
 
-    limit = con.execute("select current_setting('memory_limit')").fetchone()
-    return LoadOutOfMemory(
-        f"{key}: DuckDB ran out of memory reading it ({str(exc).splitlines()[0]}); its memory limit is "
-        f"{limit[0] if limit else '?'}: raise {MEMORY_LIMIT_ENV} (e.g. 1GB) and load again"
-    )
+    return out_of_memory(con, f"{key}: DuckDB ran out of memory reading it", exc, MEMORY_LIMIT_ENV)
 
 
 def load_files(

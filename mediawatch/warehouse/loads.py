@@ -124,16 +124,14 @@ def _build_out_of_memory(con: Any, load: str, exc: BaseException) -> MemoryError
     from mediawatch.warehouse.db import (
         BUILD_MEMORY_LIMIT_ENV,
         MEMORY_LIMIT_ENV,
-        LoadOutOfMemory,
         build_memory_limit,
+        out_of_memory,
     )
 
-    limit = con.execute("select current_setting('memory_limit')").fetchone()
-    setting = BUILD_MEMORY_LIMIT_ENV if build_memory_limit() else MEMORY_LIMIT_ENV
-    return LoadOutOfMemory(
-        f"load {load}: DuckDB ran out of memory building the marts ({str(exc).splitlines()[0]}); its "
-        f"memory limit is {limit[0] if limit else '?'}: raise {setting} (e.g. 1GB) and load again "
-        "(the pages are stored: the next load builds them)"
+    return out_of_memory(
+        con, f"load {load}: DuckDB ran out of memory building the marts", exc,
+        BUILD_MEMORY_LIMIT_ENV if build_memory_limit() else MEMORY_LIMIT_ENV,
+        " (the pages are stored: the next load builds them)",
     )
 
 
