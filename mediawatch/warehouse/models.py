@@ -132,7 +132,7 @@ def key_list(con: Any, table: str, column: str) -> str:
     return "(" + ", ".join(sql_literal(k) for (k,) in keys) + ")"
 
 
-def in_stored_rows(con: Any, table: str, condition: str) -> str | None:
+def in_stored_rows(con: Any, table: str, condition: str, span: str | None = None) -> str | None:
     """`condition` (a filter on `table`, e.g. `article_id in (...)`) narrowed to the span of row ids
     of the rows it matches, or None when no row matches.
 
@@ -140,12 +140,14 @@ def in_stored_rows(con: Any, table: str, condition: str) -> str | None:
     stored row's wide columns (4.4 s for 10,000 of 1M article versions). A row-id range is applied
     in the scan: the rows of a load's new articles were appended last, so only the last row groups
     are read (0.1 s). The span is looked up with the key column alone, in the same transaction the
-    caller reads in. DuckLake tables get the condition as it is."""
+    caller reads in, unless `span` gives it (a query of one row: the first and last row id of the
+    matching rows, read from a smaller table that lists them). DuckLake tables get the condition
+    as it is."""
     from mediawatch.warehouse import backend
 
     if backend.current().is_lake:
         return condition
-    row = con.execute(f"select min(rowid), max(rowid) from {table} where {condition}").fetchone()
+    row = con.execute(span or f"select min(rowid), max(rowid) from {table} where {condition}").fetchone()
     if not row or row[0] is None:
         return None
     return f"rowid between {int(row[0])} and {int(row[1])} and ({condition})"

@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 
 from mediawatch.config import REPO_ROOT
-from mediawatch.warehouse.models import key_list, sql_literal
+from mediawatch.warehouse.models import in_stored_rows, key_list, sql_literal
 
 MACROS_DIR = REPO_ROOT / "sql" / "macros"
 SEARCH_TABLES = ["search_postings", "search_docs"]
@@ -116,16 +116,10 @@ def update_search_index(con: duckdb.DuckDBPyConnection, changed_article_ids: str
 
 def _chunk_rows(con: duckdb.DuckDBPyConnection) -> str:
     """The filter on main.articles of the rows in temp table `search_chunk`: their keys, within
-    their row-id span (as `models.in_stored_rows` gives it: the scan reads that span alone)."""
-    from mediawatch.warehouse import backend
-
+    their row-id span, which search_chunk lists (no scan of every stored article id)."""
     condition = f"article_id in {key_list(con, 'search_chunk', 'article_id')}"
-    if backend.current().is_lake:
-        return condition
-    row = con.execute("select min(row_id), max(row_id) from search_chunk").fetchone()
-    if not row or row[0] is None:
-        return "false"
-    return f"rowid between {int(row[0])} and {int(row[1])} and ({condition})"
+    return in_stored_rows(con, "main.articles", condition,
+                          span="select min(row_id), max(row_id) from search_chunk") or "false"
 
 
 def _index_batch(con: duckdb.DuckDBPyConnection, rows: str, seq: int, postings: str) -> None:
