@@ -290,10 +290,32 @@ class _Zygote(FramedProcess):
     def __init__(self, memory_mb: int, model_cache: str | None = None) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         env = dict(_worker_env(memory_mb, model_cache), MEDIAWATCH_ZYGOTE_FD=str(theirs.fileno()))
+        # started from a thread that lives until the zygote has exited: its death signal
+        # (die_with_parent: PR_SET_PDEATHSIG) follows the thread that started it, and a dispatcher
+        # thread ending first (as at the pool's close) killed it before it reaped its last workers
+        self._released = threading.Event()
+        started = threading.Event()
+        failed: list[BaseException] = []
+
+        def keep() -> None:
+            try:
+                FramedProcess.__init__(self, "mediawatch.extract_worker", env, pass_fds=(theirs.fileno(),))
+            except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
+                failed.append(exc)
+                return
+            finally:
+                started.set()
+            self._released.wait()
+
+        keeper = threading.Thread(target=keep, name="mw-zygote-keeper", daemon=True)
         try:
-            super().__init__("mediawatch.extract_worker", env, pass_fds=(theirs.fileno(),))
+            keeper.start()
+            started.wait()
         finally:
             theirs.close()
+        if failed:
+            ours.close()
+            raise failed[0]
         self.control = ours
         self.lock = threading.Lock()
 
@@ -335,12 +357,14 @@ class _Zygote(FramedProcess):
     def kill(self) -> None:
         self.control.close()
         super().kill()
+        self._released.set()
 
     def close(self, timeout_s: float = 5.0) -> None:
         """End of requests: the zygote reaps its last workers (so their CPU time is counted in
         the crawl's resource usage) and exits; killed if it has not within the time."""
         self.control.close()
         super().close(timeout_s)
+        self._released.set()
 
 
 @dataclass
