@@ -29,7 +29,7 @@ from pathlib import Path
 
 import duckdb
 
-from mediawatch.warehouse.models import in_stored_rows, key_list, load_models, sql_literal
+from mediawatch.warehouse.models import key_list, load_models, sql_literal
 from mediawatch.warehouse.search import SEARCH_TABLES
 
 log = logging.getLogger(__name__)
@@ -325,11 +325,32 @@ def _replace_keys(
         else:
             if stale is not None:
                 con.execute(f"delete from publish.main.{name} where {stale}")
-            rows = in_stored_rows(con, f"main.{name}", condition)  # the changed rows' span
-            if rows is not None:
-                con.execute(f"insert into publish.main.{name} select * from main.{name} where {rows}")
+            rows = _appended_rows(con, name, condition)
+            con.execute(f"insert into publish.main.{name} select * from main.{name} where {rows}")
     con.execute("drop table publish_keys")
     return count
+
+
+def _appended_rows(con: duckdb.DuckDBPyConnection, name: str, condition: str) -> str:
+    """`condition` (the changed keys of mart `name`), with a lower bound on the row ids of the
+    rows it matches in the warehouse, so the scan starts at the last row groups: the generation's
+    row count, once its stale keys are deleted (call it then).
+
+    Why that holds: the generation held the mart as of its build. Since then the builds replaced
+    every logged key by delete and insert (never an update in place), so each current row of a
+    changed key was appended after the generation's build, and the rows deleted are exactly what
+    the generation has just deleted: its count is the number of older rows still in the
+    warehouse's table. DuckDB appends after all of them and never reuses a row id (compacting
+    deleted rows away keeps the order), so the changed keys' rows sit at that position or later.
+    Older rows can sit there too, after deleted ones: the key filter stays. (A lookup of the
+    matching rows' first and last row id scanned the key column of the whole mart: 0.7 s of a
+    publish at 1M articles.) DuckLake tables get the condition as it is."""
+    from mediawatch.warehouse import backend
+
+    if backend.current().is_lake:
+        return condition
+    row = con.execute(f"select count(*) from publish.main.{name}").fetchone()
+    return f"rowid >= {int(row[0]) if row else 0} and ({condition})"
 
 
 def _replace_search_rows(
