@@ -7,7 +7,8 @@ Order within a run (all through the one writer connection, like the load):
    Then its verdict is reused and recorded as such (`dq_gate_runs.reused_from`), without GX;
    else the frames are built (DuckDB temp tables, mediawatch.checks.frames): no new article
    version and the warehouse and sources frames hold that run's values? Its verdict is reused too.
-   Neither case imports GX or pandas, nor republishes the analyst copy;
+   Neither case republishes the analyst copy, and neither imports GX or pandas unless an
+   unchecked load recorded new versions (then the import starts ahead, see below);
 1. forget a previous attempt of the same run id, so a retried task gives the same result;
 2. validate the new batch (the versions of the loads no run has looked at); quarantine offending
    versions; mark the batch and its loads as checked; then ask the build
@@ -22,12 +23,15 @@ Order within a run (all through the one writer connection, like the load):
    report stays published.
 
 Great Expectations is imported only when a suite is validated (its import is most of a gate's cost).
+When an unchecked load brought new versions, that import starts on a thread at step 0, beside
+DuckDB's work on the frames (`_Session.warm`).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -57,6 +61,7 @@ from mediawatch.checks.suites import (
     WARNING,
     Check,
     build_checks,
+    load_gx,
 )
 from mediawatch.checks.thresholds import Thresholds
 from mediawatch.config import Paths
@@ -119,6 +124,7 @@ def run_gate(paths: Paths, run_id: str, *, force: bool = False) -> dict[str, Any
         # The loads' own count starts it before the batch is read (0.6 s of a gate at 1M articles)
         if _unchecked_loads_brought_versions(con):
             ahead = _PublishAhead(con, paths.analyst_db)
+            session.warm()
         # the frames, as temp tables; fingerprints read them as plain rows (no pandas)
         new_versions = batch_table(con, thresholds)
         if new_versions and ahead is None:
@@ -146,6 +152,7 @@ def run_gate(paths: Paths, run_id: str, *, force: bool = False) -> dict[str, Any
             if retried:  # its own earlier attempt was in the batch's and the frames' inputs
                 new_versions = batch_table(con, thresholds)
             if new_versions:
+                session.warmed()  # before pandas is used here
                 batch = frame(con, BATCH)
                 results = session.validate("new_articles", batch, checks, None)
             else:
@@ -200,8 +207,6 @@ class _PublishAhead:
     failed, `publish` publishes the usual way and the error is logged."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, target: Path) -> None:
-        import threading
-
         self.con, self.target = con, target
         self.cursor = con.cursor()
         self.prepared: Any = None
@@ -285,11 +290,35 @@ class _Session:
     def __init__(self, docs_dir: Path, run_id: str, force: bool) -> None:
         self.docs_dir, self.run_id, self.force = docs_dir, run_id, force
         self.validation: Validation | None = None
+        self.warming: threading.Thread | None = None
         self.validated: list[str] = []
         self.reused: dict[str, str] = {}
         self.suite_rows: list[tuple[str, str, str]] = []  # (suite, fingerprint, validated_in)
 
+    def warm(self) -> None:
+        """Import Great Expectations and pandas on a thread, while this one has DuckDB read the
+        frames (it releases the GIL in a query): about 2.4 CPU-s of imports, the largest part of
+        a validation's own time, off the gate's path when a core is free. An import error is
+        left for the validation to raise."""
+        def imports() -> None:
+            try:
+                import pandas  # noqa: F401
+
+                load_gx()
+            except Exception:  # noqa: BLE001 - raised again by the validation's own import
+                log.debug("importing Great Expectations ahead failed", exc_info=True)
+
+        if self.warming is None:
+            self.warming = threading.Thread(target=imports, name="gate-imports", daemon=True)
+            self.warming.start()
+
+    def warmed(self) -> None:
+        """Wait for `warm`'s imports: this thread imports nothing of theirs half-done."""
+        if self.warming is not None:
+            self.warming.join()
+
     def validate(self, suite: str, data: pd.DataFrame, checks: list[Check], fp: str | None) -> list[CheckResult]:
+        self.warmed()
         if self.validation is None:
             self.validation = Validation(self.docs_dir, self.run_id)
         self.validated.append(suite)
