@@ -227,12 +227,14 @@ class _PublishAhead:
     def publish(self) -> None:
         from mediawatch.warehouse.publish import finish, publish_analyst_db
 
+        # the warehouse's checkpoint (the gate's own writes) runs while the thread may still be
+        # applying: it only reads the warehouse, so it does not hold the checkpoint back
+        self.con.execute("checkpoint")
         self.thread.join()
         prepared, self.prepared = self.prepared, None
         if self.error is not None:  # reported here, not again by close()
             log.warning("analyst copy: publishing ahead of the gate failed (%s); publishing now", self.error)
             self.error = None
-        self.con.execute("checkpoint")
         if prepared is None:
             publish_analyst_db(self.con, self.target)
         else:
