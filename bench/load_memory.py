@@ -20,6 +20,7 @@ import argparse
 import ctypes
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -56,9 +57,35 @@ def child(dest: Path, phases: Path) -> None:
         import tracemalloc
 
         tracemalloc.start()
-    state = {"con": None}
+    state: dict = {"con": None, "phase": "start", "peak": {"rss": 0}}
+
+    def watch() -> None:
+        """The loader's own RSS every 0.1 s, and at its highest what DuckDB held by tag (a cursor of
+        the loader's connection: its own connection, so it can read while the load runs)."""
+        cursor = None
+        while True:
+            rss = me.memory_info().rss
+            if cursor is None and state["con"] is not None:
+                cursor = state["con"].cursor()
+            if rss > state["peak"]["rss"]:
+                tags = {}
+                if cursor is not None:
+                    try:
+                        tags = {t: round(b / MIB) for t, b in cursor.execute(
+                            "select tag, memory_usage_bytes from duckdb_memory() where memory_usage_bytes >= 1048576"
+                        ).fetchall()}
+                    except Exception:  # noqa: BLE001
+                        pass
+                state["peak"] = {"rss": rss, "phase": state["phase"], "duckdb_tags": tags,
+                                 "allocators": allocator_stats()}
+            time.sleep(0.1)
+
+    import threading
+
+    threading.Thread(target=watch, daemon=True).start()
 
     def mark(name: str, con=None) -> None:
+        state["phase"] = name
         con = con or state["con"]
         duck, by_tag, spilled = None, {}, 0
         if con is not None:
@@ -97,6 +124,21 @@ def child(dest: Path, phases: Path) -> None:
     db.bound_memory = bound_memory
     original_node = build_mod._run_node
 
+    evictions: list[int] = []
+    original_drop = db.drop_cached_blocks
+
+    def drop_cached_blocks(con):
+        dropped = 0 if os.environ.get("LOAD_MEMORY_KEEP_CACHE") else original_drop(con)
+        evictions.append(dropped)
+        return dropped
+
+    build_mod.drop_cached_blocks = drop_cached_blocks  # imported by name there
+    db.drop_cached_blocks = drop_cached_blocks
+    if os.environ.get("LOAD_MEMORY_KEEP_CACHE"):  # the A/B's "before": neither eviction nor publish cap
+        from contextlib import nullcontext
+
+        db.publish_memory = lambda con: nullcontext(False)
+
     def run_node(run, node, *a, **kw):
         mark(f"  node {node.name}", run.con)
         return original_node(run, node, *a, **kw)
@@ -118,6 +160,8 @@ def child(dest: Path, phases: Path) -> None:
     started = time.perf_counter()
     result = pipeline.load(paths, load_id="bench-load-1")
     mark("done")
+    out.write(json.dumps({"evicted": sum(evictions), "evictions": sum(1 for e in evictions if e)}) + "\n")
+    out.write(json.dumps({"loader_peak": {**state["peak"], "rss": round(state["peak"]["rss"] / MIB)}}) + "\n")
     out.write(json.dumps({"result": {k: result.get(k) for k in ("articles", "builds", "new_versions")},
                           "seconds": time.perf_counter() - started}, default=str) + "\n")
 
@@ -190,6 +234,8 @@ def main() -> int:
     parser.add_argument("--set", action="append", default=[],
                         help="a DuckDB setting for the loader's connection, e.g. threads=1")
     parser.add_argument("--tracemalloc", action="store_true", help="trace Python's heap (slower)")
+    parser.add_argument("--keep-cache", action="store_true",
+                        help="without db.drop_cached_blocks and the publish's lower cap (an A/B's before)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     phases = args.dest.with_suffix(".phases.jsonl")
@@ -198,7 +244,9 @@ def main() -> int:
         return 0
     prepare(args.src, args.dest)
     env = dict(os.environ, **dict(item.split("=", 1) for item in args.env),
-               LOAD_MEMORY_SET=";".join(args.set), LOAD_MEMORY_TRACEMALLOC="1" if args.tracemalloc else "")
+               LOAD_MEMORY_SET=";".join(args.set), LOAD_MEMORY_TRACEMALLOC="1" if args.tracemalloc else "",
+               LOAD_MEMORY_KEEP_CACHE="1" if args.keep_cache else "")
+    cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.Popen([sys.executable, __file__, str(args.src), str(args.dest), "--child"],
                             env=env, stdout=subprocess.DEVNULL)
     samples: list = []
@@ -206,6 +254,8 @@ def main() -> int:
     thread = threading.Thread(target=sample, args=(proc.pid, samples, stop), daemon=True)
     thread.start()
     code = proc.wait()
+    cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the loader and its analysis workers
+    cpu_s = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
     stop.set()
     thread.join()
     if code:
@@ -213,6 +263,8 @@ def main() -> int:
         return code
     lines = [json.loads(line) for line in phases.read_text().splitlines()]
     marks = [m for m in lines if "phase" in m]
+    loader_peak = next((m["loader_peak"] for m in lines if "loader_peak" in m), {})
+    evicted = [m for m in lines if "evicted" in m]
     # a phase runs from one mark to the next
     rows = []
     for here, nxt in zip(marks, marks[1:], strict=False):
@@ -237,8 +289,10 @@ def main() -> int:
               + " ".join(f"{k} {v}" for k, v in row["allocators_at_start_mib"].items())
               + " | " + " ".join(f"{k} {v}" for k, v in row["duckdb_tags_at_start_mib"].items()))
     peak = max(s["loader"] + sum(s["workers"].values()) for s in samples)
-    print(json.dumps({"peak_tree_mib": round(peak / MIB), "env": args.env, "set": args.set,
+    print(json.dumps({"peak_tree_mib": round(peak / MIB), "cpu_s": round(cpu_s, 1), "env": args.env, "set": args.set,
                       "peak_loader_mib": round(max(s["loader"] for s in samples) / MIB),
+                      "loader_peak_seen": loader_peak, "evicted_mib": round(sum(m["evicted"] for m in evicted) / MIB, 1),
+                      "evictions": sum(m.get("evictions", 0) for m in evicted), "keep_cache": args.keep_cache,
                       **lines[-1], "phases": rows}))
     return 0
 
