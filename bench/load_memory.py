@@ -77,7 +77,7 @@ def child(dest: Path, phases: Path) -> None:
                     except Exception:  # noqa: BLE001
                         pass
                 state["peak"] = {"rss": rss, "phase": state["phase"], "duckdb_tags": tags,
-                                 "allocators": allocator_stats()}
+                                 "allocators": allocator_stats(), "smaps": smaps_rollup()}
             time.sleep(0.1)
 
     import threading
@@ -134,6 +134,14 @@ def child(dest: Path, phases: Path) -> None:
 
     build_mod.drop_cached_blocks = drop_cached_blocks  # imported by name there
     db.drop_cached_blocks = drop_cached_blocks
+    if os.environ.get("LOAD_MEMORY_UNEVEN"):  # sub-loads of the full batch, the last one what is left
+        from mediawatch.warehouse import load as load_mod
+
+        load_mod.even_batch = lambda pages, batch: batch
+    if os.environ.get("LOAD_MEMORY_SEARCH_BATCH"):  # articles per indexing statement (search.SEARCH_BATCH)
+        from mediawatch.warehouse import search
+
+        search.SEARCH_BATCH = int(os.environ["LOAD_MEMORY_SEARCH_BATCH"])
     if os.environ.get("LOAD_MEMORY_KEEP_CACHE"):  # the A/B's "before": neither eviction nor publish cap
         from contextlib import nullcontext
 
@@ -169,6 +177,20 @@ def child(dest: Path, phases: Path) -> None:
 class _MallInfo2(ctypes.Structure):
     _fields_ = [(name, ctypes.c_size_t) for name in
                 "arena ordblks smblks hblks hblkhd usmblks fsmblks uordblks fordblks keepcost".split()]
+
+
+def smaps_rollup() -> dict:
+    """MiB of this process's resident memory by kind (Linux `smaps_rollup`): anonymous (the heaps:
+    jemalloc's, glibc's, Python's) and the rest (mapped files: the interpreter, duckdb's library)."""
+    out = {}
+    try:
+        for line in Path("/proc/self/smaps_rollup").read_text().splitlines():
+            name, _, rest = line.partition(":")
+            if name in ("Rss", "Anonymous", "Shared_Clean", "Private_Clean", "Private_Dirty"):
+                out[name] = round(int(rest.split()[0]) / 1024)
+    except OSError:
+        pass
+    return out
 
 
 def allocator_stats() -> dict:

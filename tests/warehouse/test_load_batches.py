@@ -19,7 +19,7 @@ from mediawatch import pipeline
 from mediawatch.cli import app
 from mediawatch.config import Paths
 from mediawatch.warehouse.db import bound_memory
-from mediawatch.warehouse.load import BATCH_PAGES_ENV, batch_pages, sub_load_id
+from mediawatch.warehouse.load import BATCH_PAGES_ENV, batch_pages, even_batch, sub_load_id
 
 MARTS = ["articles", "article_versions", "mentions", "daily_entity_mentions", "clusters", "crawl_runs",
          "sources", "co_mentions", "search_docs", "search_postings"]
@@ -338,3 +338,16 @@ def test_a_publish_that_runs_out_of_memory_under_its_cap_is_done_again_under_the
     with duckdb.connect(str(paths.analyst_db), read_only=True) as analyst:
         assert analyst.execute("select count(*) from articles").fetchone()[0] == summary["articles"]
         assert analyst.execute("select count(*) from search_docs").fetchone()[0] == summary["articles"]
+
+
+def test_a_load_is_cut_into_sub_loads_of_even_size(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """53 pages in sub-loads of at most 10: six of 9 or 8 pages, not five of 10 and one of 3 (the
+    biggest sub-load sets the load's peak memory)."""
+    monkeypatch.setenv(BATCH_PAGES_ENV, "10")
+    paths = make_paths(tmp_path)
+    pages = fill(paths)
+    summary = pipeline.load(paths, load_id="even")
+    assert summary["builds"] == 1 + math.ceil(pages / 10)
+    sizes = [n for _, n in rows(paths, "select load_id, count(*) from raw.pages group by 1 order by 1")]
+    assert sum(sizes) == pages == 53 and sizes == [9, 9, 9, 9, 9, 8]
+    assert [even_batch(p, 2000) for p in (0, 1650, 2000, 2001, 16050)] == [2000, 2000, 2000, 1001, 1784]
