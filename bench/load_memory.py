@@ -134,6 +134,8 @@ def child(dest: Path, phases: Path) -> None:
 
     build_mod.drop_cached_blocks = drop_cached_blocks  # imported by name there
     db.drop_cached_blocks = drop_cached_blocks
+    if os.environ.get("LOAD_MEMORY_DECAY_MS"):  # jemalloc's dirty/muzzy decay for every arena (default 1000)
+        set_decay(int(os.environ["LOAD_MEMORY_DECAY_MS"]))
     if os.environ.get("LOAD_MEMORY_UNEVEN"):  # sub-loads of the full batch, the last one what is left
         from mediawatch.warehouse import load as load_mod
 
@@ -177,6 +179,23 @@ def child(dest: Path, phases: Path) -> None:
 class _MallInfo2(ctypes.Structure):
     _fields_ = [(name, ctypes.c_size_t) for name in
                 "arena ordblks smblks hblks hblkhd usmblks fsmblks uordblks fordblks keepcost".split()]
+
+
+def set_decay(ms: int) -> None:
+    """Experiment: jemalloc's decay time of DuckDB's bundled allocator (`duckdb_je_mallctl`), for
+    the arenas there are and those made later."""
+    import _duckdb
+
+    ctl = ctypes.CDLL(_duckdb.__file__).duckdb_je_mallctl
+    ctl.argtypes = [ctypes.c_char_p, ctypes.c_void_p, ctypes.POINTER(ctypes.c_size_t), ctypes.c_void_p,
+                    ctypes.c_size_t]
+    value = ctypes.c_ssize_t(ms)
+    count, size = ctypes.c_uint(0), ctypes.c_size_t(4)
+    ctl(b"arenas.narenas", ctypes.byref(count), ctypes.byref(size), None, 0)
+    for kind in ("dirty", "muzzy"):
+        ctl(f"arenas.{kind}_decay_ms".encode(), None, None, ctypes.byref(value), ctypes.sizeof(value))
+        for arena in range(count.value):
+            ctl(f"arena.{arena}.{kind}_decay_ms".encode(), None, None, ctypes.byref(value), ctypes.sizeof(value))
 
 
 def smaps_rollup() -> dict:
@@ -311,7 +330,8 @@ def main() -> int:
               + " ".join(f"{k} {v}" for k, v in row["allocators_at_start_mib"].items())
               + " | " + " ".join(f"{k} {v}" for k, v in row["duckdb_tags_at_start_mib"].items()))
     peak = max(s["loader"] + sum(s["workers"].values()) for s in samples)
-    print(json.dumps({"peak_tree_mib": round(peak / MIB), "cpu_s": round(cpu_s, 1), "env": args.env, "set": args.set,
+    print(json.dumps({"peak_tree_mib": round(peak / MIB), "cpu_s": round(cpu_s, 1),
+                      "max_rss_mib": round(cpu_after.ru_maxrss / 1024),  # the biggest child's, unsampled "env": args.env, "set": args.set,
                       "peak_loader_mib": round(max(s["loader"] for s in samples) / MIB),
                       "loader_peak_seen": loader_peak, "evicted_mib": round(sum(m["evicted"] for m in evicted) / MIB, 1),
                       "evictions": sum(m.get("evictions", 0) for m in evicted), "keep_cache": args.keep_cache,
