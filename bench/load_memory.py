@@ -20,6 +20,7 @@ import argparse
 import ctypes
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -56,9 +57,35 @@ def child(dest: Path, phases: Path) -> None:
         import tracemalloc
 
         tracemalloc.start()
-    state = {"con": None}
+    state: dict = {"con": None, "phase": "start", "peak": {"rss": 0}}
+
+    def watch() -> None:
+        """The loader's own RSS every 0.1 s, and at its highest what DuckDB held by tag (a cursor of
+        the loader's connection: its own connection, so it can read while the load runs)."""
+        cursor = None
+        while True:
+            rss = me.memory_info().rss
+            if cursor is None and state["con"] is not None:
+                cursor = state["con"].cursor()
+            if rss > state["peak"]["rss"]:
+                tags = {}
+                if cursor is not None:
+                    try:
+                        tags = {t: round(b / MIB) for t, b in cursor.execute(
+                            "select tag, memory_usage_bytes from duckdb_memory() where memory_usage_bytes >= 1048576"
+                        ).fetchall()}
+                    except Exception:  # noqa: BLE001
+                        pass
+                state["peak"] = {"rss": rss, "phase": state["phase"], "duckdb_tags": tags,
+                                 "allocators": allocator_stats(), "smaps": smaps_rollup()}
+            time.sleep(0.1)
+
+    import threading
+
+    threading.Thread(target=watch, daemon=True).start()
 
     def mark(name: str, con=None) -> None:
+        state["phase"] = name
         con = con or state["con"]
         duck, by_tag, spilled = None, {}, 0
         if con is not None:
@@ -97,6 +124,31 @@ def child(dest: Path, phases: Path) -> None:
     db.bound_memory = bound_memory
     original_node = build_mod._run_node
 
+    evictions: list[int] = []
+    original_drop = db.drop_cached_blocks
+
+    def drop_cached_blocks(con):
+        dropped = 0 if os.environ.get("LOAD_MEMORY_KEEP_CACHE") else original_drop(con)
+        evictions.append(dropped)
+        return dropped
+
+    build_mod.drop_cached_blocks = drop_cached_blocks  # imported by name there
+    db.drop_cached_blocks = drop_cached_blocks
+    if os.environ.get("LOAD_MEMORY_DECAY_MS"):  # jemalloc's dirty/muzzy decay for every arena (default 1000)
+        set_decay(int(os.environ["LOAD_MEMORY_DECAY_MS"]))
+    if os.environ.get("LOAD_MEMORY_UNEVEN"):  # sub-loads of the full batch, the last one what is left
+        from mediawatch.warehouse import load as load_mod
+
+        load_mod.even_batch = lambda pages, batch: batch
+    if os.environ.get("LOAD_MEMORY_SEARCH_BATCH"):  # articles per indexing statement (search.SEARCH_BATCH)
+        from mediawatch.warehouse import search
+
+        search.SEARCH_BATCH = int(os.environ["LOAD_MEMORY_SEARCH_BATCH"])
+    if os.environ.get("LOAD_MEMORY_KEEP_CACHE"):  # the A/B's "before": neither eviction nor publish cap
+        from contextlib import nullcontext
+
+        db.publish_memory = lambda con: nullcontext(False)
+
     def run_node(run, node, *a, **kw):
         mark(f"  node {node.name}", run.con)
         return original_node(run, node, *a, **kw)
@@ -118,6 +170,8 @@ def child(dest: Path, phases: Path) -> None:
     started = time.perf_counter()
     result = pipeline.load(paths, load_id="bench-load-1")
     mark("done")
+    out.write(json.dumps({"evicted": sum(evictions), "evictions": sum(1 for e in evictions if e)}) + "\n")
+    out.write(json.dumps({"loader_peak": {**state["peak"], "rss": round(state["peak"]["rss"] / MIB)}}) + "\n")
     out.write(json.dumps({"result": {k: result.get(k) for k in ("articles", "builds", "new_versions")},
                           "seconds": time.perf_counter() - started}, default=str) + "\n")
 
@@ -125,6 +179,37 @@ def child(dest: Path, phases: Path) -> None:
 class _MallInfo2(ctypes.Structure):
     _fields_ = [(name, ctypes.c_size_t) for name in
                 "arena ordblks smblks hblks hblkhd usmblks fsmblks uordblks fordblks keepcost".split()]
+
+
+def set_decay(ms: int) -> None:
+    """Experiment: jemalloc's decay time of DuckDB's bundled allocator (`duckdb_je_mallctl`), for
+    the arenas there are and those made later."""
+    import _duckdb
+
+    ctl = ctypes.CDLL(_duckdb.__file__).duckdb_je_mallctl
+    ctl.argtypes = [ctypes.c_char_p, ctypes.c_void_p, ctypes.POINTER(ctypes.c_size_t), ctypes.c_void_p,
+                    ctypes.c_size_t]
+    value = ctypes.c_ssize_t(ms)
+    count, size = ctypes.c_uint(0), ctypes.c_size_t(4)
+    ctl(b"arenas.narenas", ctypes.byref(count), ctypes.byref(size), None, 0)
+    for kind in ("dirty", "muzzy"):
+        ctl(f"arenas.{kind}_decay_ms".encode(), None, None, ctypes.byref(value), ctypes.sizeof(value))
+        for arena in range(count.value):
+            ctl(f"arena.{arena}.{kind}_decay_ms".encode(), None, None, ctypes.byref(value), ctypes.sizeof(value))
+
+
+def smaps_rollup() -> dict:
+    """MiB of this process's resident memory by kind (Linux `smaps_rollup`): anonymous (the heaps:
+    jemalloc's, glibc's, Python's) and the rest (mapped files: the interpreter, duckdb's library)."""
+    out = {}
+    try:
+        for line in Path("/proc/self/smaps_rollup").read_text().splitlines():
+            name, _, rest = line.partition(":")
+            if name in ("Rss", "Anonymous", "Shared_Clean", "Private_Clean", "Private_Dirty"):
+                out[name] = round(int(rest.split()[0]) / 1024)
+    except OSError:
+        pass
+    return out
 
 
 def allocator_stats() -> dict:
@@ -190,6 +275,8 @@ def main() -> int:
     parser.add_argument("--set", action="append", default=[],
                         help="a DuckDB setting for the loader's connection, e.g. threads=1")
     parser.add_argument("--tracemalloc", action="store_true", help="trace Python's heap (slower)")
+    parser.add_argument("--keep-cache", action="store_true",
+                        help="without db.drop_cached_blocks and the publish's lower cap (an A/B's before)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     phases = args.dest.with_suffix(".phases.jsonl")
@@ -198,7 +285,9 @@ def main() -> int:
         return 0
     prepare(args.src, args.dest)
     env = dict(os.environ, **dict(item.split("=", 1) for item in args.env),
-               LOAD_MEMORY_SET=";".join(args.set), LOAD_MEMORY_TRACEMALLOC="1" if args.tracemalloc else "")
+               LOAD_MEMORY_SET=";".join(args.set), LOAD_MEMORY_TRACEMALLOC="1" if args.tracemalloc else "",
+               LOAD_MEMORY_KEEP_CACHE="1" if args.keep_cache else "")
+    cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.Popen([sys.executable, __file__, str(args.src), str(args.dest), "--child"],
                             env=env, stdout=subprocess.DEVNULL)
     samples: list = []
@@ -206,6 +295,8 @@ def main() -> int:
     thread = threading.Thread(target=sample, args=(proc.pid, samples, stop), daemon=True)
     thread.start()
     code = proc.wait()
+    cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the loader and its analysis workers
+    cpu_s = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
     stop.set()
     thread.join()
     if code:
@@ -213,6 +304,8 @@ def main() -> int:
         return code
     lines = [json.loads(line) for line in phases.read_text().splitlines()]
     marks = [m for m in lines if "phase" in m]
+    loader_peak = next((m["loader_peak"] for m in lines if "loader_peak" in m), {})
+    evicted = [m for m in lines if "evicted" in m]
     # a phase runs from one mark to the next
     rows = []
     for here, nxt in zip(marks, marks[1:], strict=False):
@@ -237,8 +330,11 @@ def main() -> int:
               + " ".join(f"{k} {v}" for k, v in row["allocators_at_start_mib"].items())
               + " | " + " ".join(f"{k} {v}" for k, v in row["duckdb_tags_at_start_mib"].items()))
     peak = max(s["loader"] + sum(s["workers"].values()) for s in samples)
-    print(json.dumps({"peak_tree_mib": round(peak / MIB), "env": args.env, "set": args.set,
+    print(json.dumps({"peak_tree_mib": round(peak / MIB), "cpu_s": round(cpu_s, 1),
+                      "max_rss_mib": round(cpu_after.ru_maxrss / 1024),  # the biggest child's, unsampled "env": args.env, "set": args.set,
                       "peak_loader_mib": round(max(s["loader"] for s in samples) / MIB),
+                      "loader_peak_seen": loader_peak, "evicted_mib": round(sum(m["evicted"] for m in evicted) / MIB, 1),
+                      "evictions": sum(m.get("evictions", 0) for m in evicted), "keep_cache": args.keep_cache,
                       **lines[-1], "phases": rows}))
     return 0
 

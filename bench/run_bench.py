@@ -470,14 +470,20 @@ def memory_figures(args: argparse.Namespace, results: Results, state: dict[str, 
 def _load_note(result: dict[str, Any]) -> str:
     """How a load was split: its builds (one per sub-load, see mediawatch.warehouse.load) and the
     loader's memory settings."""
-    from mediawatch.warehouse.db import MEMORY_LIMIT, MEMORY_LIMIT_ENV, build_memory_limit
+    from mediawatch.warehouse.db import (
+        MEMORY_LIMIT,
+        MEMORY_LIMIT_ENV,
+        PUBLISH_MEMORY_LIMIT,
+        build_memory_limit,
+    )
     from mediawatch.warehouse.load import BATCH_PAGES_ENV, batch_pages
 
     limit = os.environ.get(MEMORY_LIMIT_ENV, "").strip() or MEMORY_LIMIT
     build_limit = build_memory_limit()
     return (f"loader and analysis workers; {result.get('builds', '?')} builds "
-            f"({batch_pages()} pages per sub-load: {BATCH_PAGES_ENV}), DuckDB memory_limit {limit}"
-            + (f", {build_limit} for the builds" if build_limit else ""))
+            f"(sub-loads of at most {batch_pages()} pages, even: {BATCH_PAGES_ENV}), DuckDB memory_limit {limit}"
+            + (f", {build_limit} for the builds" if build_limit else "")
+            + f", {PUBLISH_MEMORY_LIMIT} for the publish")
 
 
 def scale_figures(args: argparse.Namespace, results: Results, state: dict[str, Any]) -> None:

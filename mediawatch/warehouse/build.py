@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from mediawatch.warehouse.backend import guard, rollback
+from mediawatch.warehouse.db import drop_cached_blocks
 from mediawatch.warehouse.graph import INCREMENTAL, PYTHON, TABLE, VIEW, Node, consumers, graph
 from mediawatch.warehouse.models import CHANGED_KEYS, Model, key_list, pages_of, sql_literal
 from mediawatch.warehouse.summaries import FULL, INCREMENTAL_BUILD, BuildSummary
@@ -157,6 +158,7 @@ def _build(
         forced = full or _stale(run, node) or (node.name == "analysis" and reanalyze)
         if not inputs and not forced:
             continue
+        drop_cached_blocks(con)  # a loader's cached table blocks, not its new rows (see db)
         node_started, node_cpu = time.perf_counter(), _cpu_with_children()
         delta = _run_node(run, node, inputs, forced or any(d.full for d in inputs))
         summary.node_seconds[node.name] = round(time.perf_counter() - node_started, 3)

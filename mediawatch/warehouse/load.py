@@ -9,7 +9,7 @@ byte for byte in `<run>.jsonl.rejected` beside it (the staging file itself is ne
 `raw.staging_rejects` records what was rejected, so the quality gate warns.
 
 A big load is split into sub-loads of at most `batch_pages()` pages (2,000, up to 10,000 in a big
-warehouse; `MEDIAWATCH_LOAD_BATCH_PAGES` sets it):
+warehouse; `MEDIAWATCH_LOAD_BATCH_PAGES` sets it), of even size (`even_batch`):
 each page is stamped with its sub-load's id (`<load_id>`, then `<load_id>.0002`, ...), whose row in
 `raw.loads` is written in the same transaction as its first pages, and the loader builds the
 sub-loads one at a time (mediawatch.warehouse.loads.build_loads), so a load's memory follows the
@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -80,6 +81,27 @@ def batch_pages(con: duckdb.DuckDBPyConnection | None = None) -> int:
     if value < 1:
         raise ValueError(f"{BATCH_PAGES_ENV}={text!r}: give a whole number of pages, 1 or more")
     return value
+
+
+def even_batch(pages: int, batch: int) -> int:
+    """Pages per sub-load when `pages` go in sub-loads of at most `batch`: as many sub-loads, of
+    even size (16,050 pages in batches of 2,000: nine of 1,784, not eight of 2,000 and one of 50),
+    so the biggest sub-load, which sets the load's peak memory, is no bigger than it must be."""
+    if pages <= batch:
+        return batch
+    return math.ceil(pages / math.ceil(pages / batch))
+
+
+def _lines(path: Path) -> int:
+    """Lines of a staging file (one page each): counted before loading, to size the sub-loads."""
+    count = 0
+    try:
+        with path.open("rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                count += chunk.count(b"\n")
+    except OSError:  # unreadable: its load reports it
+        return 0
+    return count
 
 
 def sub_load_id(load_id: str, batch: int) -> str:
@@ -347,8 +369,9 @@ def load_files(
     """Load every staging file not loaded yet, and every crawl stats file not recorded yet; pages go
     to sub-loads of `batch` pages (default `batch_pages(con)`), listed in the summary's `loads`."""
     summary = FileLoadSummary()
-    stamper = _Stamper(load_id, batch or batch_pages(con), summary)
     todo = pending(con, staging_dir, Digests(staging_dir))
+    stamper = _Stamper(load_id, even_batch(sum(_lines(path) for path, _, _ in todo.files),
+                                           batch or batch_pages(con)), summary)
     summary.files_already_loaded = todo.already_loaded
     for key in todo.changed:
         summary.problems.append(

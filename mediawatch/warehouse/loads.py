@@ -8,6 +8,7 @@ is published once.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -18,6 +19,8 @@ import duckdb
 from mediawatch.config import Paths
 from mediawatch.warehouse.backend import guard, rollback
 from mediawatch.warehouse.models import sql_literal
+
+log = logging.getLogger(__name__)
 
 
 def start_load(con: Any, load_id: str) -> None:
@@ -217,6 +220,7 @@ def hand_on(con: Any, paths: Paths, *, changed: bool) -> float:
     mediawatch.crawl_state), publish the analyst copy; skipped when the
     build changed nothing and both exist already (and the copy is not damaged). Returns seconds."""
     from mediawatch import crawl_state
+    from mediawatch.warehouse.db import PUBLISH_MEMORY_LIMIT, publish_memory
     from mediawatch.warehouse.publish import analyst_copy_healthy, publish_analyst_db
 
     started = time.perf_counter()
@@ -224,7 +228,13 @@ def hand_on(con: Any, paths: Paths, *, changed: bool) -> float:
     if changed or stale or not analyst_copy_healthy(paths.analyst_db):
         con.execute("checkpoint")
         crawl_state.export(con, paths.crawl_state)
-        publish_analyst_db(con, paths.analyst_db)
+        try:
+            with publish_memory(con):  # a loader's lower cap for the copy (see db)
+                publish_analyst_db(con, paths.analyst_db)
+        except duckdb.OutOfMemoryException:
+            log.warning("the analyst copy needed more memory than %s: published again under the "
+                        "load's cap", PUBLISH_MEMORY_LIMIT)
+            publish_analyst_db(con, paths.analyst_db)
     return time.perf_counter() - started
 
 

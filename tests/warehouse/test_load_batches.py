@@ -3,6 +3,7 @@ build, and a crash between two sub-loads completed by the next load with nothing
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import subprocess
@@ -18,7 +19,7 @@ from mediawatch import pipeline
 from mediawatch.cli import app
 from mediawatch.config import Paths
 from mediawatch.warehouse.db import bound_memory
-from mediawatch.warehouse.load import BATCH_PAGES_ENV, batch_pages, sub_load_id
+from mediawatch.warehouse.load import BATCH_PAGES_ENV, batch_pages, even_batch, sub_load_id
 
 MARTS = ["articles", "article_versions", "mentions", "daily_entity_mentions", "clusters", "crawl_runs",
          "sources", "co_mentions", "search_docs", "search_postings"]
@@ -281,3 +282,72 @@ def test_a_build_out_of_memory_names_the_build_cap_and_the_next_load_builds_the_
     assert rows(paths, "select count(*) from raw.loads where status is distinct from 'done'") == [(0,)]
     assert rows(paths, "select count(*) from raw.pages") == [(pages,)]
     assert rows(paths, "select count(*) > 0 from articles") == [(True,)]
+
+
+def test_evicting_the_cache_before_every_node_gives_the_same_warehouse(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, one_build: dict[str, list[str]]
+) -> None:
+    """Cached table blocks are dropped before each build node and before the publish (a small
+    warehouse caches less than the 16 MiB that takes: here the threshold is 0, so every node
+    evicts); the marts and the analyst copy are those of a load that keeps them."""
+    from mediawatch.warehouse import db
+
+    evicted: list[int] = []
+    drop = db.drop_cached_blocks
+
+    def counted(con: duckdb.DuckDBPyConnection) -> int:
+        evicted.append(drop(con))
+        return evicted[-1]
+
+    monkeypatch.setattr(db, "CACHED_BLOCKS_KEPT", 0)
+    monkeypatch.setattr(db, "drop_cached_blocks", counted)
+    monkeypatch.setattr("mediawatch.warehouse.build.drop_cached_blocks", counted)
+    monkeypatch.setenv(BATCH_PAGES_ENV, "7")
+    paths = make_paths(tmp_path)
+    fill(paths)
+    pipeline.load(paths, load_id="evicting")
+    assert len(evicted) > 20 and sum(evicted) > 0
+    assert snapshot(paths.warehouse) == one_build
+    with duckdb.connect(str(paths.analyst_db), read_only=True) as analyst:
+        assert analyst.execute("select count(*) from articles").fetchone() == (20 + 12 + 15 - 5 - 10 + 5,)
+
+
+def test_a_publish_that_runs_out_of_memory_under_its_cap_is_done_again_under_the_loads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The publish's cap set just above what DuckDB holds when it starts, its cached blocks all
+    evicted: the copy runs out of memory under it, and is published again under the load's cap."""
+    from mediawatch.warehouse import db
+
+    lowering = db.publish_memory
+    monkeypatch.setattr(db, "CACHED_BLOCKS_KEPT", 0)
+
+    def tight(con: duckdb.DuckDBPyConnection) -> object:
+        db.drop_cached_blocks(con)
+        held = con.execute("select sum(memory_usage_bytes) from duckdb_memory()").fetchone()[0]
+        monkeypatch.setattr(db, "PUBLISH_MEMORY_LIMIT", f"{int(held) + 256 * 1024}B")
+        return lowering(con)
+
+    monkeypatch.setattr(db, "publish_memory", tight)
+    caplog.set_level(logging.WARNING, logger="mediawatch.warehouse.loads")
+    paths = make_paths(tmp_path)
+    fill(paths)
+    summary = pipeline.load(paths)
+    assert "published again under the load's cap" in caplog.text
+    assert summary["articles"] > 0
+    with duckdb.connect(str(paths.analyst_db), read_only=True) as analyst:
+        assert analyst.execute("select count(*) from articles").fetchone()[0] == summary["articles"]
+        assert analyst.execute("select count(*) from search_docs").fetchone()[0] == summary["articles"]
+
+
+def test_a_load_is_cut_into_sub_loads_of_even_size(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """53 pages in sub-loads of at most 10: six of 9 or 8 pages, not five of 10 and one of 3 (the
+    biggest sub-load sets the load's peak memory)."""
+    monkeypatch.setenv(BATCH_PAGES_ENV, "10")
+    paths = make_paths(tmp_path)
+    pages = fill(paths)
+    summary = pipeline.load(paths, load_id="even")
+    assert summary["builds"] == 1 + math.ceil(pages / 10)
+    sizes = [n for _, n in rows(paths, "select load_id, count(*) from raw.pages group by 1 order by 1")]
+    assert sum(sizes) == pages == 53 and sizes == [9, 9, 9, 9, 9, 8]
+    assert [even_batch(p, 2000) for p in (0, 1650, 2000, 2001, 16050)] == [2000, 2000, 2000, 1001, 1784]
