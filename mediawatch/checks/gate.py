@@ -152,8 +152,7 @@ def run_gate(paths: Paths, run_id: str, *, force: bool = False) -> dict[str, Any
             if retried:  # its own earlier attempt was in the batch's and the frames' inputs
                 new_versions = batch_table(con, thresholds)
             if new_versions:
-                session.warmed()  # before pandas is used here
-                batch = frame(con, BATCH)
+                batch = session.frame(con, BATCH)
                 results = session.validate("new_articles", batch, checks, None)
             else:
                 batch, results = None, reuse.empty_batch_results(checks)
@@ -314,13 +313,14 @@ class _Session:
             self.warming = threading.Thread(target=imports, name="gate-imports", daemon=True)
             self.warming.start()
 
-    def warmed(self) -> None:
-        """Wait for `warm`'s imports: this thread imports nothing of theirs half-done."""
+    def frame(self, con: duckdb.DuckDBPyConnection, table: str) -> pd.DataFrame:
+        """A suite's frame (pandas), once `warm`'s imports are done: this thread imports nothing of
+        theirs half-done. Every validation's frame is built here, so GX is imported by then too."""
         if self.warming is not None:
             self.warming.join()
+        return frame(con, table)
 
     def validate(self, suite: str, data: pd.DataFrame, checks: list[Check], fp: str | None) -> list[CheckResult]:
-        self.warmed()
         if self.validation is None:
             self.validation = Validation(self.docs_dir, self.run_id)
         self.validated.append(suite)
@@ -339,7 +339,7 @@ class _Session:
                 self.reused[suite] = earlier
                 self.suite_rows.append((suite, fp, earlier))
                 return results
-        return self.validate(suite, frame(con, SUITE_TABLES[suite]), checks, fp)
+        return self.validate(suite, self.frame(con, SUITE_TABLES[suite]), checks, fp)
 
     def publish_docs(self) -> Path:
         """Data Docs of this run's validations; with none, the last site stays."""
