@@ -182,7 +182,7 @@ def drop_cached_blocks(con: duckdb.DuckDBPyConnection) -> int:
     cursor = con.cursor()
     try:
         cached, used = _cached_table_bytes(cursor)
-        if cached < max(CACHED_BLOCKS_KEPT, 1):
+        if cached < CACHED_BLOCKS_KEPT:
             return 0
         try:
             cursor.execute(f"set memory_limit = '{used - cached + CACHED_BLOCKS_KEPT}B'")
